@@ -1,0 +1,85 @@
+"""Configuration from the environment: one function per setting, one place for defaults.
+
+Every setting a service reads is listed in ``SETTINGS`` so the README's configuration
+table and the code cannot drift apart (``python -m shared.manage settings`` prints it).
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+    def get(self) -> str:
+        return os.environ.get(self.name, self.default)
+
+
+AMQP_URI = Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ the services share")
+RPC_TIMEOUT = Setting("RPC_TIMEOUT", "5", "seconds an RPC may take before the caller gets a timeout (504)")
+READY_TIMEOUT = Setting("READY_TIMEOUT", "2", "seconds /readyz waits for the broker and each service")
+READ_YOUR_WRITES_TIMEOUT = Setting(
+    "READ_YOUR_WRITES_TIMEOUT", "3", "seconds a query waits for a projection to show a fresh write"
+)
+RELAY_BATCH = Setting("RELAY_BATCH", "500", "events the outbox relay publishes per confirmed batch")
+RELAY_POLL = Setting(
+    "RELAY_POLL", "0.5", "seconds the relay waits for a commit wake-up before looking anyway"
+)
+HANDLER_ATTEMPTS = Setting("HANDLER_ATTEMPTS", "4", "tries of a failing event handler before dead-lettering")
+HANDLER_BACKOFF = Setting("HANDLER_BACKOFF", "0.2", "first retry delay in seconds; doubles each try")
+LOG_LEVEL = Setting("LOG_LEVEL", "INFO", "log level of every service (JSON lines on stderr)")
+GATEWAY_PORT = Setting("GATEWAY_PORT", "8000", "HTTP port of the gateway")
+METRICS_PORT_BASE = Setting(
+    "METRICS_PORT_BASE", "9100", "first port of the services' /metrics endpoints (one each, in order)"
+)
+VAR_DIR = Setting("VAR_DIR", str(ROOT / "var"), "folder for the default SQLite files")
+
+
+def database_url(service: str) -> str:
+    """``<SERVICE>_DATABASE_URL``, else a SQLite file of the service's own under VAR_DIR."""
+    explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if explicit:
+        return explicit
+    var = Path(VAR_DIR.get())
+    var.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{var / service}.db"
+
+
+SERVICES = ("booking", "orders", "members", "inventory", "finance")
+
+
+def metrics_port(service: str) -> int:
+    explicit = os.environ.get(f"{service.upper()}_METRICS_PORT")
+    if explicit:
+        return int(explicit)
+    return int(METRICS_PORT_BASE.get()) + SERVICES.index(service)
+
+
+SETTINGS = [
+    AMQP_URI,
+    Setting("<SERVICE>_DATABASE_URL", "sqlite:///var/<service>.db",
+            "database of one service, e.g. postgresql+pg8000://postgres@127.0.0.1/booking"),
+    RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL,
+    HANDLER_ATTEMPTS, HANDLER_BACKOFF, LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
+    Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
+    VAR_DIR,
+]
+
+
+def nameko_config(service: str) -> dict:
+    """The nameko container config every service and test container starts from."""
+    from shared.envelope import SERIALIZER_NAME, serializer_config
+
+    return {
+        "AMQP_URI": AMQP_URI.get(),
+        "SERIALIZERS": serializer_config(),
+        "ACCEPT": ["json", SERIALIZER_NAME],
+        "SERVICE_NAME": service,
+        "max_workers": 10,
+        "parent_calls_tracked": 10,
+    }

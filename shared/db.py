@@ -1,0 +1,115 @@
+"""Database access for one service: engine, transactions, and the kernel's own tables.
+
+SQLite (the default) and PostgreSQL behave alike from above:
+- a write transaction on SQLite is ``BEGIN IMMEDIATE`` behind a process-wide green lock,
+  because SQLite's busy wait is a blocking C call that would freeze every greenthread;
+- PostgreSQL goes through pg8000, a pure-Python driver whose socket I/O eventlet's
+  monkey patch makes cooperative, so one slow query never stalls the other workers.
+"""
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import (
+    BigInteger, Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    create_engine, event,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from shared.signals import ChangeSignal
+
+kernel_metadata = MetaData()
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# The event store. ``position`` is the global order; (stream_id, stream_version) the
+# optimistic-concurrency key. The envelope is kept as the exact JSON that gets published.
+events = Table(
+    "events", kernel_metadata,
+    Column("position", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("stream_id", String(200), nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("store_id", String(64)),
+    Column("recorded_at", Float, nullable=False),
+    Column("envelope", Text, nullable=False),
+    UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+)
+
+# Where a follower of the event store has got to: the outbox relay (with its lease, so
+# only one replica publishes) and every projection.
+cursors = Table(
+    "cursors", kernel_metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False, default=0),
+    Column("owner", String(100)),
+    Column("lease_until", Float, nullable=False, default=0.0),
+)
+
+# Events from other services already handled, per handler: the exactly-once effect.
+inbox = Table(
+    "inbox", kernel_metadata,
+    Column("handler", String(200), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("handled_at", Float, nullable=False),
+)
+
+
+def engine_for(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # Any PostgreSQL URL is served by pg8000, the driver that cooperates with eventlet.
+        return create_engine(parsed.set(drivername="postgresql+pg8000"),
+                             pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        # Hand transaction control to the "begin" hook below (SQLAlchemy's documented recipe).
+        dbapi_conn.isolation_level = None
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+                       "foreign_keys=ON"):
+            dbapi_conn.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One service's database: write and read transactions, and a signal on each commit."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = engine_for(url)
+        self.dialect = self.engine.dialect.name
+        self.committed = ChangeSignal()
+        self._writer = threading.RLock() if self.dialect == "sqlite" else None
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A read-write transaction; commits on success, rolls back on any exception."""
+        if self._writer is None:
+            with self.engine.begin() as conn:
+                yield conn
+        else:
+            with self._writer, self.engine.connect() as conn:
+                conn = conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    yield conn
+        self.committed.notify()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def dispose(self):
+        self.engine.dispose()

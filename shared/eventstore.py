@@ -1,0 +1,108 @@
+"""The event store: append-only, per-stream versions, one global order.
+
+- ``append`` takes the version the caller last saw; a stream that has moved on since
+  raises ``ConcurrencyError`` (checked, and backed by the unique key on
+  (stream_id, stream_version), so of two racing appends exactly one wins).
+- ``read_after`` pages through the global order. A reader must never skip an event that
+  commits later with a lower position, so appends are serialised per database for the
+  short span from taking positions to commit: SQLite's single writer does that by itself,
+  on PostgreSQL a transaction-scoped advisory lock does it. Commit order = position order.
+"""
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from shared.contracts import EventContract
+from shared.db import events
+from shared.envelope import Envelope, parse
+
+ANY = None
+APPEND_LOCK_KEY = 0x5A10_0E5E  # advisory lock id: "the event store's append order"
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on since the caller read it; reload and decide again."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    contract: EventContract
+    data: dict
+    store_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    position: int
+    envelope: Envelope
+
+
+class EventStore:
+    def __init__(self, source: str):
+        self.source = source
+
+    def stream_version(self, conn: Connection, stream_id: str) -> int:
+        found = conn.execute(
+            select(func.max(events.c.stream_version)).where(events.c.stream_id == stream_id)
+        ).scalar()
+        return found or 0
+
+    def read_stream(self, conn: Connection, stream_id: str) -> list[Envelope]:
+        rows = conn.execute(
+            select(events.c.envelope).where(events.c.stream_id == stream_id)
+            .order_by(events.c.stream_version)
+        )
+        return [parse(row.envelope) for row in rows]
+
+    def append(self, conn: Connection, stream_id: str, expected_version: int | None,
+               new_events: Sequence[NewEvent], correlation_id: str | None = None,
+               causation_id: str | None = None) -> list[Recorded]:
+        """Append to one stream inside the caller's transaction."""
+        if not new_events:
+            return []
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+        current = self.stream_version(conn, stream_id)
+        if expected_version is not ANY and current != expected_version:
+            raise ConcurrencyError(
+                f"stream {stream_id} is at version {current}, expected {expected_version}")
+        now = time.time()
+        envelopes = []
+        for offset, new in enumerate(new_events, start=1):
+            data = new.contract.dump(new.contract.validate(new.data))
+            envelopes.append(Envelope.new(
+                source=self.source, type=new.contract.name, subject=stream_id,
+                streamversion=current + offset, schemaversion=new.contract.version,
+                data=data, storeid=new.store_id, correlationid=correlation_id,
+                causationid=causation_id,
+            ))
+        rows = [{
+            "event_id": env.id, "stream_id": stream_id, "stream_version": env.streamversion,
+            "event_type": env.type, "schema_version": env.schemaversion,
+            "store_id": env.storeid, "recorded_at": now, "envelope": env.to_json(),
+        } for env in envelopes]
+        try:
+            positions = conn.execute(
+                events.insert().returning(events.c.position, sort_by_parameter_order=True),
+                rows,
+            ).scalars().all()
+        except IntegrityError as exc:
+            raise ConcurrencyError(f"stream {stream_id} was appended to concurrently") from exc
+        return [Recorded(pos, env) for pos, env in zip(positions, envelopes)]
+
+    def read_after(self, conn: Connection, position: int, limit: int,
+                   types: Iterable[str] | None = None) -> list:
+        """Rows (position, event_id, event_type, recorded_at, envelope JSON) after ``position``."""
+        query = select(events.c.position, events.c.event_id, events.c.event_type,
+                       events.c.recorded_at, events.c.envelope).where(events.c.position > position)
+        if types is not None:
+            query = query.where(events.c.event_type.in_(list(types)))
+        return conn.execute(query.order_by(events.c.position).limit(limit)).all()
+
+    def head(self, conn: Connection) -> int:
+        return conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar()
+

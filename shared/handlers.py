@@ -1,0 +1,116 @@
+"""Consuming other services' events: exactly-once effect, bounded retries, dead letters.
+
+``@handles(Contract)`` makes a service method consume that event type from the source
+service's ``<service>.events`` exchange (nameko's queue naming and routing, so plain
+nameko ``@event_handler`` services interoperate). For each delivery the kernel:
+1. parses the envelope and validates the data against the contract; a message that is
+   not a valid event goes straight to the dead-letter queue (retrying cannot fix it);
+2. in one transaction claims the event id in the inbox, runs the handler and appends
+   whatever it recorded: a redelivered event finds its id claimed and changes nothing;
+3. on an exception rolls back and retries with exponential backoff, up to
+   ``HANDLER_ATTEMPTS`` tries, then publishes the message with the error to the service's
+   dead-letter queue ``<service>.dead-letters`` (confirmed) and acks it;
+4. if even that fails the message is requeued, never dropped (nameko would ack it).
+"""
+import functools
+import inspect
+import logging
+import time
+import traceback
+
+from nameko.events import EventHandler
+from sqlalchemy.exc import IntegrityError
+
+from shared import metrics
+from shared.contracts import ContractError, EventContract
+from shared.db import inbox
+from shared.envelope import EnvelopeError, parse
+from shared.logs import correlation_id, fields
+
+log = logging.getLogger(__name__)
+
+
+class ReliableEventHandler(EventHandler):
+    """nameko's event handler, except that a worker that raised gets its message requeued."""
+
+    def __init__(self, source_service, event_type, **kwargs):
+        kwargs["requeue_on_error"] = True
+        super().__init__(source_service, event_type, **kwargs)
+
+
+class _AlreadyHandled(Exception):
+    pass
+
+
+def dead_letter_queue(service: str) -> str:
+    return f"{service}.dead-letters"
+
+
+def handles(contract: EventContract):
+    def decorate(fn):
+        @functools.wraps(fn)
+        def entry(self, body):
+            return _kernel_of(self).consume(self, fn, contract, body)
+        return ReliableEventHandler.decorator(contract.source, contract.name)(entry)
+    return decorate
+
+
+def _kernel_of(service):
+    from shared.kernel import Kernel
+
+    cls = type(service)
+    name = cls.__dict__.get("_kernel_attr")
+    if name is None:
+        found = [n for n, v in inspect.getmembers(cls) if isinstance(v, Kernel)]
+        if len(found) != 1:
+            raise TypeError(f"{cls.__name__} needs exactly one Kernel() dependency for @handles")
+        name = found[0]
+        cls._kernel_attr = name
+    return getattr(service, name)
+
+
+def consume(access, service, fn, contract: EventContract, body) -> str:
+    """What ``@handles`` runs for one delivery; ``access`` is the worker's kernel handle."""
+    kernel = access.kernel
+    handler = f"{kernel.service_name}.{fn.__name__}"
+    try:
+        envelope = parse(body)
+        if envelope.type != contract.name or envelope.schemaversion != contract.version:
+            raise ContractError(f"expected {contract.name} v{contract.version}, got "
+                                f"{envelope.type} v{envelope.schemaversion}")
+        contract.validate(envelope.data)
+    except (EnvelopeError, ContractError) as exc:
+        kernel.dead_letter(handler, body, exc, attempts=0)
+        return "dead-lettered"
+    correlation_id.set(envelope.correlationid or correlation_id.get())
+
+    def claim(conn):
+        try:
+            conn.execute(inbox.insert().values(handler=handler, event_id=envelope.id,
+                                               handled_at=time.time()))
+        except IntegrityError:
+            raise _AlreadyHandled() from None
+
+    attempts = kernel.handler_attempts
+    for attempt in range(1, attempts + 1):
+        try:
+            access.execute(lambda uow: fn(service, envelope, uow), before=claim,
+                           causation_id=envelope.id, correlation_id=envelope.correlationid)
+            return "handled"
+        except _AlreadyHandled:
+            metrics.DUPLICATES.labels(kernel.service_name, handler).inc()
+            return "duplicate"
+        except Exception as exc:
+            metrics.HANDLER_FAILURES.labels(kernel.service_name, handler).inc()
+            log.warning("handler failed", extra=fields(handler=handler, event_id=envelope.id,
+                                                       attempt=attempt, error=repr(exc)))
+            if attempt == attempts:
+                kernel.dead_letter(handler, body, exc, attempts=attempts)
+                return "dead-lettered"
+            time.sleep(kernel.handler_backoff * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def describe(exc: BaseException) -> dict:
+    return {"x-error-type": type(exc).__name__, "x-error": str(exc)[:2000],
+            "x-error-trace": "".join(traceback.format_exception(exc))[-4000:]}

@@ -1,0 +1,142 @@
+"""The one nameko dependency a service declares: ``kernel = Kernel(APP)``.
+
+It owns the service's database, event store, outbox relay (a managed thread of the
+container), dead-letter publisher, metrics endpoint and the per-worker correlation id.
+Injected into a worker it is a ``KernelAccess``: ``execute`` runs a unit of work,
+``read`` opens a read transaction, ``wait_for`` gives read-your-writes queries a bounded
+wait woken by commits.
+"""
+import json
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Callable, TypeVar
+
+from nameko.extensions import DependencyProvider
+
+from shared import metrics
+from shared.amqp import ConfirmedPublisher, OutgoingMessage
+from shared.app import ServiceApp
+from shared.config import (
+    AMQP_URI, HANDLER_ATTEMPTS, HANDLER_BACKOFF, RELAY_BATCH, RELAY_POLL, database_url,
+    metrics_port,
+)
+from shared.db import Database
+from shared.eventstore import EventStore
+from shared.handlers import consume, dead_letter_queue, describe
+from shared.logs import correlation_id, fields
+from shared.relay import OutboxRelay
+from shared.uow import UnitOfWork, run_unit_of_work
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CORRELATION_KEY = "correlation_id"
+
+
+class Kernel(DependencyProvider):
+    relay: OutboxRelay | None = None  # set in setup(); kill() may come before it
+
+    def __init__(self, app: ServiceApp):
+        self.app = app
+
+    def setup(self):
+        config = self.container.config
+        self.service_name = self.container.service_name
+        self.db = Database(config.get("DATABASE_URL") or database_url(self.app.name))
+        self.store = EventStore(self.service_name)
+        amqp_uri = config.get("AMQP_URI") or AMQP_URI.get()
+        self.relay = OutboxRelay(self.db, self.store, amqp_uri,
+                                 batch=int(config.get("RELAY_BATCH") or RELAY_BATCH.get()),
+                                 poll=float(config.get("RELAY_POLL") or RELAY_POLL.get()))
+        self.dead_letters = ConfirmedPublisher(
+            amqp_uri, declare_queues=(dead_letter_queue(self.service_name),))
+        self.handler_attempts = int(config.get("HANDLER_ATTEMPTS") or HANDLER_ATTEMPTS.get())
+        self.handler_backoff = float(config.get("HANDLER_BACKOFF") or HANDLER_BACKOFF.get())
+        port = config["METRICS_PORT"] if "METRICS_PORT" in config else metrics_port(self.app.name)
+        if port:
+            metrics.serve(int(port))
+
+    def start(self):
+        self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.service_name}.relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+            self.dead_letters.close()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return KernelAccess(self, worker_ctx)
+
+    def worker_setup(self, worker_ctx):
+        cid = worker_ctx.context_data.get(CORRELATION_KEY) or str(uuid.uuid4())
+        worker_ctx.context_data[CORRELATION_KEY] = cid
+        correlation_id.set(cid)
+        worker_ctx.kernel_started = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        name = worker_ctx.entrypoint.method_name
+        started = getattr(worker_ctx, "kernel_started", time.perf_counter())
+        metrics.ENTRYPOINT_LATENCY.labels(self.service_name, name).observe(
+            time.perf_counter() - started)
+        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+        metrics.ENTRYPOINT_CALLS.labels(self.service_name, name, outcome).inc()
+
+    def dead_letter(self, handler: str, body, exc: BaseException, attempts: int) -> None:
+        headers = {**describe(exc), "x-handler": handler, "x-attempts": attempts}
+        text = body if isinstance(body, str) else json.dumps(body, default=str)
+        self.dead_letters.publish_batch([OutgoingMessage(
+            exchange="", routing_key=dead_letter_queue(self.service_name), body=text,
+            properties={"content_type": "application/json", "delivery_mode": 2,
+                        "application_headers": headers})])
+        metrics.DEAD_LETTERS.labels(self.service_name, handler).inc()
+        log.error("event dead-lettered", extra=fields(handler=handler, attempts=attempts,
+                                                      error=repr(exc)))
+
+
+class KernelAccess:
+    """What a worker sees of the kernel."""
+
+    def __init__(self, kernel: Kernel, worker_ctx):
+        self.kernel = kernel
+        self.worker_ctx = worker_ctx
+
+    @property
+    def correlation_id(self) -> str:
+        return self.worker_ctx.context_data.get(CORRELATION_KEY)
+
+    def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None,
+                correlation_id: str | None = None) -> T:
+        result, _ = run_unit_of_work(
+            self.kernel.db, self.kernel.store, self.kernel.app.projections, work,
+            correlation_id=correlation_id or self.correlation_id,
+            causation_id=causation_id or self.worker_ctx.call_id, before=before)
+        return result
+
+    @contextmanager
+    def read(self):
+        with self.kernel.db.read() as conn:
+            yield conn
+
+    def wait_for(self, query: Callable, timeout: float):
+        """Run ``query`` until it returns something truthy or ``timeout`` passes.
+
+        Woken by this process's commits; re-checks at least every 50 ms for commits that
+        other processes make (replicas sharing a PostgreSQL database).
+        """
+        signal = self.kernel.db.committed
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = signal.generation
+            with self.read() as conn:
+                found = query(conn)
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0:
+                return found
+            signal.wait(seen, min(remaining, 0.05))
+
+    def consume(self, service, fn, contract, body):
+        return consume(self, service, fn, contract, body)

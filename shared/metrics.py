@@ -1,0 +1,33 @@
+"""The Prometheus metrics every service exports, defined once for all of them."""
+import threading
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+ENTRYPOINT_CALLS = Counter(
+    "salon_entrypoint_calls_total", "Entrypoint calls by outcome", ["service", "entrypoint", "outcome"])
+ENTRYPOINT_LATENCY = Histogram(
+    "salon_entrypoint_latency_seconds", "Entrypoint latency", ["service", "entrypoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+EVENTS_APPENDED = Counter("salon_events_appended_total", "Events appended", ["service", "type"])
+EVENTS_PUBLISHED = Counter("salon_events_published_total", "Events confirmed by the broker", ["service"])
+RELAY_LAG_EVENTS = Gauge("salon_relay_lag_events", "Committed events not yet published", ["service"])
+RELAY_LAG_SECONDS = Gauge(
+    "salon_relay_lag_seconds", "Age of the oldest committed event not yet published", ["service"])
+RELAY_ERRORS = Counter("salon_relay_errors_total", "Relay publish failures", ["service"])
+HANDLER_FAILURES = Counter(
+    "salon_handler_failures_total", "Event handler attempts that raised", ["service", "handler"])
+DEAD_LETTERS = Counter("salon_dead_letters_total", "Events sent to the dead-letter queue",
+                       ["service", "handler"])
+DUPLICATES = Counter("salon_duplicate_events_total", "Redelivered events skipped by the inbox",
+                     ["service", "handler"])
+
+_served: set[int] = set()
+_lock = threading.Lock()
+
+
+def serve(port: int) -> None:
+    """Expose /metrics on ``port`` once per process (several containers may ask)."""
+    with _lock:
+        if port and port not in _served:
+            start_http_server(port, addr="0.0.0.0")
+            _served.add(port)

@@ -1,0 +1,151 @@
+"""The outbox relay: publishes committed events to RabbitMQ, in order, at least once.
+
+It follows the event store by global position: read a batch after its cursor, publish
+it with pipelined confirms, and only then move the cursor (in the database, so a crash
+anywhere republishes rather than loses; consumers dedupe by event id). It wakes on the
+process's commit signal; ``RELAY_POLL`` only bounds how late it notices commits made by
+other processes. A lease in the cursor row keeps one publishing relay per database when
+a service runs several replicas. While the broker is down it backs off and retries;
+commands keep committing meanwhile and the relay catches up afterwards.
+"""
+import logging
+import threading
+import time
+import uuid
+
+from sqlalchemy import or_, select, update
+
+from shared import metrics
+from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
+from shared.db import Database, cursors
+from shared.envelope import CONTENT_TYPE
+from shared.eventstore import EventStore
+from shared.logs import fields
+
+log = logging.getLogger(__name__)
+CURSOR = "relay"
+LEASE_SECONDS = 10.0
+MAX_BACKOFF = 5.0
+
+
+def exchange_for(service: str) -> str:
+    return f"{service}.events"
+
+
+def message_for(service: str, row) -> OutgoingMessage:
+    """The AMQP message for one stored event: the stored JSON, routed by its type."""
+    return OutgoingMessage(
+        exchange=exchange_for(service), routing_key=row.event_type, body=row.envelope,
+        properties={"content_type": CONTENT_TYPE, "content_encoding": "utf-8",
+                    "delivery_mode": 2, "message_id": row.event_id, "type": row.event_type,
+                    "app_id": service},
+    )
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, store: EventStore, amqp_uri: str, batch: int = 500,
+                 poll: float = 0.5):
+        self.db = db
+        self.store = store
+        self.service = store.source
+        self.batch = batch
+        self.poll = poll
+        self.owner = f"{self.service}-{uuid.uuid4().hex[:12]}"
+        self.publisher = ConfirmedPublisher(amqp_uri, declare_exchanges=(exchange_for(self.service),))
+        self._stopped = threading.Event()
+        self._lease_until = 0.0
+        self._cursor: int | None = None
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.db.committed.notify()
+
+    def run(self) -> None:
+        backoff = 0.1
+        while not self._stopped.is_set():
+            try:
+                self.step()
+                backoff = 0.1
+            except PublishError as exc:
+                metrics.RELAY_ERRORS.labels(self.service).inc()
+                log.warning("relay cannot publish, retrying", extra=fields(error=str(exc),
+                                                                          retry_in=backoff))
+                self._stopped.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception:
+                metrics.RELAY_ERRORS.labels(self.service).inc()
+                log.exception("relay step failed")
+                self._stopped.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        self.publisher.close()
+
+    def step(self) -> int:
+        """One round: publish what is pending (up to a batch), or wait for a commit."""
+        seen = self.db.committed.generation
+        if not self._hold_lease():
+            self._stopped.wait(self.poll)
+            return 0
+        published = self._publish_batch()
+        if not published:
+            self.db.committed.wait(seen, self.poll)
+        return published
+
+    def publish_pending(self) -> int:
+        """Publish until nothing is pending, without waiting (for tools, tests, benchmarks)."""
+        if not self._hold_lease():
+            raise PublishError("another relay holds the lease")
+        total = 0
+        while published := self._publish_batch():
+            total += published
+        return total
+
+    def _publish_batch(self) -> int:
+        with self.db.read() as conn:
+            rows = self.store.read_after(conn, self._cursor, self.batch)
+            head = self.store.head(conn) if rows else self._cursor
+        lag_events = metrics.RELAY_LAG_EVENTS.labels(self.service)
+        lag_seconds = metrics.RELAY_LAG_SECONDS.labels(self.service)
+        if not rows:
+            lag_events.set(0)
+            lag_seconds.set(0)
+            return 0
+        lag_events.set(head - self._cursor)
+        lag_seconds.set(max(0.0, time.time() - rows[0].recorded_at))
+        self.publisher.publish_batch([message_for(self.service, row) for row in rows])
+        self._advance(rows[-1].position)
+        metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    def _hold_lease(self) -> bool:
+        now = time.time()
+        if self._cursor is not None and self._lease_until - now > LEASE_SECONDS / 2:
+            return True
+        with self.db.write() as conn:
+            exists = conn.execute(select(cursors.c.name).where(cursors.c.name == CURSOR)).first()
+            if exists is None:
+                conn.execute(cursors.insert().values(name=CURSOR, position=0, owner=None,
+                                                     lease_until=0.0))
+            taken = conn.execute(
+                update(cursors).where(cursors.c.name == CURSOR).where(or_(
+                    cursors.c.owner == self.owner, cursors.c.owner.is_(None),
+                    cursors.c.lease_until < now))
+                .values(owner=self.owner, lease_until=now + LEASE_SECONDS)
+            ).rowcount
+            if taken:
+                self._cursor = conn.execute(
+                    select(cursors.c.position).where(cursors.c.name == CURSOR)).scalar()
+        self._lease_until = now + LEASE_SECONDS if taken else 0.0
+        return bool(taken)
+
+    def _advance(self, position: int) -> None:
+        now = time.time()
+        with self.db.write() as conn:
+            moved = conn.execute(
+                update(cursors).where(cursors.c.name == CURSOR).where(cursors.c.owner == self.owner)
+                .values(position=position, lease_until=now + LEASE_SECONDS)
+            ).rowcount
+        if not moved:
+            self._lease_until = 0.0
+            raise PublishError("lost the relay lease; another replica publishes now")
+        self._cursor = position
+        self._lease_until = now + LEASE_SECONDS

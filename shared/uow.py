@@ -1,0 +1,84 @@
+"""The unit of work: what one command or one handled event does, in one transaction.
+
+Domain code reads streams and records new events through it; the kernel then appends
+them (with optimistic concurrency), projects them live and commits everything at once.
+Nothing is published here: the relay publishes what committed (transactional outbox).
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, TypeVar
+
+from sqlalchemy.engine import Connection
+
+from shared import metrics
+from shared.contracts import EventContract
+from shared.db import Database
+from shared.envelope import Envelope
+from shared.eventstore import ConcurrencyError, EventStore, NewEvent, Recorded
+from shared.projections import Projection, apply_live
+
+T = TypeVar("T")
+CONFLICT_RETRIES = 3
+
+
+@dataclass
+class _Pending:
+    expected_version: int | None
+    events: list[NewEvent] = field(default_factory=list)
+
+
+class UnitOfWork:
+    def __init__(self, conn: Connection, store: EventStore, correlation_id: str | None = None,
+                 causation_id: str | None = None):
+        self.conn = conn
+        self.store = store
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._pending: dict[str, _Pending] = {}
+
+    def load(self, stream_id: str) -> list[Envelope]:
+        return self.store.read_stream(self.conn, stream_id)
+
+    def version(self, stream_id: str) -> int:
+        return self.store.stream_version(self.conn, stream_id)
+
+    def record(self, stream_id: str, expected_version: int | None, contract: EventContract,
+               data: dict, store_id: str | None = None) -> None:
+        """Queue an event for ``stream_id``; ``expected_version`` is what the caller read."""
+        contract.validate(data)
+        pending = self._pending.setdefault(stream_id, _Pending(expected_version))
+        pending.events.append(NewEvent(contract, data, store_id))
+
+    def flush(self) -> list[Recorded]:
+        recorded: list[Recorded] = []
+        for stream_id, pending in self._pending.items():
+            recorded += self.store.append(self.conn, stream_id, pending.expected_version,
+                                          pending.events, self.correlation_id, self.causation_id)
+        self._pending.clear()
+        for item in recorded:
+            metrics.EVENTS_APPENDED.labels(self.store.source, item.envelope.type).inc()
+        return recorded
+
+
+def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Projection],
+                     work: Callable[[UnitOfWork], T], correlation_id: str | None = None,
+                     causation_id: str | None = None,
+                     before: Callable[[Connection], None] | None = None) -> tuple[T, list[Recorded]]:
+    """Run ``work`` in a write transaction; on a version conflict, run it again from fresh state.
+
+    ``before`` runs first in the same transaction (the inbox uses it to claim an event id).
+    """
+    projections = tuple(projections)
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            with db.write() as conn:
+                if before is not None:
+                    before(conn)
+                uow = UnitOfWork(conn, store, correlation_id, causation_id)
+                result = work(uow)
+                recorded = uow.flush()
+                apply_live(conn, projections, recorded)
+            return result, recorded
+        except ConcurrencyError:
+            if attempt == CONFLICT_RETRIES:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,118 @@
+"""A two-service toy domain that exercises the kernel without any salon rules.
+
+``toybank`` records ``Deposited`` events and projects balances; ``toyaudit`` consumes
+them with ``@handles`` and records ``DepositAudited`` in its own store. The audit
+handler fails on purpose for accounts named in ``FAILING`` (to test retries and dead
+letters).
+"""
+from pathlib import Path
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from shared.app import ServiceApp
+from shared.contracts import declare
+from shared.db import kernel_metadata
+from shared.handlers import handles
+from shared.kernel import Kernel
+from shared.projections import Projection, Upsert, on
+
+
+class DepositedSchema(Schema):
+    account = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    balance = fields.Integer(required=True)
+    currency = fields.String(required=True)
+
+
+class AuditedSchema(Schema):
+    account = fields.String(required=True)
+    deposit_id = fields.String(required=True)
+
+
+Deposited = declare("toybank", "Deposited", DepositedSchema)
+DepositAudited = declare("toyaudit", "DepositAudited", AuditedSchema)
+
+metadata = MetaData()
+balances = Table("balances", metadata, Column("account", String(50), primary_key=True),
+                 Column("amount", Integer, nullable=False), Column("deposits", Integer, nullable=False))
+audited = Table("audited", metadata, Column("deposit_id", String(36), primary_key=True),
+                Column("account", String(50), nullable=False))
+
+
+class Balances(Projection):
+    name = "balances"
+    tables = (balances,)
+
+    @on(Deposited)
+    def deposited(self, event):
+        return Upsert(balances, {"account": event.data["account"], "amount": event.data["balance"],
+                                 "deposits": event.streamversion})
+
+
+class Audited(Projection):
+    name = "audited"
+    tables = (audited,)
+
+    @on(DepositAudited)
+    def audited(self, event):
+        return Upsert(audited, {"deposit_id": event.data["deposit_id"],
+                                "account": event.data["account"]})
+
+
+BANK = ServiceApp("toybank", Path(__file__).parent, projections=(Balances(),))
+AUDIT = ServiceApp("toyaudit", Path(__file__).parent, projections=(Audited(),))
+FAILING: set[str] = set()
+
+
+def create_schema(url: str) -> None:
+    from shared.db import engine_for
+
+    engine = engine_for(url)
+    kernel_metadata.create_all(engine)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+def balance_of(conn, account):
+    row = conn.execute(balances.select().where(balances.c.account == account)).first()
+    return row.amount if row else 0
+
+
+class ToyBank:
+    name = "toybank"
+    kernel = Kernel(BANK)
+
+    @rpc
+    def deposit(self, account: str, amount: int):
+        def work(uow):
+            stream = f"account-{account}"
+            version = uow.version(stream)
+            balance = balance_of(uow.conn, account) + amount
+            uow.record(stream, version, Deposited,
+                       {"account": account, "amount": amount, "balance": balance, "currency": "EUR"})
+            return version + 1
+        return self.kernel.execute(work)
+
+    @rpc
+    def balance(self, account: str):
+        with self.kernel.read() as conn:
+            return balance_of(conn, account)
+
+
+class ToyAudit:
+    name = "toyaudit"
+    kernel = Kernel(AUDIT)
+
+    @handles(Deposited)
+    def on_deposited(self, event, uow):
+        if event.data["account"] in FAILING:
+            raise RuntimeError(f"audit refuses {event.data['account']}")
+        uow.record(f"audit-{event.id}", 0, DepositAudited,
+                   {"account": event.data["account"], "deposit_id": event.id})
+
+    @rpc
+    def audited_count(self, account: str):
+        with self.kernel.read() as conn:
+            return len(conn.execute(audited.select().where(audited.c.account == account)).all())
