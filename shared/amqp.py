@@ -5,7 +5,6 @@ may cover many deliveries at a time), instead of blocking on a confirm per messa
 It raises ``PublishError`` unless every message of the batch was confirmed, so a caller
 that moves a cursor after it never moves past an unconfirmed message.
 """
-import socket
 import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
@@ -97,7 +96,7 @@ class ConfirmedPublisher:
         except PublishError:
             self.close()
             raise
-        except (OSError, socket.timeout, amqp.exceptions.AMQPError) as exc:
+        except (TimeoutError, OSError, amqp.exceptions.AMQPError) as exc:
             self.close()
             raise PublishError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -108,3 +107,18 @@ class ConfirmedPublisher:
                 conn.collect()
             except Exception:  # closing a broken connection must not mask the real error
                 pass
+
+
+def broker_answers(uri: str, timeout: float) -> str | None:
+    """None if the broker accepts a connection within ``timeout``, else why not."""
+    conn = amqp.Connection(connect_timeout=timeout, heartbeat=0, **connection_params(uri))
+    try:
+        conn.connect()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        try:
+            conn.collect()
+        except Exception:  # the connection may never have opened
+            pass
+    return None

@@ -3,9 +3,9 @@
 A service's ``app.py`` builds one ``ServiceApp``; the nameko service class, the
 ``manage`` command (migrate, seed, rebuild) and the tests all start from it.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from shared.projections import Projection
 
@@ -13,7 +13,7 @@ from shared.projections import Projection
 @dataclass(frozen=True)
 class ServiceApp:
     name: str
-    migrations: Path
+    migrations: Path | None  # the service's own alembic versions; None: kernel tables only
     projections: tuple[Projection, ...] = ()
     seed: Callable | None = field(default=None, compare=False)
 

@@ -7,9 +7,18 @@ breaks a schema is a new version: declare ``(name, version + 1)`` beside the old
 """
 from dataclasses import dataclass
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 _REGISTRY: dict[tuple[str, int], "EventContract"] = {}
+
+# Field options for the identifiers events carry (store, staff, booking, order ids...).
+ID = {"required": True, "validate": validate.Length(min=1, max=64)}
+
+
+class Money(Schema):
+    """Integer minor units (cents) with an ISO 4217 currency code; never a float."""
+    amount_minor = fields.Integer(required=True, validate=validate.Range(min=0))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 
 class ContractError(ValueError):

@@ -7,12 +7,21 @@ SQLite (the default) and PostgreSQL behave alike from above:
   monkey patch makes cooperative, so one slow query never stalls the other workers.
 """
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import (
-    BigInteger, Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint,
-    create_engine, event,
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 

@@ -8,7 +8,7 @@ schema version (CloudEvents extension names are lower-case letters and digits on
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SPECVERSION = "1.0"
@@ -31,7 +31,7 @@ class Envelope:
     streamversion: int
     schemaversion: int
     data: dict
-    time: str = field(default_factory=lambda: utc_iso(datetime.now(timezone.utc)))
+    time: str = field(default_factory=lambda: utc_iso(datetime.now(UTC)))
     storeid: str | None = None
     correlationid: str | None = None
     causationid: str | None = None
@@ -65,7 +65,7 @@ class Envelope:
 
 def utc_iso(moment: datetime) -> str:
     """RFC 3339 UTC with a Z, the one time format on the wire."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse(body: str | bytes | dict) -> Envelope:

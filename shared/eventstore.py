@@ -9,8 +9,8 @@
   on PostgreSQL a transaction-scoped advisory lock does it. Commit order = position order.
 """
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
@@ -92,7 +92,7 @@ class EventStore:
             ).scalars().all()
         except IntegrityError as exc:
             raise ConcurrencyError(f"stream {stream_id} was appended to concurrently") from exc
-        return [Recorded(pos, env) for pos, env in zip(positions, envelopes)]
+        return [Recorded(pos, env) for pos, env in zip(positions, envelopes, strict=True)]
 
     def read_after(self, conn: Connection, position: int, limit: int,
                    types: Iterable[str] | None = None) -> list:

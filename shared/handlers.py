@@ -50,12 +50,12 @@ def handles(contract: EventContract):
     def decorate(fn):
         @functools.wraps(fn)
         def entry(self, body):
-            return _kernel_of(self).consume(self, fn, contract, body)
+            return kernel_of(self).consume(self, fn, contract, body)
         return ReliableEventHandler.decorator(contract.source, contract.name)(entry)
     return decorate
 
 
-def _kernel_of(service):
+def kernel_of(service):
     from shared.kernel import Kernel
 
     cls = type(service)

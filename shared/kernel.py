@@ -9,32 +9,37 @@ wait woken by commits.
 import json
 import logging
 import time
-import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Callable, TypeVar
+from typing import TypeVar
 
-from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
 
 from shared import metrics
 from shared.amqp import ConfirmedPublisher, OutgoingMessage
 from shared.app import ServiceApp
 from shared.config import (
-    AMQP_URI, HANDLER_ATTEMPTS, HANDLER_BACKOFF, RELAY_BATCH, RELAY_POLL, database_url,
+    AMQP_URI,
+    HANDLER_ATTEMPTS,
+    HANDLER_BACKOFF,
+    RELAY_BATCH,
+    RELAY_POLL,
+    database_url,
     metrics_port,
 )
 from shared.db import Database
 from shared.eventstore import EventStore
-from shared.handlers import consume, dead_letter_queue, describe
-from shared.logs import correlation_id, fields
+from shared.handlers import consume, dead_letter_queue, describe, kernel_of
+from shared.logs import fields
+from shared.observe import CORRELATION_KEY, Observability
 from shared.relay import OutboxRelay
 from shared.uow import UnitOfWork, run_unit_of_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-CORRELATION_KEY = "correlation_id"
 
 
-class Kernel(DependencyProvider):
+class Kernel(Observability):
     relay: OutboxRelay | None = None  # set in setup(); kill() may come before it
 
     def __init__(self, app: ServiceApp):
@@ -71,20 +76,6 @@ class Kernel(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return KernelAccess(self, worker_ctx)
 
-    def worker_setup(self, worker_ctx):
-        cid = worker_ctx.context_data.get(CORRELATION_KEY) or str(uuid.uuid4())
-        worker_ctx.context_data[CORRELATION_KEY] = cid
-        correlation_id.set(cid)
-        worker_ctx.kernel_started = time.perf_counter()
-
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
-        name = worker_ctx.entrypoint.method_name
-        started = getattr(worker_ctx, "kernel_started", time.perf_counter())
-        metrics.ENTRYPOINT_LATENCY.labels(self.service_name, name).observe(
-            time.perf_counter() - started)
-        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
-        metrics.ENTRYPOINT_CALLS.labels(self.service_name, name, outcome).inc()
-
     def dead_letter(self, handler: str, body, exc: BaseException, attempts: int) -> None:
         headers = {**describe(exc), "x-handler": handler, "x-attempts": attempts}
         text = body if isinstance(body, str) else json.dumps(body, default=str)
@@ -106,7 +97,7 @@ class KernelAccess:
 
     @property
     def correlation_id(self) -> str:
-        return self.worker_ctx.context_data.get(CORRELATION_KEY)
+        return self.worker_ctx.data.get(CORRELATION_KEY)
 
     def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None,
                 correlation_id: str | None = None) -> T:
@@ -140,3 +131,17 @@ class KernelAccess:
 
     def consume(self, service, fn, contract, body):
         return consume(self, service, fn, contract, body)
+
+    def health(self) -> dict:
+        with self.read() as conn:
+            head = self.kernel.store.head(conn)
+        return {"service": self.kernel.service_name, "database": self.kernel.db.dialect,
+                "events": head}
+
+
+class Pingable:
+    """Mixin: the ``ping`` RPC the gateway's /readyz calls (it also touches the database)."""
+
+    @rpc
+    def ping(self):
+        return kernel_of(self).health()

@@ -11,11 +11,11 @@ import argparse
 import importlib
 import sys
 
+from shared.app import ServiceApp
 from shared.config import SERVICES, SETTINGS, database_url
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.projections import checksum, rebuild
-from shared.app import ServiceApp
 
 
 def load_app(service: str) -> ServiceApp:

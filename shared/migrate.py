@@ -14,8 +14,10 @@ from shared.config import ROOT
 def alembic_config(app: ServiceApp, url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ROOT / "shared" / "migrations"))
-    config.set_main_option("version_locations", " ".join(
-        [str(ROOT / "shared" / "migrations" / "versions"), str(app.migrations)]))
+    locations = [ROOT / "shared" / "migrations" / "versions"]
+    if app.migrations is not None:
+        locations.append(app.migrations)
+    config.set_main_option("version_locations", " ".join(str(path) for path in locations))
     config.set_main_option("path_separator", "space")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -43,6 +43,10 @@ class _TimedServiceProxy:
     def __getattr__(self, name):
         return _TimedMethod(getattr(self._proxy, name), self._target, self._timeout)
 
+    def within(self, seconds: float) -> "_TimedServiceProxy":
+        """The same proxy with another deadline (health checks want a shorter one)."""
+        return _TimedServiceProxy(self._proxy, self._target, seconds)
+
 
 class Rpc(RpcProxy):
     def __init__(self, target_service: str, timeout: float | None = None, **options):

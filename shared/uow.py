@@ -4,8 +4,9 @@ Domain code reads streams and records new events through it; the kernel then app
 them (with optimistic concurrency), projects them live and commits everything at once.
 Nothing is published here: the relay publishes what committed (transactional outbox).
 """
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Connection
 

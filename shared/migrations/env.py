@@ -1,5 +1,6 @@
 """Alembic environment shared by every service: the URL comes from the caller's config."""
 from alembic import context
+
 from shared.db import engine_for
 
 config = context.config

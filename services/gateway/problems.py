@@ -1,0 +1,48 @@
+"""Every error response of the gateway: RFC 9457 problem details, decided in one place."""
+import json
+import logging
+
+from marshmallow import ValidationError
+from nameko.exceptions import RemoteError
+from werkzeug.wrappers import Response
+
+from shared.errors import DomainError
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE = "https://salon.example/problems/"
+TITLES = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Unprocessable request",
+          500: "Internal error", 503: "Service unavailable", 504: "Service timeout"}
+
+
+class BadRequest(DomainError):
+    """The request itself is malformed (not JSON, wrong fields)."""
+    status = 400
+    code = "invalid-input"
+
+
+def problem(status: int, code: str, detail: str, correlation_id: str | None = None,
+            **extra) -> Response:
+    body = {"type": PROBLEM_TYPE + code, "title": TITLES.get(status, "Error"), "status": status,
+            "detail": detail, **extra}
+    if correlation_id:
+        body["correlation_id"] = correlation_id
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def problem_for(exc: Exception, correlation_id: str | None) -> Response:
+    if isinstance(exc, ValidationError):
+        return problem(400, "invalid-input", "the request has invalid fields", correlation_id,
+                       errors=_field_errors(exc.messages))
+    if isinstance(exc, DomainError):
+        extra = {"errors": exc.details} if exc.status in (400, 409, 422) and exc.details else {}
+        return problem(exc.status, exc.code, exc.message, correlation_id, **extra)
+    if isinstance(exc, RemoteError):
+        log.error("unexpected remote error", extra={"fields": {"error": str(exc)}})
+    else:
+        log.exception("unexpected error")
+    return problem(500, "internal", "an unexpected error occurred; quote the correlation id",
+                   correlation_id)
+
+
+def _field_errors(messages) -> dict:
+    return messages if isinstance(messages, dict) else {"_body": messages}

@@ -1,0 +1,4 @@
+"""The inventory service as the kernel sees it: its domain arrives with its own issue."""
+from shared.app import ServiceApp
+
+APP = ServiceApp("inventory", None)

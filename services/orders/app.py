@@ -1,0 +1,8 @@
+"""The orders service as the kernel sees it."""
+from pathlib import Path
+
+from shared.app import ServiceApp
+
+from .projections import Orders
+
+APP = ServiceApp("orders", Path(__file__).parent / "migrations", projections=(Orders(),))
