@@ -1,0 +1,37 @@
+# The two commands that matter: `make run` and `make test`. See README.md.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-postgres lint bench migrate seed clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m shared.launcher
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-postgres: $(STAMP)
+	TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check shared services tests bench
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+migrate: $(STAMP)
+	$(PY) -m shared.manage migrate all
+
+seed: $(STAMP)
+	$(PY) -m shared.manage seed all
+
+clean:
+	rm -rf var
