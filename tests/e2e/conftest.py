@@ -20,7 +20,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def system(request, vhost_pipeline, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("system")
     amqp = request.config.getoption("RABBIT_AMQP_URI").rstrip("/")
@@ -35,12 +35,37 @@ def system(request, vhost_pipeline, tmp_path_factory):
                     scratch_database(POSTGRES, tmp))
         running = start_system(env, logs=tmp)
         stack.callback(running.stop_all)
-        run_manage(env, "seed", "booking")
         yield running
 
 
+@pytest.fixture(scope="session")
+def published(system):
+    """Every event the system publishes from here on, as received by an analyst's queue."""
+    from kombu import Connection, Exchange, Queue
+
+    connection = Connection(system.env["AMQP_URI"])
+    queue = Queue("analyst-tap", exclusive=True, bindings=[])
+    channel = connection.channel()
+    queue = queue(channel)
+    queue.declare()
+    for service in ("booking", "orders"):
+        exchange = Exchange(f"{service}.events", type="topic", durable=True)
+        exchange(channel).declare()
+        queue.bind_to(exchange=exchange, routing_key="#")
+    run_manage(system.env, "seed", "booking")
+    received = []
+
+    def drain():
+        while (message := queue.get(no_ack=True, accept=["application/cloudevents+json"])) is not None:
+            received.append(message)
+        return received
+
+    yield drain
+    connection.release()
+
+
 @pytest.fixture
-def api(system):
+def api(system, published):
     session = requests.Session()
     session.headers["Content-Type"] = "application/json"
 
