@@ -3,7 +3,9 @@
 ``Rpc("orders")`` is a drop-in dependency: ``self.orders.find(...)`` raises
 ``ServiceTimeout`` after ``RPC_TIMEOUT`` seconds and ``ServiceUnavailable`` when no
 queue exists for the service, so a dead service gives the caller an answer, not a hang.
-The worker's context (with its correlation id) travels with the call, as in nameko.
+The request message expires after the same deadline: a command the caller has given up on
+is dropped by the broker instead of running when the callee comes back. The worker's
+context (with its correlation id) travels with the call, as in nameko.
 """
 import eventlet
 from nameko.exceptions import UnknownService
@@ -50,9 +52,9 @@ class _TimedServiceProxy:
 
 class Rpc(RpcProxy):
     def __init__(self, target_service: str, timeout: float | None = None, **options):
+        self.timeout = float(RPC_TIMEOUT.get()) if timeout is None else timeout
+        options.setdefault("expiration", self.timeout)
         super().__init__(target_service, **options)
-        self.timeout = timeout
 
     def get_dependency(self, worker_ctx):
-        timeout = self.timeout if self.timeout is not None else float(RPC_TIMEOUT.get())
-        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service, timeout)
+        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)

@@ -166,6 +166,17 @@ def test_a_dead_service_makes_readyz_503_and_its_calls_504_not_hang(api, system)
                .json().get("total") == 1, what="order after orders came back")
 
 
+def test_a_booking_that_timed_out_while_the_service_was_down_is_never_made(api, system):
+    before = booking_event_total(system)
+    system.stop("booking")
+    try:
+        assert_problem(api.post("/api/v1/bookings", json=fresh_slot()), 504)
+    finally:
+        system.start("booking")
+        system.wait_ready()
+    assert booking_event_total(system) == before
+
+
 def booking_event_total(system) -> int:
     from nameko.standalone.rpc import ClusterRpcProxy
 
