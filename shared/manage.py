@@ -5,14 +5,19 @@
   rebuild SERVICE PROJECTION   drop a read model and replay it from the event store
   checksum SERVICE PROJECTION  digest of a read model (compare live with rebuilt)
   publish SERVICE              publish every pending event now, then exit
+  schemas DIR                  write the JSON Schema of every published event type to DIR
   settings                     print the configuration table
 """
 import argparse
 import importlib
+import importlib.util
+import json
 import sys
+from pathlib import Path
 
 from shared.app import ServiceApp
 from shared.config import SERVICES, SETTINGS, database_url
+from shared.contracts import all_contracts, json_schema
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.projections import checksum, rebuild
@@ -22,6 +27,20 @@ def load_app(service: str) -> ServiceApp:
     if service not in SERVICES:
         raise SystemExit(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
     return importlib.import_module(f"services.{service}.app").APP
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """``<Type>.v<version>.schema.json`` for every declared event type: the analysts' contract."""
+    for service in SERVICES:
+        if importlib.util.find_spec(f"services.{service}.contracts"):
+            importlib.import_module(f"services.{service}.contracts")
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for contract in all_contracts():
+        path = directory / f"{contract.name}.v{contract.version}.schema.json"
+        path.write_text(json.dumps(json_schema(contract), indent=2, sort_keys=True) + "\n")
+        written.append(path)
+    return written
 
 
 def _targets(name: str) -> list[str]:
@@ -40,11 +59,16 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("projection")
     sub.add_parser("publish").add_argument("service")
     sub.add_parser("settings")
+    sub.add_parser("schemas").add_argument("directory", type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "settings":
         for setting in SETTINGS:
             print(f"{setting.name:28} {setting.default:32} {setting.meaning}")
+        return 0
+    if args.command == "schemas":
+        for path in write_schemas(args.directory):
+            print(path)
         return 0
     if args.command == "migrate":
         from shared.migrate import upgrade
