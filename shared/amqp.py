@@ -5,6 +5,7 @@ may cover many deliveries at a time), instead of blocking on a confirm per messa
 It raises ``PublishError`` unless every message of the batch was confirmed, so a caller
 that moves a cursor after it never moves past an unconfirmed message.
 """
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
@@ -49,18 +50,23 @@ class ConfirmedPublisher:
         self._next_tag = 1
         self._acked_upto = 0
         self._nacked = False
+        self._lock = threading.Lock()
 
     def _connect(self) -> None:
         conn = amqp.Connection(connect_timeout=CONNECT_TIMEOUT, heartbeat=0,
                                **connection_params(self.uri))
-        conn.connect()
-        channel = conn.channel()
-        for name in self._exchanges:
-            # The same declaration nameko makes for "<service>.events", so both agree.
-            channel.exchange_declare(name, "topic", durable=True, auto_delete=False)
-        for name in self._queues:
-            channel.queue_declare(name, durable=True, auto_delete=False)
-        channel.confirm_select()
+        try:
+            conn.connect()
+            channel = conn.channel()
+            for name in self._exchanges:
+                # The same declaration nameko makes for "<service>.events", so both agree.
+                channel.exchange_declare(name, "topic", durable=True, auto_delete=False)
+            for name in self._queues:
+                channel.queue_declare(name, durable=True, auto_delete=False)
+            channel.confirm_select()
+        except BaseException:
+            self._discard(conn)  # a half set-up connection must not stay open
+            raise
         channel.events["basic_ack"].add(self._on_ack)
         channel.events["basic_nack"].add(self._on_nack)
         self._conn, self._channel = conn, channel
@@ -76,37 +82,42 @@ class ConfirmedPublisher:
     def publish_batch(self, messages: list[OutgoingMessage], timeout: float = CONFIRM_TIMEOUT) -> None:
         if not messages:
             return
-        try:
-            if self._conn is None:
-                self._connect()
-            channel = self._channel
-            for msg in messages:
-                channel.basic_publish(amqp.Message(msg.body, **msg.properties),
-                                      exchange=msg.exchange, routing_key=msg.routing_key)
-            last = self._next_tag + len(messages) - 1
-            self._next_tag = last + 1
-            deadline = time.monotonic() + timeout
-            while self._acked_upto < last and not self._nacked:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise PublishError(f"no confirm within {timeout}s")
-                self._conn.drain_events(timeout=remaining)
-            if self._nacked:
-                raise PublishError("the broker nacked a message")
-        except PublishError:
-            self.close()
-            raise
-        except (TimeoutError, OSError, amqp.exceptions.AMQPError) as exc:
-            self.close()
-            raise PublishError(f"{type(exc).__name__}: {exc}") from exc
+        with self._lock:  # one batch at a time: a worker pool may share this publisher
+            try:
+                if self._conn is None:
+                    self._connect()
+                channel = self._channel
+                for msg in messages:
+                    channel.basic_publish(amqp.Message(msg.body, **msg.properties),
+                                          exchange=msg.exchange, routing_key=msg.routing_key)
+                last = self._next_tag + len(messages) - 1
+                self._next_tag = last + 1
+                deadline = time.monotonic() + timeout
+                while self._acked_upto < last and not self._nacked:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise PublishError(f"no confirm within {timeout}s")
+                    self._conn.drain_events(timeout=remaining)
+                if self._nacked:
+                    raise PublishError("the broker nacked a message")
+            except PublishError:
+                self.close()
+                raise
+            except (TimeoutError, OSError, amqp.exceptions.AMQPError) as exc:
+                self.close()
+                raise PublishError(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         conn, self._conn, self._channel = self._conn, None, None
         if conn is not None:
-            try:
-                conn.collect()
-            except Exception:  # closing a broken connection must not mask the real error
-                pass
+            self._discard(conn)
+
+    @staticmethod
+    def _discard(conn: amqp.Connection) -> None:
+        try:
+            conn.collect()
+        except Exception:  # closing a broken connection must not mask the real error
+            pass
 
 
 def broker_answers(uri: str, timeout: float) -> str | None:

@@ -6,6 +6,7 @@ SQLite (the default) and PostgreSQL behave alike from above:
 - PostgreSQL goes through pg8000, a pure-Python driver whose socket I/O eventlet's
   monkey patch makes cooperative, so one slow query never stalls the other workers.
 """
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -44,6 +46,7 @@ events = Table(
     Column("recorded_at", Float, nullable=False),
     Column("envelope", Text, nullable=False),
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+    Index("ix_events_type_position", "event_type", "position"),  # as kernel_0001 creates it
 )
 
 # Where a follower of the event store has got to: the outbox relay (with its lease, so
@@ -91,6 +94,18 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+_sqlite_writers: dict[str, threading.RLock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _sqlite_writer(path: str | None) -> threading.RLock:
+    """The process-wide write lock of one SQLite file, shared by every Database on it."""
+    if not path or path == ":memory:":
+        return threading.RLock()
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(os.path.realpath(path), threading.RLock())
+
+
 class Database:
     """One service's database: write and read transactions, and a signal on each commit."""
 
@@ -99,7 +114,7 @@ class Database:
         self.engine = engine_for(url)
         self.dialect = self.engine.dialect.name
         self.committed = ChangeSignal()
-        self._writer = threading.RLock() if self.dialect == "sqlite" else None
+        self._writer = _sqlite_writer(self.engine.url.database) if self.dialect == "sqlite" else None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

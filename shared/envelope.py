@@ -74,6 +74,8 @@ def parse(body: str | bytes | dict) -> Envelope:
         raw = json.loads(body) if isinstance(body, (str, bytes)) else dict(body)
     except (TypeError, ValueError) as exc:
         raise EnvelopeError(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise EnvelopeError(f"not a JSON object: {type(raw).__name__}")
     missing = [name for name in REQUIRED if name not in raw]
     if missing:
         raise EnvelopeError(f"missing attributes: {', '.join(missing)}")

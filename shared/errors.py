@@ -40,12 +40,14 @@ class Unprocessable(DomainError):
     code = "unprocessable"
 
 
+@deserialize_to_instance
 class ServiceUnavailable(DomainError):
     """The callee has no consumer at all (never started, or its queue is gone)."""
     status = 503
     code = "service-unavailable"
 
 
+@deserialize_to_instance
 class ServiceTimeout(DomainError):
     """The callee did not answer within the RPC timeout."""
     status = 504

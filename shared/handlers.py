@@ -4,7 +4,8 @@
 service's ``<service>.events`` exchange (nameko's queue naming and routing, so plain
 nameko ``@event_handler`` services interoperate). For each delivery the kernel:
 1. parses the envelope and validates the data against the contract; a message that is
-   not a valid event goes straight to the dead-letter queue (retrying cannot fix it);
+   not a valid event goes straight to the dead-letter queue (retrying cannot fix it),
+   even one that cannot be decoded at all (left to kombu, it would be logged and acked);
 2. in one transaction claims the event id in the inbox, runs the handler and appends
    whatever it recorded: a redelivered event finds its id claimed and changes nothing;
 3. on an exception rolls back and retries with exponential backoff, up to
@@ -17,21 +18,49 @@ import inspect
 import logging
 import time
 import traceback
+from dataclasses import dataclass
 
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import IntegrityError
 
 from shared import metrics
 from shared.contracts import ContractError, EventContract
 from shared.db import inbox
 from shared.envelope import EnvelopeError, parse
-from shared.logs import correlation_id, fields
+from shared.logs import fields
+from shared.observe import Correlation
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Undecodable:
+    """A delivery kombu could not decode (not JSON, or a content type nobody accepts)."""
+    body: str
+    error: Exception
+
+
+class _DeadLetteringQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a message it cannot decode reaches the handler
+    as ``Undecodable`` instead of being logged and acked by kombu."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = functools.partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc):
+        body = message.body
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+        self.handle_message(provider, Undecodable(text, exc), message)
+
+
 class ReliableEventHandler(EventHandler):
-    """nameko's event handler, except that a worker that raised gets its message requeued."""
+    """nameko's event handler, except that a worker that raised gets its message requeued
+    and a message that cannot be decoded still reaches the worker (to be dead-lettered)."""
+    queue_consumer = _DeadLetteringQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
         kwargs["requeue_on_error"] = True
@@ -73,6 +102,9 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
     """What ``@handles`` runs for one delivery; ``access`` is the worker's kernel handle."""
     kernel = access.kernel
     handler = f"{kernel.service_name}.{fn.__name__}"
+    if isinstance(body, Undecodable):
+        kernel.dead_letter(handler, body.body, body.error, attempts=0)
+        return "dead-lettered"
     try:
         envelope = parse(body)
         if envelope.type != contract.name or envelope.schemaversion != contract.version:
@@ -82,7 +114,9 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
     except (EnvelopeError, ContractError) as exc:
         kernel.dead_letter(handler, body, exc, attempts=0)
         return "dead-lettered"
-    correlation_id.set(envelope.correlationid or correlation_id.get())
+    if envelope.correlationid:
+        # Logs, the events this handler records and any RPC it makes carry the event's id.
+        Correlation(access.worker_ctx).adopt(envelope.correlationid)
 
     def claim(conn):
         try:
@@ -95,7 +129,7 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
     for attempt in range(1, attempts + 1):
         try:
             access.execute(lambda uow: fn(service, envelope, uow), before=claim,
-                           causation_id=envelope.id, correlation_id=envelope.correlationid)
+                           causation_id=envelope.id)
             return "handled"
         except _AlreadyHandled:
             metrics.DUPLICATES.labels(kernel.service_name, handler).inc()

@@ -99,11 +99,10 @@ class KernelAccess:
     def correlation_id(self) -> str:
         return self.worker_ctx.data.get(CORRELATION_KEY)
 
-    def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None,
-                correlation_id: str | None = None) -> T:
+    def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None) -> T:
         result, _ = run_unit_of_work(
             self.kernel.db, self.kernel.store, self.kernel.app.projections, work,
-            correlation_id=correlation_id or self.correlation_id,
+            correlation_id=self.correlation_id,
             causation_id=causation_id or self.worker_ctx.call_id, before=before)
         return result
 

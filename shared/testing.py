@@ -1,8 +1,12 @@
-"""Test helpers every service's tests use: bounded waits and throwaway databases."""
+"""Test helpers every service's tests use: bounded waits, throwaway databases, a tap on
+the real broker, metric readings and contract validation of what was actually published."""
+import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import create_engine, text
@@ -45,3 +49,104 @@ def scratch_database(server_url: str | None, sqlite_dir) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def metric(name: str, **labels) -> float:
+    """The current value of one Prometheus sample of this process (0 if never touched)."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+class QueueTap:
+    """The test's own consumer on the real broker.
+
+    ``QueueTap(uri, exchange="orders.events")`` binds a private queue to a service's event
+    exchange (declared the way the relay and nameko declare it); ``QueueTap(uri,
+    queue="orders.dead-letters")`` reads an existing durable queue. ``wait_for(n)`` returns
+    the first ``n`` messages (py-amqp ``Message``: ``.body``, ``.properties``, ``.headers``).
+    """
+
+    def __init__(self, amqp_uri: str, exchange: str | None = None, routing_key: str = "#",
+                 queue: str | None = None):
+        import amqp
+
+        from shared.amqp import connection_params
+
+        self._conn = amqp.Connection(**connection_params(amqp_uri))
+        self._conn.connect()
+        self._channel = self._conn.channel()
+        if exchange is not None:
+            self._channel.exchange_declare(exchange, "topic", durable=True, auto_delete=False)
+            self.queue = self._channel.queue_declare("", exclusive=True).queue
+            self._channel.queue_bind(self.queue, exchange, routing_key)
+        else:
+            self.queue = queue
+            self._channel.queue_declare(queue, durable=True, auto_delete=False)
+        self.messages: list = []
+
+    def drain(self) -> list:
+        """Everything delivered so far (acked as it is taken off the queue)."""
+        while (message := self._channel.basic_get(self.queue, no_ack=True)) is not None:
+            self.messages.append(message)
+        return self.messages
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
+        poll_until(lambda: len(self.drain()) >= count, timeout=timeout,
+                   what=f"{count} message(s) on {self.queue}")
+        return self.messages[:count]
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(message.body) for message in self.drain()]
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:  # the test is over; a broken connection must not mask its result
+            pass
+
+
+def publish_raw(amqp_uri: str, exchange: str, routing_key: str, body: str | bytes,
+                content_type: str = "application/cloudevents+json", **properties) -> None:
+    """Put one message on the broker exactly as given (for duplicate and poison deliveries)."""
+    import amqp
+
+    from shared.amqp import connection_params
+
+    with amqp.Connection(**connection_params(amqp_uri)) as conn:
+        channel = conn.channel()
+        channel.confirm_select()
+        channel.basic_publish(amqp.Message(body, content_type=content_type, **properties),
+                              exchange=exchange, routing_key=routing_key)
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _is_rfc3339(value) -> bool:
+    if not isinstance(value, str):
+        return True  # formats only constrain strings; "type" catches the rest
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def envelope_validator(contract):
+    """A JSON Schema validator of published envelopes of ``contract``, checking formats.
+
+    jsonschema only checks ``date-time`` when an optional package is installed; this
+    checker does it itself (RFC 3339), and checks ``uuid``, ``date`` and ``email`` as usual.
+    """
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from shared.contracts import json_schema
+
+    checker = FormatChecker()
+    checker.checks("date-time")(_is_rfc3339)
+    schema = json_schema(contract)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=checker)

@@ -3,20 +3,24 @@
 ``toybank`` records ``Deposited`` events and projects balances; ``toyaudit`` consumes
 them with ``@handles`` and records ``DepositAudited`` in its own store. The audit
 handler fails on purpose for accounts named in ``FAILING`` (to test retries and dead
-letters).
+letters). Both log a line per deposit (to test the log context).
 """
-from pathlib import Path
+import logging
 
 from marshmallow import Schema, fields
 from nameko.rpc import rpc
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
+from shared import logs
 from shared.app import ServiceApp
 from shared.contracts import declare
 from shared.db import kernel_metadata
+from shared.errors import InvalidInput
 from shared.handlers import handles
 from shared.kernel import Kernel
 from shared.projections import Projection, Upsert, on
+
+log = logging.getLogger(__name__)
 
 
 class DepositedSchema(Schema):
@@ -61,8 +65,9 @@ class Audited(Projection):
                                 "account": event.data["account"]})
 
 
-BANK = ServiceApp("toybank", Path(__file__).parent, projections=(Balances(),))
-AUDIT = ServiceApp("toyaudit", Path(__file__).parent, projections=(Audited(),))
+# No migrations of their own: tests create the toy tables with ``create_schema``.
+BANK = ServiceApp("toybank", None, projections=(Balances(),))
+AUDIT = ServiceApp("toyaudit", None, projections=(Audited(),))
 FAILING: set[str] = set()
 
 
@@ -86,6 +91,9 @@ class ToyBank:
 
     @rpc
     def deposit(self, account: str, amount: int):
+        if amount <= 0:
+            raise InvalidInput("a deposit must be positive", {"amount": amount})
+
         def work(uow):
             stream = f"account-{account}"
             version = uow.version(stream)
@@ -93,7 +101,9 @@ class ToyBank:
             uow.record(stream, version, Deposited,
                        {"account": account, "amount": amount, "balance": balance, "currency": "EUR"})
             return version + 1
-        return self.kernel.execute(work)
+        version = self.kernel.execute(work)
+        log.info("deposit recorded", extra=logs.fields(account=account, version=version))
+        return version
 
     @rpc
     def balance(self, account: str):
@@ -111,6 +121,7 @@ class ToyAudit:
             raise RuntimeError(f"audit refuses {event.data['account']}")
         uow.record(f"audit-{event.id}", 0, DepositAudited,
                    {"account": event.data["account"], "deposit_id": event.id})
+        log.info("deposit audited", extra=logs.fields(deposit_id=event.id))
 
     @rpc
     def audited_count(self, account: str):
