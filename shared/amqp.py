@@ -55,6 +55,11 @@ class ConfirmedPublisher:
     def _connect(self) -> None:
         conn = amqp.Connection(connect_timeout=CONNECT_TIMEOUT, heartbeat=0,
                                **connection_params(self.uri))
+        # Without this py-amqp polls the socket (drain_events(timeout=0), a timed-out read
+        # under eventlet) before every basic_publish, to notice connection.blocked. A batch
+        # drains the socket for its confirms anyway, and a blocked broker shows up as a
+        # confirm timeout (PublishError: the relay backs off and retries).
+        conn.negotiate_capabilities = {**conn.negotiate_capabilities, "connection.blocked": False}
         try:
             conn.connect()
             channel = conn.channel()

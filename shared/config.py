@@ -26,9 +26,12 @@ READY_TIMEOUT = Setting("READY_TIMEOUT", "2", "seconds /readyz waits for the bro
 READ_YOUR_WRITES_TIMEOUT = Setting(
     "READ_YOUR_WRITES_TIMEOUT", "3", "seconds a query waits for a projection to show a fresh write"
 )
-RELAY_BATCH = Setting("RELAY_BATCH", "500", "events the outbox relay publishes per confirmed batch")
+RELAY_BATCH = Setting("RELAY_BATCH", "2000", "events the outbox relay publishes per confirmed batch")
 RELAY_POLL = Setting(
     "RELAY_POLL", "0.5", "seconds the relay waits for a commit wake-up before looking anyway"
+)
+RELAY_LINGER = Setting(
+    "RELAY_LINGER", "0.003", "seconds the relay lets further commits gather after a wake-up"
 )
 HANDLER_ATTEMPTS = Setting("HANDLER_ATTEMPTS", "4", "tries of a failing event handler before dead-lettering")
 HANDLER_BACKOFF = Setting("HANDLER_BACKOFF", "0.2", "first retry delay in seconds; doubles each try")
@@ -64,7 +67,7 @@ SETTINGS = [
     AMQP_URI,
     Setting("<SERVICE>_DATABASE_URL", "sqlite:///var/<service>.db",
             "database of one service, e.g. postgresql+pg8000://postgres@127.0.0.1/booking"),
-    RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL,
+    RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
     HANDLER_ATTEMPTS, HANDLER_BACKOFF, LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
     Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
     VAR_DIR,

@@ -117,8 +117,11 @@ class Database:
         self._writer = _sqlite_writer(self.engine.url.database) if self.dialect == "sqlite" else None
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A read-write transaction; commits on success, rolls back on any exception."""
+    def write(self, notify: bool = True) -> Iterator[Connection]:
+        """A read-write transaction; commits on success, rolls back on any exception.
+
+        ``notify=False`` for bookkeeping writes that nobody waits for (the relay's cursor):
+        they must not wake the relay itself into an empty extra round."""
         if self._writer is None:
             with self.engine.begin() as conn:
                 yield conn
@@ -127,7 +130,8 @@ class Database:
                 conn = conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
                     yield conn
-        self.committed.notify()
+        if notify:
+            self.committed.notify()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -41,21 +41,31 @@ class Recorded:
     envelope: Envelope
 
 
+# Built once: SQLAlchemy caches their compiled form, but building a statement and its
+# cache key on every call costs several times what executing a cached one does.
+_STREAM_VERSION = select(func.max(events.c.stream_version)).where(
+    events.c.stream_id == bindparam("stream_id"))
+_READ_STREAM = (select(events.c.envelope).where(events.c.stream_id == bindparam("stream_id"))
+                .order_by(events.c.stream_version))
+_INSERT = events.insert().returning(events.c.position, sort_by_parameter_order=True)
+_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_PAGE = select(events.c.position, events.c.event_id, events.c.event_type, events.c.recorded_at,
+               events.c.envelope).where(events.c.position > bindparam("position"))
+_READ_AFTER = _PAGE.order_by(events.c.position).limit(bindparam("limit"))
+_READ_AFTER_TYPES = (_PAGE.where(events.c.event_type.in_(bindparam("types", expanding=True)))
+                     .order_by(events.c.position).limit(bindparam("limit")))
+_HEAD = select(func.coalesce(func.max(events.c.position), 0))
+
+
 class EventStore:
     def __init__(self, source: str):
         self.source = source
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
-        found = conn.execute(
-            select(func.max(events.c.stream_version)).where(events.c.stream_id == stream_id)
-        ).scalar()
-        return found or 0
+        return conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Envelope]:
-        rows = conn.execute(
-            select(events.c.envelope).where(events.c.stream_id == stream_id)
-            .order_by(events.c.stream_version)
-        )
+        rows = conn.execute(_READ_STREAM, {"stream_id": stream_id})
         return [parse(row.envelope) for row in rows]
 
     def append(self, conn: Connection, stream_id: str, expected_version: int | None,
@@ -65,7 +75,7 @@ class EventStore:
         if not new_events:
             return []
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+            conn.execute(_APPEND_LOCK, {"key": APPEND_LOCK_KEY})
         current = self.stream_version(conn, stream_id)
         if expected_version is not ANY and current != expected_version:
             raise ConcurrencyError(
@@ -86,10 +96,7 @@ class EventStore:
             "store_id": env.storeid, "recorded_at": now, "envelope": env.to_json(),
         } for env in envelopes]
         try:
-            positions = conn.execute(
-                events.insert().returning(events.c.position, sort_by_parameter_order=True),
-                rows,
-            ).scalars().all()
+            positions = conn.execute(_INSERT, rows).scalars().all()
         except IntegrityError as exc:
             raise ConcurrencyError(f"stream {stream_id} was appended to concurrently") from exc
         return [Recorded(pos, env) for pos, env in zip(positions, envelopes, strict=True)]
@@ -97,12 +104,11 @@ class EventStore:
     def read_after(self, conn: Connection, position: int, limit: int,
                    types: Iterable[str] | None = None) -> list:
         """Rows (position, event_id, event_type, recorded_at, envelope JSON) after ``position``."""
-        query = select(events.c.position, events.c.event_id, events.c.event_type,
-                       events.c.recorded_at, events.c.envelope).where(events.c.position > position)
-        if types is not None:
-            query = query.where(events.c.event_type.in_(list(types)))
-        return conn.execute(query.order_by(events.c.position).limit(limit)).all()
+        if types is None:
+            return conn.execute(_READ_AFTER, {"position": position, "limit": limit}).all()
+        return conn.execute(_READ_AFTER_TYPES, {"position": position, "limit": limit,
+                                                "types": list(types)}).all()
 
     def head(self, conn: Connection) -> int:
-        return conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar()
+        return conn.execute(_HEAD).scalar()
 

@@ -71,6 +71,9 @@ class _AlreadyHandled(Exception):
     pass
 
 
+_CLAIM = inbox.insert()  # built once; executed with each delivery's values
+
+
 def dead_letter_queue(service: str) -> str:
     return f"{service}.dead-letters"
 
@@ -120,8 +123,8 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
 
     def claim(conn):
         try:
-            conn.execute(inbox.insert().values(handler=handler, event_id=envelope.id,
-                                               handled_at=time.time()))
+            conn.execute(_CLAIM, {"handler": handler, "event_id": envelope.id,
+                                  "handled_at": time.time()})
         except IntegrityError:
             raise _AlreadyHandled() from None
 

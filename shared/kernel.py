@@ -23,6 +23,7 @@ from shared.config import (
     HANDLER_ATTEMPTS,
     HANDLER_BACKOFF,
     RELAY_BATCH,
+    RELAY_LINGER,
     RELAY_POLL,
     database_url,
     metrics_port,
@@ -53,7 +54,8 @@ class Kernel(Observability):
         amqp_uri = config.get("AMQP_URI") or AMQP_URI.get()
         self.relay = OutboxRelay(self.db, self.store, amqp_uri,
                                  batch=int(config.get("RELAY_BATCH") or RELAY_BATCH.get()),
-                                 poll=float(config.get("RELAY_POLL") or RELAY_POLL.get()))
+                                 poll=float(config.get("RELAY_POLL") or RELAY_POLL.get()),
+                                 linger=float(config.get("RELAY_LINGER") or RELAY_LINGER.get()))
         self.dead_letters = ConfirmedPublisher(
             amqp_uri, declare_queues=(dead_letter_queue(self.service_name),))
         self.handler_attempts = int(config.get("HANDLER_ATTEMPTS") or HANDLER_ATTEMPTS.get())

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from shared import metrics
 from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
@@ -26,6 +26,18 @@ log = logging.getLogger(__name__)
 CURSOR = "relay"
 LEASE_SECONDS = 10.0
 MAX_BACKOFF = 5.0
+
+
+# Built once (building a statement and its cache key costs more than running a cached one).
+_CURSOR_EXISTS = select(cursors.c.name).where(cursors.c.name == CURSOR)
+_CURSOR_POSITION = select(cursors.c.position).where(cursors.c.name == CURSOR)
+_TAKE_LEASE = (update(cursors).where(cursors.c.name == CURSOR)
+               .where(or_(cursors.c.owner == bindparam("b_owner"), cursors.c.owner.is_(None),
+                          cursors.c.lease_until < bindparam("b_now")))
+               .values(owner=bindparam("b_owner"), lease_until=bindparam("b_until")))
+_ADVANCE = (update(cursors).where(cursors.c.name == CURSOR)
+            .where(cursors.c.owner == bindparam("b_owner"))
+            .values(position=bindparam("b_position"), lease_until=bindparam("b_until")))
 
 
 def exchange_for(service: str) -> str:
@@ -43,13 +55,14 @@ def message_for(service: str, row) -> OutgoingMessage:
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, store: EventStore, amqp_uri: str, batch: int = 500,
-                 poll: float = 0.5):
+    def __init__(self, db: Database, store: EventStore, amqp_uri: str, batch: int = 2000,
+                 poll: float = 0.5, linger: float = 0.0):
         self.db = db
         self.store = store
         self.service = store.source
         self.batch = batch
         self.poll = poll
+        self.linger = linger
         self.owner = f"{self.service}-{uuid.uuid4().hex[:12]}"
         self.publisher = ConfirmedPublisher(amqp_uri, declare_exchanges=(exchange_for(self.service),))
         self._stopped = threading.Event()
@@ -86,8 +99,12 @@ class OutboxRelay:
             self._stopped.wait(self.poll)
             return 0
         published = self._publish_batch()
-        if not published:
-            self.db.committed.wait(seen, self.poll)
+        if published < self.batch:
+            # Everything committed before ``seen`` is published now; wait for a later commit
+            # (returns at once if one came meanwhile) instead of reading an empty batch. Then
+            # linger a moment so a burst of commits shares one batch and one confirm round.
+            if self.db.committed.wait(seen, self.poll) != seen and self.linger:
+                self._stopped.wait(self.linger)
         return published
 
     def publish_pending(self) -> int:
@@ -102,7 +119,9 @@ class OutboxRelay:
     def _publish_batch(self) -> int:
         with self.db.read() as conn:
             rows = self.store.read_after(conn, self._cursor, self.batch)
-            head = self.store.head(conn) if rows else self._cursor
+            # A short page is everything there is: its last position is the head.
+            head = self.store.head(conn) if len(rows) == self.batch else (
+                rows[-1].position if rows else self._cursor)
         lag_events = metrics.RELAY_LAG_EVENTS.labels(self.service)
         lag_seconds = metrics.RELAY_LAG_SECONDS.labels(self.service)
         if not rows:
@@ -120,30 +139,23 @@ class OutboxRelay:
         now = time.time()
         if self._cursor is not None and self._lease_until - now > LEASE_SECONDS / 2:
             return True
-        with self.db.write() as conn:
-            exists = conn.execute(select(cursors.c.name).where(cursors.c.name == CURSOR)).first()
+        with self.db.write(notify=False) as conn:
+            exists = conn.execute(_CURSOR_EXISTS).first()
             if exists is None:
                 conn.execute(cursors.insert().values(name=CURSOR, position=0, owner=None,
                                                      lease_until=0.0))
-            taken = conn.execute(
-                update(cursors).where(cursors.c.name == CURSOR).where(or_(
-                    cursors.c.owner == self.owner, cursors.c.owner.is_(None),
-                    cursors.c.lease_until < now))
-                .values(owner=self.owner, lease_until=now + LEASE_SECONDS)
-            ).rowcount
+            taken = conn.execute(_TAKE_LEASE, {"b_owner": self.owner, "b_now": now,
+                                               "b_until": now + LEASE_SECONDS}).rowcount
             if taken:
-                self._cursor = conn.execute(
-                    select(cursors.c.position).where(cursors.c.name == CURSOR)).scalar()
+                self._cursor = conn.execute(_CURSOR_POSITION).scalar()
         self._lease_until = now + LEASE_SECONDS if taken else 0.0
         return bool(taken)
 
     def _advance(self, position: int) -> None:
         now = time.time()
-        with self.db.write() as conn:
-            moved = conn.execute(
-                update(cursors).where(cursors.c.name == CURSOR).where(cursors.c.owner == self.owner)
-                .values(position=position, lease_until=now + LEASE_SECONDS)
-            ).rowcount
+        with self.db.write(notify=False) as conn:
+            moved = conn.execute(_ADVANCE, {"b_owner": self.owner, "b_position": position,
+                                            "b_until": now + LEASE_SECONDS}).rowcount
         if not moved:
             self._lease_until = 0.0
             raise PublishError("lost the relay lease; another replica publishes now")
