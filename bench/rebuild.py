@@ -1,0 +1,139 @@
+"""Projection rebuild rate vs. a raw sqlite3 loop (target: ratio >= 0.5).
+
+Setup: a SQLite event store pre-filled with 100,000 ``BenchDeposited`` events (30,000
+with --quick), round-robin over 1,000 account streams (rows as ``EventStore.append``
+stores them, inserted in bulk: see bench.domain.bulk_fill).
+
+Figure: events/s of ``shared.projections.rebuild(db, store, Balances())``: empties the
+``bench_balances`` table and replays every event in one write transaction (5,000-event
+pages via ``EventStore.read_after``, ``parse`` of each envelope, the projection's ``@on``
+handler returning an ``Upsert``, ``ChangeWriter`` executemany of INSERT .. ON CONFLICT
+DO UPDATE), in this eventlet-patched process.
+
+Baseline: a raw sqlite3 loop, same process, same file and PRAGMAs: one ``BEGIN
+IMMEDIATE`` transaction that empties an equivalent table, reads the same events in the
+same 5,000-event pages (position, envelope; filtered on the event type), ``json.loads``
+each envelope and executemany's the same upsert. Both end with identical tables (checked).
+
+Rounds alternate the contenders; the figure is each one's best round (the machine is
+noisy; all rounds are printed).
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sqlite3  # noqa: E402
+import time  # noqa: E402
+
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench import domain  # noqa: E402
+from bench.common import Figure, emit, median, progress, scratch_db, scratch_dir, spread  # noqa: E402
+from shared.db import Database  # noqa: E402
+from shared.eventstore import EventStore  # noqa: E402
+from shared.projections import rebuild  # noqa: E402
+
+PAGE = 5000
+RAW_TABLE = """CREATE TABLE raw_balances (account VARCHAR(50) NOT NULL PRIMARY KEY,
+               amount INTEGER NOT NULL, deposits INTEGER NOT NULL)"""
+RAW_UPSERT = """INSERT INTO raw_balances (account, amount, deposits) VALUES (?, ?, ?)
+                ON CONFLICT (account) DO UPDATE SET amount = excluded.amount,
+                deposits = excluded.deposits"""
+RAW_PAGE = """SELECT position, envelope FROM events WHERE position > ? AND event_type IN (?)
+              ORDER BY position LIMIT ?"""
+
+
+def connect_raw(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def raw_rebuild(conn: sqlite3.Connection, event_type: str) -> int:
+    replayed = 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM raw_balances")
+        position = 0
+        while True:
+            rows = conn.execute(RAW_PAGE, (position, event_type, PAGE)).fetchall()
+            if not rows:
+                break
+            params = []
+            for _, envelope in rows:
+                event = json.loads(envelope)
+                data = event["data"]
+                params.append((data["account"], data["balance"], event["streamversion"]))
+            conn.executemany(RAW_UPSERT, params)
+            position = rows[-1][0]
+            replayed += len(rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return replayed
+
+
+def run(quick: bool) -> list[Figure]:
+    events = 30_000 if quick else 100_000
+    rounds = 3 if quick else 5
+    projection = domain.Balances()
+    with scratch_dir() as tmp, scratch_db("sqlite", tmp) as url:
+        domain.create_schema(url)
+        db = Database(url)
+        store = EventStore(domain.BANK.name)
+        progress(f"rebuild: storing {events:,} events")
+        domain.bulk_fill(db, events)
+        raw = connect_raw(make_url(url).database)
+        raw.execute(RAW_TABLE)
+        kernel_rates, raw_rates = [], []
+        try:
+            rebuild(db, store, projection)  # warm up both (page cache, statement caches)
+            raw_rebuild(raw, domain.Deposited.name)
+            for n in range(rounds):
+                def run_kernel():
+                    started = time.perf_counter()
+                    replayed = rebuild(db, store, projection)
+                    kernel_rates.append(replayed / (time.perf_counter() - started))
+                    assert replayed == events, replayed
+
+                def run_raw():
+                    started = time.perf_counter()
+                    replayed = raw_rebuild(raw, domain.Deposited.name)
+                    raw_rates.append(replayed / (time.perf_counter() - started))
+                    assert replayed == events, replayed
+
+                for step in ((run_raw, run_kernel) if n % 2 == 0 else (run_kernel, run_raw)):
+                    step()
+                progress(f"rebuild round {n + 1}/{rounds}: kernel {kernel_rates[-1]:,.0f}/s, "
+                         f"raw {raw_rates[-1]:,.0f}/s")
+            kernel_rows = raw.execute(
+                "SELECT account, amount, deposits FROM bench_balances ORDER BY account").fetchall()
+            raw_rows = raw.execute(
+                "SELECT account, amount, deposits FROM raw_balances ORDER BY account").fetchall()
+            assert kernel_rows == raw_rows and len(kernel_rows) == 1000, "rebuilt tables differ"
+        finally:
+            raw.close()
+            db.dispose()
+    return [Figure("rebuild", f"projection rebuild() ({events:,} events)", max(kernel_rates),
+                   "events/s", "raw sqlite3 read+json.loads+upsert", max(raw_rates), target=0.5,
+                   notes=f"kernel {spread(kernel_rates)}; raw {spread(raw_rates)}; medians "
+                         f"{median(kernel_rates):,.0f} vs {median(raw_rates):,.0f} "
+                         f"(ratio {median(kernel_rates) / median(raw_rates):.2f})")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    emit(run(parser.parse_args().quick))
+
+
+if __name__ == "__main__":
+    main()
