@@ -73,6 +73,15 @@ class Figure:
         return asdict(self)
 
 
+def main(run, doc: str) -> None:
+    """Command line of every benchmark module: ``[--quick]``, then emit what ``run`` measured."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    emit(run(parser.parse_args().quick))
+
+
 def emit(figures: list[Figure]) -> None:
     """The one stdout line a benchmark module prints for ``python -m bench``."""
     sys.stdout.write(RESULT_PREFIX + json.dumps([f.to_json() for f in figures]) + "\n")

@@ -33,7 +33,6 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import sqlite3  # noqa: E402
@@ -44,10 +43,9 @@ import uuid  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import domain  # noqa: E402
-from bench.common import (  # noqa: E402
+from bench.common import (
     Figure,
     cpu_times,
-    emit,
     machine_load,
     percentile,
     progress,
@@ -57,6 +55,9 @@ from bench.common import (  # noqa: E402
     scratch_dir,
     spawn_child,
     wait_until,
+)
+from bench.common import (
+    main as cli,  # noqa: E402
 )
 
 RATE = 500.0
@@ -249,9 +250,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--consumer":
         consumer_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    emit(run(parser.parse_args().quick))
+    cli(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import sqlite3  # noqa: E402
 import time  # noqa: E402
@@ -34,7 +33,8 @@ import time  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import domain  # noqa: E402
-from bench.common import Figure, emit, median, progress, scratch_db, scratch_dir, spread  # noqa: E402
+from bench.common import Figure, median, progress, scratch_db, scratch_dir, spread  # noqa: E402
+from bench.common import main as cli  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.eventstore import EventStore  # noqa: E402
 from shared.projections import rebuild  # noqa: E402
@@ -129,11 +129,5 @@ def run(quick: bool) -> list[Figure]:
                          f"(ratio {median(kernel_rates) / median(raw_rates):.2f})")]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    emit(run(parser.parse_args().quick))
-
-
 if __name__ == "__main__":
-    main()
+    cli(run, __doc__)

@@ -29,7 +29,6 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-import argparse  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 
@@ -37,9 +36,8 @@ import pika  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from bench import domain  # noqa: E402
-from bench.common import (  # noqa: E402
+from bench.common import (
     Figure,
-    emit,
     median,
     progress,
     rabbit_vhost,
@@ -49,6 +47,9 @@ from bench.common import (  # noqa: E402
     spawn_child,
     spread,
     wait_until,
+)
+from bench.common import (
+    main as cli,  # noqa: E402
 )
 from shared.db import Database, cursors  # noqa: E402
 from shared.envelope import CONTENT_TYPE  # noqa: E402
@@ -161,11 +162,5 @@ def run(quick: bool) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    emit(run(parser.parse_args().quick))
-
-
 if __name__ == "__main__":
-    main()
+    cli(run, __doc__)
