@@ -82,8 +82,11 @@ def engine_for(url: str) -> Engine:
     def _connect(dbapi_conn, _record):
         # Hand transaction control to the "begin" hook below (SQLAlchemy's documented recipe).
         dbapi_conn.isolation_level = None
+        # No checkpoint inside a commit: it fsyncs while holding the process's only OS thread,
+        # stalling every greenthread for tens of ms. Services checkpoint off the hub instead
+        # (Database.checkpoint via the kernel); a closing last connection checkpoints too.
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
-                       "foreign_keys=ON"):
+                       "foreign_keys=ON", "wal_autocheckpoint=0"):
             dbapi_conn.execute(f"PRAGMA {pragma}")
 
     @event.listens_for(engine, "begin")
@@ -138,6 +141,15 @@ class Database:
         with self.engine.connect() as conn:
             with conn.begin():
                 yield conn
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite write-ahead log into the database without blocking anyone
+        (PASSIVE); meant to run in an OS thread (eventlet.tpool), never on the hub."""
+        import sqlite3
+
+        with sqlite3.connect(self.engine.url.database, timeout=30) as raw:
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        raw.close()
 
     def dispose(self):
         self.engine.dispose()

@@ -8,11 +8,13 @@ wait woken by commits.
 """
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import TypeVar
 
+from eventlet import tpool
 from nameko.rpc import rpc
 
 from shared import metrics
@@ -38,6 +40,7 @@ from shared.uow import UnitOfWork, run_unit_of_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CHECKPOINT_INTERVAL = 1.0
 
 
 class Kernel(Observability):
@@ -45,6 +48,7 @@ class Kernel(Observability):
 
     def __init__(self, app: ServiceApp):
         self.app = app
+        self._stopped = threading.Event()
 
     def setup(self):
         config = self.container.config
@@ -66,9 +70,21 @@ class Kernel(Observability):
 
     def start(self):
         self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.service_name}.relay")
+        if self.db.dialect == "sqlite":
+            self.container.spawn_managed_thread(self._checkpoints,
+                                                identifier=f"{self.service_name}.checkpoints")
+
+    def _checkpoints(self):
+        """Keep SQLite's write-ahead log short, in an OS thread so commits never wait for it."""
+        while not self._stopped.wait(CHECKPOINT_INTERVAL):
+            try:
+                tpool.execute(self.db.checkpoint)
+            except Exception:
+                log.exception("checkpoint failed; retrying at the next interval")
 
     def stop(self):
         if self.relay is not None:
+            self._stopped.set()
             self.relay.stop()
             self.dead_letters.close()
 

@@ -1,8 +1,9 @@
 """The outbox relay: publishes committed events to RabbitMQ, in order, at least once.
 
 It follows the event store by global position: read a batch after its cursor, publish
-it with pipelined confirms, and only then move the cursor (in the database, so a crash
-anywhere republishes rather than loses; consumers dedupe by event id). It wakes on the
+it with pipelined confirms, and only then move the cursor. The cursor is saved in the
+database at most every 0.2 s while busy and at once when idle, so a crash anywhere
+republishes a little rather than loses anything (consumers dedupe by event id). It wakes on the
 process's commit signal; ``RELAY_POLL`` only bounds how late it notices commits made by
 other processes. A lease in the cursor row keeps one publishing relay per database when
 a service runs several replicas. While the broker is down it backs off and retries;
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 CURSOR = "relay"
 LEASE_SECONDS = 10.0
 MAX_BACKOFF = 5.0
+CURSOR_SAVE_INTERVAL = 0.2
 
 
 # Built once (building a statement and its cache key costs more than running a cached one).
@@ -67,7 +69,9 @@ class OutboxRelay:
         self.publisher = ConfirmedPublisher(amqp_uri, declare_exchanges=(exchange_for(self.service),))
         self._stopped = threading.Event()
         self._lease_until = 0.0
-        self._cursor: int | None = None
+        self._cursor: int | None = None  # published up to here (confirmed by the broker)
+        self._saved: int | None = None  # persisted up to here
+        self._saved_at = 0.0
 
     def stop(self) -> None:
         self._stopped.set()
@@ -90,6 +94,10 @@ class OutboxRelay:
                 log.exception("relay step failed")
                 self._stopped.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+        try:
+            self._save_cursor(force=True)
+        except Exception:  # stopping anyway: the next start republishes from the saved cursor
+            log.warning("relay could not save its cursor on stop", exc_info=True)
         self.publisher.close()
 
     def step(self) -> int:
@@ -103,7 +111,9 @@ class OutboxRelay:
             # Everything committed before ``seen`` is published now; wait for a later commit
             # (returns at once if one came meanwhile) instead of reading an empty batch. Then
             # linger a moment so a burst of commits shares one batch and one confirm round.
-            if self.db.committed.wait(seen, self.poll) != seen and self.linger:
+            # An unsaved cursor shortens the wait: the idle round that follows saves it.
+            timeout = self.poll if self._cursor == self._saved else CURSOR_SAVE_INTERVAL
+            if self.db.committed.wait(seen, timeout) != seen and self.linger:
                 self._stopped.wait(self.linger)
         return published
 
@@ -127,17 +137,21 @@ class OutboxRelay:
         if not rows:
             lag_events.set(0)
             lag_seconds.set(0)
+            self._save_cursor(force=True)
             return 0
         lag_events.set(head - self._cursor)
         lag_seconds.set(max(0.0, time.time() - rows[0].recorded_at))
         self.publisher.publish_batch([message_for(self.service, row) for row in rows])
-        self._advance(rows[-1].position)
+        self._cursor = rows[-1].position
+        self._save_cursor(force=False)
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
     def _hold_lease(self) -> bool:
         now = time.time()
-        if self._cursor is not None and self._lease_until - now > LEASE_SECONDS / 2:
+        if self._cursor is not None and self._lease_until > now:
+            if self._lease_until - now < LEASE_SECONDS / 2:
+                self._advance(self._cursor)  # renews the lease and saves the cursor
             return True
         with self.db.write(notify=False) as conn:
             exists = conn.execute(_CURSOR_EXISTS).first()
@@ -147,7 +161,7 @@ class OutboxRelay:
             taken = conn.execute(_TAKE_LEASE, {"b_owner": self.owner, "b_now": now,
                                                "b_until": now + LEASE_SECONDS}).rowcount
             if taken:
-                self._cursor = conn.execute(_CURSOR_POSITION).scalar()
+                self._cursor = self._saved = conn.execute(_CURSOR_POSITION).scalar()
         self._lease_until = now + LEASE_SECONDS if taken else 0.0
         return bool(taken)
 
@@ -159,5 +173,17 @@ class OutboxRelay:
         if not moved:
             self._lease_until = 0.0
             raise PublishError("lost the relay lease; another replica publishes now")
-        self._cursor = position
+        self._cursor = self._saved = position
+        self._saved_at = time.monotonic()
         self._lease_until = now + LEASE_SECONDS
+
+    def _save_cursor(self, force: bool) -> None:
+        """Persist the cursor at most every CURSOR_SAVE_INTERVAL while busy, and when idle.
+
+        Saving after every batch would cost a write transaction per batch, competing with
+        the service's own commits; a crash merely republishes what was published since the
+        last save (consumers dedupe by event id)."""
+        if self._cursor == self._saved:
+            return
+        if force or time.monotonic() - self._saved_at >= CURSOR_SAVE_INTERVAL:
+            self._advance(self._cursor)
