@@ -8,7 +8,7 @@ import requests
 
 from shared.config import SERVICES
 from shared.launcher import run_manage, start_system
-from shared.testing import scratch_database
+from shared.testing import QueueTap, scratch_database
 from tests.conftest import POSTGRES
 
 RPC_TIMEOUT = 1.5
@@ -40,28 +40,13 @@ def system(request, vhost_pipeline, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def published(system):
-    """Every event the system publishes from here on, as received by an analyst's queue."""
-    from kombu import Connection, Exchange, Queue
-
-    connection = Connection(system.env["AMQP_URI"])
-    queue = Queue("analyst-tap", exclusive=True, bindings=[])
-    channel = connection.channel()
-    queue = queue(channel)
-    queue.declare()
-    for service in ("booking", "orders"):
-        exchange = Exchange(f"{service}.events", type="topic", durable=True)
-        exchange(channel).declare()
-        queue.bind_to(exchange=exchange, routing_key="#")
+    """Every event the system publishes from here on, as an analyst's queues receive them."""
+    taps = [QueueTap(system.env["AMQP_URI"], exchange=f"{service}.events")
+            for service in ("booking", "orders")]
     run_manage(system.env, "seed", "booking")
-    received = []
-
-    def drain():
-        while (message := queue.get(no_ack=True, accept=["application/cloudevents+json"])) is not None:
-            received.append(message)
-        return received
-
-    yield drain
-    connection.release()
+    yield lambda: [message for tap in taps for message in tap.drain()]
+    for tap in taps:
+        tap.close()
 
 
 @pytest.fixture
