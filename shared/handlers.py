@@ -25,6 +25,7 @@ from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import IntegrityError
 
 from shared import metrics
+from shared.amqp import PublishError
 from shared.contracts import ContractError, EventContract
 from shared.db import inbox
 from shared.envelope import EnvelopeError, parse
@@ -32,6 +33,7 @@ from shared.logs import fields
 from shared.observe import Correlation
 
 log = logging.getLogger(__name__)
+REQUEUE_PAUSE = 1.0  # seconds a worker waits before requeueing a message it could not dead-letter
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
     kernel = access.kernel
     handler = f"{kernel.service_name}.{fn.__name__}"
     if isinstance(body, Undecodable):
-        kernel.dead_letter(handler, body.body, body.error, attempts=0)
+        _dead_letter(kernel, handler, body.body, body.error, attempts=0)
         return "dead-lettered"
     try:
         envelope = parse(body)
@@ -115,7 +117,7 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
                                 f"{envelope.type} v{envelope.schemaversion}")
         contract.validate(envelope.data)
     except (EnvelopeError, ContractError) as exc:
-        kernel.dead_letter(handler, body, exc, attempts=0)
+        _dead_letter(kernel, handler, body, exc, attempts=0)
         return "dead-lettered"
     if envelope.correlationid:
         # Logs, the events this handler records and any RPC it makes carry the event's id.
@@ -142,10 +144,20 @@ def consume(access, service, fn, contract: EventContract, body) -> str:
             log.warning("handler failed", extra=fields(handler=handler, event_id=envelope.id,
                                                        attempt=attempt, error=repr(exc)))
             if attempt == attempts:
-                kernel.dead_letter(handler, body, exc, attempts=attempts)
+                _dead_letter(kernel, handler, body, exc, attempts=attempts)
                 return "dead-lettered"
             time.sleep(kernel.handler_backoff * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
+
+
+def _dead_letter(kernel, handler: str, body, exc: BaseException, attempts: int) -> None:
+    """Dead-letter, or pause before letting the message be requeued: a broker that keeps
+    refusing the dead letter must not turn redelivery into a busy loop."""
+    try:
+        kernel.dead_letter(handler, body, exc, attempts)
+    except PublishError:
+        time.sleep(REQUEUE_PAUSE)
+        raise
 
 
 def describe(exc: BaseException) -> dict:

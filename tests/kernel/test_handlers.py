@@ -224,3 +224,18 @@ def open_sockets() -> int:
         except FileNotFoundError:
             pass
     return count
+
+
+def test_a_dead_letter_the_broker_refuses_is_requeued_only_after_a_pause(monkeypatch):
+    from shared import handlers
+    from shared.amqp import PublishError
+
+    class RefusingKernel:
+        def dead_letter(self, *args):
+            raise PublishError("queue refused")
+
+    pauses = []
+    monkeypatch.setattr(handlers.time, "sleep", pauses.append)
+    with pytest.raises(PublishError):
+        handlers._dead_letter(RefusingKernel(), "svc.handler", "{}", ValueError("bad"), attempts=0)
+    assert pauses == [handlers.REQUEUE_PAUSE]
