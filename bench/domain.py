@@ -7,12 +7,11 @@ them with the kernel's ``@handles`` (inbox + one transaction) and records a
 ``HandledClock`` dependency notes, per event id, the wall-clock time at which the
 worker finished, i.e. after the handler's transaction committed.
 
-The shapes mirror tests/kernel/toy.py, under names of their own so that the contract
-registry never sees two schemas for one name.
+The event schemas are tests/kernel/toy.py's, declared under names of their own so the
+two domains never share a contract.
 """
 import time
 
-from marshmallow import Schema, fields
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
@@ -24,19 +23,7 @@ from shared.envelope import Envelope
 from shared.handlers import handles
 from shared.kernel import Kernel
 from shared.projections import Projection, Upsert, on
-
-
-class DepositedSchema(Schema):
-    account = fields.String(required=True)
-    amount = fields.Integer(required=True)
-    balance = fields.Integer(required=True)
-    currency = fields.String(required=True)
-
-
-class AuditedSchema(Schema):
-    account = fields.String(required=True)
-    deposit_id = fields.String(required=True)
-
+from tests.kernel.toy import AuditedSchema, DepositedSchema
 
 Deposited = declare("benchbank", "BenchDeposited", DepositedSchema)
 Audited = declare("benchaudit", "BenchAudited", AuditedSchema)

@@ -32,7 +32,6 @@ class EventContract:
     name: str
     version: int
     schema: type[Schema]
-    stream_prefix: str
 
     @cached_property
     def _instance(self) -> Schema:
@@ -50,12 +49,11 @@ class EventContract:
         return self._instance.dump(data)
 
 
-def declare(source: str, name: str, schema: type[Schema], version: int = 1,
-            stream_prefix: str = "") -> EventContract:
+def declare(source: str, name: str, schema: type[Schema], version: int = 1) -> EventContract:
     key = (name, version)
     if key in _REGISTRY and _REGISTRY[key].schema is not schema:
         raise ContractError(f"{name} v{version} is already declared with another schema")
-    contract = EventContract(source, name, version, schema, stream_prefix)
+    contract = EventContract(source, name, version, schema)
     _REGISTRY[key] = contract
     return contract
 
