@@ -41,6 +41,32 @@ METRICS_PORT_BASE = Setting(
     "METRICS_PORT_BASE", "9100", "first port of the services' /metrics endpoints (one each, in order)"
 )
 VAR_DIR = Setting("VAR_DIR", str(ROOT / "var"), "folder for the default SQLite files")
+AUTH_SECRET = Setting(
+    "AUTH_SECRET", "", "HMAC key (32+ characters) signing access tokens, shared by identity and "
+    "the gateway; no default: `make run` makes one per run, elsewhere it must be set")
+AUTH_ISSUER = Setting("AUTH_ISSUER", "salon-platform", "`iss` of access tokens")
+AUTH_AUDIENCE = Setting("AUTH_AUDIENCE", "salon-api", "`aud` of access tokens")
+ACCESS_TOKEN_TTL = Setting("ACCESS_TOKEN_TTL", "900", "seconds an access token is valid")
+REFRESH_TOKEN_TTL = Setting("REFRESH_TOKEN_TTL", "1209600", "seconds a refresh token is valid (14 days)")
+LOCKOUT_ATTEMPTS = Setting("LOCKOUT_ATTEMPTS", "5", "failed logins of one username that lock it")
+LOCKOUT_WINDOW = Setting("LOCKOUT_WINDOW", "900", "seconds over which failed logins are counted")
+LOCKOUT_DURATION = Setting("LOCKOUT_DURATION", "900", "seconds a locked username stays locked")
+LOGIN_ADDRESS_ATTEMPTS = Setting(
+    "LOGIN_ADDRESS_ATTEMPTS", "20", "failed logins from one client address (any usernames) "
+    "within LOCKOUT_WINDOW before that address is throttled")
+RATE_LIMIT_PER_USER = Setting(
+    "RATE_LIMIT_PER_USER", "600", "requests per minute per user, per gateway replica")
+RATE_LIMIT_PER_ADDRESS = Setting(
+    "RATE_LIMIT_PER_ADDRESS", "1200", "requests per minute per client address, per gateway replica")
+RATE_LIMIT_PUBLIC_WRITES = Setting(
+    "RATE_LIMIT_PUBLIC_WRITES", "60", "logins, refreshes and registrations per minute per client "
+    "address, per gateway replica (each costs a password hash or a database write)")
+TRUSTED_PROXIES = Setting(
+    "TRUSTED_PROXIES", "0", "proxies in front of the gateway whose X-Forwarded-For entries are "
+    "trusted (0: the TCP peer is the client address)")
+DEMO_ADMIN_PASSWORD = Setting(
+    "DEMO_ADMIN_PASSWORD", "", "set by `make run` only: the seed creates (or resets) the demo HQ "
+    "admin `admin` with it; unset, no account gets a default password")
 
 
 def database_url(service: str) -> str:
@@ -53,7 +79,7 @@ def database_url(service: str) -> str:
     return f"sqlite:///{var / service}.db"
 
 
-SERVICES = ("booking", "orders", "members", "inventory", "finance")
+SERVICES = ("booking", "orders", "members", "inventory", "finance", "identity")
 
 
 def metrics_port(service: str) -> int:
@@ -70,7 +96,10 @@ SETTINGS = [
     RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
     HANDLER_ATTEMPTS, HANDLER_BACKOFF, LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
     Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
-    VAR_DIR,
+    VAR_DIR, AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
+    LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW, LOCKOUT_DURATION, LOGIN_ADDRESS_ATTEMPTS,
+    RATE_LIMIT_PER_USER, RATE_LIMIT_PER_ADDRESS, RATE_LIMIT_PUBLIC_WRITES, TRUSTED_PROXIES,
+    DEMO_ADMIN_PASSWORD,
 ]
 
 

@@ -6,6 +6,7 @@ SQLite (the default) and PostgreSQL behave alike from above:
 - PostgreSQL goes through pg8000, a pure-Python driver whose socket I/O eventlet's
   monkey patch makes cooperative, so one slow query never stalls the other workers.
 """
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -66,6 +68,36 @@ inbox = Table(
     Column("event_id", String(36), primary_key=True),
     Column("handled_at", Float, nullable=False),
 )
+
+# Commands already done, per idempotency key: the first result, replayed to retries
+# (shared/idempotency.py). The primary key is what makes two racing first uses collide.
+idempotency_keys = Table(
+    "idempotency_keys", kernel_metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))")
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for a name ("identity.login.username:amelie")."""
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def serialize(conn: Connection, *keys: int) -> None:
+    """Make write transactions that take the same key run one after the other: on PostgreSQL
+    hold transaction-scoped advisory locks (in key order, so two transactions never wait on
+    each other); on SQLite nothing to do, its write transactions already run one at a time."""
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        conn.execute(_ADVISORY_LOCK, {"key": key})
 
 
 def engine_for(url: str) -> Engine:

@@ -52,3 +52,42 @@ class ServiceTimeout(DomainError):
     """The callee did not answer within the RPC timeout."""
     status = 504
     code = "service-timeout"
+
+
+@deserialize_to_instance
+class Unauthorized(DomainError):
+    """No valid credentials: a bad password, or a missing, expired or revoked token."""
+    status = 401
+    code = "unauthorized"
+
+
+@deserialize_to_instance
+class Forbidden(DomainError):
+    """Authenticated, but this caller may not do this."""
+    status = 403
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class PreconditionFailed(DomainError):
+    """``If-Match`` named a version that is no longer the current one."""
+    status = 412
+    code = "stale-version"
+
+
+@deserialize_to_instance
+class PreconditionRequired(DomainError):
+    """An update came without ``If-Match``: it would overwrite blindly."""
+    status = 428
+    code = "if-match-required"
+
+
+@deserialize_to_instance
+class TooManyRequests(DomainError):
+    """Throttled or locked out; ``details["retry_after"]`` is whole seconds."""
+    status = 429
+    code = "too-many-requests"
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, int(self.details.get("retry_after", 1)))

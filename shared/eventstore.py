@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from shared.contracts import EventContract
-from shared.db import events
+from shared.db import events, serialize
 from shared.envelope import Envelope, parse
 
 ANY = None
@@ -48,7 +48,6 @@ _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
 _READ_STREAM = (select(events.c.envelope).where(events.c.stream_id == bindparam("stream_id"))
                 .order_by(events.c.stream_version))
 _INSERT = events.insert().returning(events.c.position, sort_by_parameter_order=True)
-_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _PAGE = select(events.c.position, events.c.event_id, events.c.event_type, events.c.recorded_at,
                events.c.envelope).where(events.c.position > bindparam("position"))
 _READ_AFTER = _PAGE.order_by(events.c.position).limit(bindparam("limit"))
@@ -74,8 +73,7 @@ class EventStore:
         """Append to one stream inside the caller's transaction."""
         if not new_events:
             return []
-        if conn.dialect.name == "postgresql":
-            conn.execute(_APPEND_LOCK, {"key": APPEND_LOCK_KEY})
+        serialize(conn, APPEND_LOCK_KEY)
         current = self.stream_version(conn, stream_id)
         if expected_version is not ANY and current != expected_version:
             raise ConcurrencyError(

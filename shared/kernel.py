@@ -24,6 +24,7 @@ from shared.config import (
     AMQP_URI,
     HANDLER_ATTEMPTS,
     HANDLER_BACKOFF,
+    READ_YOUR_WRITES_TIMEOUT,
     RELAY_BATCH,
     RELAY_LINGER,
     RELAY_POLL,
@@ -33,6 +34,7 @@ from shared.config import (
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.handlers import consume, dead_letter_queue, describe, kernel_of
+from shared.idempotency import Idempotency
 from shared.logs import fields
 from shared.observe import CORRELATION_KEY, Observability
 from shared.relay import OutboxRelay
@@ -41,6 +43,7 @@ from shared.uow import UnitOfWork, run_unit_of_work
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHECKPOINT_INTERVAL = 1.0
+MAX_WAIT = 30.0
 
 
 class Kernel(Observability):
@@ -117,11 +120,13 @@ class KernelAccess:
     def correlation_id(self) -> str:
         return self.worker_ctx.data.get(CORRELATION_KEY)
 
-    def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None) -> T:
+    def execute(self, work: Callable[[UnitOfWork], T], before=None, causation_id=None,
+                idempotency: Idempotency | None = None) -> T:
         result, _ = run_unit_of_work(
             self.kernel.db, self.kernel.store, self.kernel.app.projections, work,
             correlation_id=self.correlation_id,
-            causation_id=causation_id or self.worker_ctx.call_id, before=before)
+            causation_id=causation_id or self.worker_ctx.call_id, before=before,
+            idempotency=idempotency)
         return result
 
     @contextmanager
@@ -129,14 +134,18 @@ class KernelAccess:
         with self.kernel.db.read() as conn:
             yield conn
 
-    def wait_for(self, query: Callable, timeout: float):
-        """Run ``query`` until it returns something truthy or ``timeout`` passes.
+    def wait_for(self, query: Callable, timeout: float | None = None):
+        """Run ``query`` until it returns something truthy or ``timeout`` passes
+        (None: READ_YOUR_WRITES_TIMEOUT; a caller's value is capped at MAX_WAIT so no caller
+        can pin a worker for long).
 
         Woken by this process's commits; re-checks at least every 50 ms for commits that
         other processes make (replicas sharing a PostgreSQL database).
         """
+        if timeout is None:
+            timeout = float(READ_YOUR_WRITES_TIMEOUT.get())
         signal = self.kernel.db.committed
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + max(0.0, min(timeout, MAX_WAIT))
         while True:
             seen = signal.generation
             with self.read() as conn:

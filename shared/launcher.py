@@ -6,6 +6,7 @@ the gateway reports ready, seeds demo data, prints where to look, and stops ever
 on Ctrl-C. ``start_system`` is also what the end-to-end tests use.
 """
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -35,17 +36,25 @@ class System:
             stdout=out or None, stderr=subprocess.STDOUT if out else None)
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
-        proc = self.procs.pop(name)
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        self._stop([self.procs.pop(name)], sig)
 
     def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
+        """Every process at once: each takes a second or two to stop cleanly."""
+        procs = list(self.procs.values())
+        self.procs.clear()
+        self._stop(procs, signal.SIGTERM)
+
+    @staticmethod
+    def _stop(procs: list[subprocess.Popen], sig: int) -> None:
+        for proc in procs:
+            proc.send_signal(sig)
+        deadline = time.monotonic() + 15
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def wait_ready(self, timeout: float = 60.0) -> dict:
         deadline = time.monotonic() + timeout
@@ -102,15 +111,22 @@ def main() -> int:
               "or `docker run -p 5672:5672 rabbitmq:3`) or point AMQP_URI at yours.", file=sys.stderr)
         return 2
     env = dict(os.environ)
+    # Demo mode only: a signing key for this run and a fresh password for the demo HQ admin.
+    # Outside `make run` neither has a default (the services refuse to start without a key).
+    env.setdefault("AUTH_SECRET", secrets.token_urlsafe(48))
+    env.setdefault("DEMO_ADMIN_PASSWORD", secrets.token_urlsafe(12))
     logs = ROOT / "var" / "log"
     logs.mkdir(parents=True, exist_ok=True)
-    print("migrating, starting booking, orders, members, inventory, finance and the gateway...")
+    print(f"migrating, starting {', '.join(SERVICES)} and the gateway...")
     system = start_system(env, logs)
     try:
         print(run_manage(env, "seed", "all").strip())
         print(f"""
 The salon platform is up.
-  API            {system.gateway}/api/v1/bookings  (walk-through in README.md)
+  API            {system.gateway}/api/v1  (walk-through in README.md)
+  docs           {system.gateway}/docs    OpenAPI {system.gateway}/api/v1/openapi.json
+  log in         curl -s -X POST {system.gateway}/api/v1/auth/token -H 'Content-Type: application/json' \\
+                   -d '{{"username": "admin", "password": "{env["DEMO_ADMIN_PASSWORD"]}"}}'
   health         {system.gateway}/healthz   readiness {system.gateway}/readyz
   metrics        {system.gateway}/metrics  and per service: """
               + ", ".join(f"{s} :{metrics_port(s)}" for s in SERVICES) + f"""

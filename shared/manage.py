@@ -31,7 +31,7 @@ def load_app(service: str) -> ServiceApp:
 
 def write_schemas(directory: Path) -> list[Path]:
     """``<Type>.v<version>.schema.json`` for every declared event type: the analysts' contract."""
-    for service in SERVICES:
+    for service in (*SERVICES, "gateway"):  # the gateway publishes audit requests
         if importlib.util.find_spec(f"services.{service}.contracts"):
             importlib.import_module(f"services.{service}.contracts")
     directory.mkdir(parents=True, exist_ok=True)

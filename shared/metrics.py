@@ -20,6 +20,9 @@ DEAD_LETTERS = Counter("salon_dead_letters_total", "Events sent to the dead-lett
                        ["service", "handler"])
 DUPLICATES = Counter("salon_duplicate_events_total", "Redelivered events skipped by the inbox",
                      ["service", "handler"])
+AUDIT_FAILURES = Counter(
+    "salon_audit_failures_total", "State-changing requests whose audit record could not be written")
+RATE_LIMITED = Counter("salon_rate_limited_total", "Requests refused by a rate limit", ["limit"])
 
 _served: set[int] = set()
 _lock = threading.Lock()

@@ -37,6 +37,8 @@ _TAKE_LEASE = (update(cursors).where(cursors.c.name == CURSOR)
                .where(or_(cursors.c.owner == bindparam("b_owner"), cursors.c.owner.is_(None),
                           cursors.c.lease_until < bindparam("b_now")))
                .values(owner=bindparam("b_owner"), lease_until=bindparam("b_until")))
+_RELEASE = (update(cursors).where(cursors.c.name == CURSOR)
+            .where(cursors.c.owner == bindparam("b_owner")).values(owner=None, lease_until=0.0))
 _ADVANCE = (update(cursors).where(cursors.c.name == CURSOR)
             .where(cursors.c.owner == bindparam("b_owner"))
             .values(position=bindparam("b_position"), lease_until=bindparam("b_until")))
@@ -46,14 +48,19 @@ def exchange_for(service: str) -> str:
     return f"{service}.events"
 
 
-def message_for(service: str, row) -> OutgoingMessage:
-    """The AMQP message for one stored event: the stored JSON, routed by its type."""
+def envelope_message(service: str, event_id: str, event_type: str, body: str) -> OutgoingMessage:
+    """The AMQP message of one event: its envelope JSON on the service's exchange, routed by type."""
     return OutgoingMessage(
-        exchange=exchange_for(service), routing_key=row.event_type, body=row.envelope,
+        exchange=exchange_for(service), routing_key=event_type, body=body,
         properties={"content_type": CONTENT_TYPE, "content_encoding": "utf-8",
-                    "delivery_mode": 2, "message_id": row.event_id, "type": row.event_type,
+                    "delivery_mode": 2, "message_id": event_id, "type": event_type,
                     "app_id": service},
     )
+
+
+def message_for(service: str, row) -> OutgoingMessage:
+    """The AMQP message for one stored event: the stored JSON, as it was built at append."""
+    return envelope_message(service, row.event_id, row.event_type, row.envelope)
 
 
 class OutboxRelay:
@@ -96,9 +103,18 @@ class OutboxRelay:
                 backoff = min(backoff * 2, MAX_BACKOFF)
         try:
             self._save_cursor(force=True)
+            self._release_lease()
         except Exception:  # stopping anyway: the next start republishes from the saved cursor
             log.warning("relay could not save its cursor on stop", exc_info=True)
         self.publisher.close()
+
+    def _release_lease(self) -> None:
+        """Hand the lease back, so a restarted or sibling relay publishes at once instead of
+        waiting out LEASE_SECONDS (only a crash should cost that wait)."""
+        if self._lease_until:
+            with self.db.write(notify=False) as conn:
+                conn.execute(_RELEASE, {"b_owner": self.owner})
+            self._lease_until = 0.0
 
     def step(self) -> int:
         """One round: publish what is pending (up to a batch), or wait for a commit."""

@@ -150,3 +150,19 @@ def envelope_validator(contract):
     schema = json_schema(contract)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=checker)
+
+
+def service_config(name: str, amqp_uri: str, database_url: str, **extra) -> dict:
+    """The nameko config a service's own tests run it with: the test's virtual host, the
+    test's database, no metrics port (several containers share one test process)."""
+    from shared.config import nameko_config
+
+    return {**nameko_config(name), "AMQP_URI": amqp_uri, "DATABASE_URL": database_url,
+            "METRICS_PORT": 0, **extra}
+
+
+def start_service(runner_factory, config: dict, service_class):
+    """Start one service under nameko's ``runner_factory`` (which kills it after the test)."""
+    runner = runner_factory(config, service_class)
+    runner.start()
+    return next(iter(runner.containers))

@@ -15,6 +15,7 @@ from shared.contracts import EventContract
 from shared.db import Database
 from shared.envelope import Envelope
 from shared.eventstore import ConcurrencyError, EventStore, NewEvent, Recorded
+from shared.idempotency import Idempotency, once
 from shared.projections import Projection, apply_live
 
 T = TypeVar("T")
@@ -63,12 +64,17 @@ class UnitOfWork:
 def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Projection],
                      work: Callable[[UnitOfWork], T], correlation_id: str | None = None,
                      causation_id: str | None = None,
-                     before: Callable[[Connection], None] | None = None) -> tuple[T, list[Recorded]]:
+                     before: Callable[[Connection], None] | None = None,
+                     idempotency: Idempotency | None = None) -> tuple[T, list[Recorded]]:
     """Run ``work`` in a write transaction; on a version conflict, run it again from fresh state.
 
     ``before`` runs first in the same transaction (the inbox uses it to claim an event id).
+    With ``idempotency``, a key already used returns its stored result without running
+    ``work`` (and records nothing); see shared/idempotency.py.
     """
     projections = tuple(projections)
+    if idempotency is not None:
+        work = once(idempotency, work)
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
             with db.write() as conn:

@@ -13,7 +13,7 @@ import os  # noqa: E402
 
 import pytest  # noqa: E402
 
-from shared.testing import scratch_database  # noqa: E402
+from shared.testing import QueueTap, scratch_database  # noqa: E402
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 
@@ -31,3 +31,17 @@ def db_url(tmp_path):
 @pytest.fixture
 def amqp_uri(rabbit_config):
     return rabbit_config["AMQP_URI"]
+
+
+@pytest.fixture
+def tap(amqp_uri):
+    """``tap(exchange=...)`` / ``tap(queue=...)``: taps on the real broker, closed after the test."""
+    opened = []
+
+    def make(**kwargs):
+        opened.append(QueueTap(amqp_uri, **kwargs))
+        return opened[-1]
+
+    yield make
+    for queue_tap in opened:
+        queue_tap.close()

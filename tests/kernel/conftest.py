@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from shared.config import nameko_config
 from shared.db import Database, cursors, events
-from shared.testing import QueueTap, scratch_database
+from shared.testing import scratch_database
+from shared.testing import start_service as start_container
 from tests.conftest import POSTGRES
 from tests.kernel import toy
 
@@ -57,24 +58,8 @@ def kernel_config(amqp_uri):
 def start_service(db_url, amqp_uri, runner_factory):
     """``start_service(cls, config)``: a running container, killed before the databases go."""
     def start(service_cls, config):
-        runner = runner_factory(config, service_cls)
-        runner.start()
-        return next(iter(runner.containers))
+        return start_container(runner_factory, config, service_cls)
     return start
-
-
-@pytest.fixture
-def tap(amqp_uri):
-    """``tap(exchange=...)`` / ``tap(queue=...)``: QueueTaps closed after the test."""
-    opened = []
-
-    def make(**kwargs):
-        opened.append(QueueTap(amqp_uri, **kwargs))
-        return opened[-1]
-
-    yield make
-    for queue_tap in opened:
-        queue_tap.close()
 
 
 @pytest.fixture

@@ -54,7 +54,8 @@ def test_migrate_creates_the_kernel_tables_as_the_kernel_defines_them_and_can_ru
     upgrade(app, db_url)
     upgrade(app, db_url)  # already at head: nothing to do, no error
 
-    assert tables(db_url) == ({"events", "cursors", "inbox", "alembic_version"}, {"kernel_0001"})
+    assert tables(db_url) == ({"events", "cursors", "inbox", "idempotency_keys", "alembic_version"},
+                              {"kernel_0002"})
     db = open_db(db_url)
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), kernel_metadata) == []
@@ -73,9 +74,10 @@ def test_migrate_applies_the_service_migrations_with_the_kernel_ones(db_url, tmp
 
     upgrade(ServiceApp("toybank", migrations), db_url)
 
-    # alembic records only the service's head: it depends on (so implies) kernel_0001.
-    assert tables(db_url) == ({"events", "cursors", "inbox", "balances", "alembic_version"},
-                              {"toybank_0001"})
+    # The service's migration depends on kernel_0001, so the kernel's later revisions are a
+    # head of their own: alembic records both, and `upgrade heads` brought both up.
+    assert tables(db_url) == ({"events", "cursors", "inbox", "idempotency_keys", "balances",
+                               "alembic_version"}, {"toybank_0001", "kernel_0002"})
 
 
 def test_starting_a_service_does_not_migrate_its_database(db_url, kernel_config, start_service):

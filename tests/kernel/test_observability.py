@@ -83,6 +83,11 @@ def test_correlation_id_travels_from_the_rpc_caller_through_the_event_into_the_h
                            what="audit handler log line")
     assert audited["correlation_id"] == "corr-42"
     assert audited["logger"] == "tests.kernel.toy"
-    with open_db(audit_db).read() as conn:
-        [audit_event] = EventStore("toyaudit").read_stream(conn, f"audit-{deposited.id}")
+    # The handler logs inside its unit of work, so the line can come before the commit.
+    audits = open_db(audit_db)
+
+    def audit_stream():
+        with audits.read() as conn:
+            return EventStore("toyaudit").read_stream(conn, f"audit-{deposited.id}")
+    [audit_event] = poll_until(audit_stream, what="audit event committed")
     assert (audit_event.correlationid, audit_event.causationid) == ("corr-42", deposited.id)

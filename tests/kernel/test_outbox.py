@@ -148,3 +148,25 @@ def test_relay_wakes_on_commit_instead_of_waiting_for_its_poll_interval(
 def _relay_has_cursor(db):
     with db.read() as conn:
         return conn.execute(select(cursors.c.owner).where(cursors.c.name == "relay")).scalar()
+
+
+def test_a_relay_stopped_cleanly_hands_its_lease_to_the_next_at_once(bank_db, amqp_uri, open_db, tap):
+    db, store = open_db(bank_db), EventStore("toybank")
+    published = tap(exchange="toybank.events")
+    first = OutboxRelay(db, store, amqp_uri, poll=0.05)
+    running = eventlet.spawn(first.run)
+    poll_until(lambda: _relay_has_cursor(db), what="first relay holds the lease")
+    first.stop()
+    running.wait()
+    assert _relay_has_cursor(db) is None
+    with db.write() as conn:
+        store.append(conn, "account-9", 0, [NewEvent(toy.Deposited, {
+            "account": "9", "amount": 9, "balance": 9, "currency": "EUR"})])
+    second = OutboxRelay(db, store, amqp_uri, poll=0.05)
+    running = eventlet.spawn(second.run)
+    try:
+        # Well inside LEASE_SECONDS: the second relay did not wait for the first one's lease.
+        assert len(published.wait_for(1, timeout=3)) == 1
+    finally:
+        second.stop()
+        running.wait()
