@@ -1,4 +1,8 @@
-"""The members service as the kernel sees it: its domain arrives with its own issue."""
+"""The members service as the kernel sees it."""
+from pathlib import Path
+
 from shared.app import ServiceApp
 
-APP = ServiceApp("members", None)
+from .projections import Members
+
+APP = ServiceApp("members", Path(__file__).parent / "migrations", projections=(Members(),))

@@ -1,0 +1,53 @@
+"""The MemberRegistered contract, and what a sign-up makes of a member (no broker, no database)."""
+import pytest
+
+from services.identity.contracts import MemberSignedUp
+from services.members.contracts import MemberRegistered
+from services.members.domain import member_from_sign_up, stream_of
+from shared.contracts import ContractError, json_schema
+from tests.members.conftest import sign_up
+
+
+def registered(**overrides) -> dict:
+    return {**member_from_sign_up(sign_up("m-1")), **overrides}
+
+
+def test_member_registered_accepts_a_member_with_or_without_a_phone():
+    MemberRegistered.validate(registered())
+    MemberRegistered.validate(registered(phone="+33 6 12 34 56 78"))
+
+
+@pytest.mark.parametrize("broken", [
+    {"member_id": ""},
+    {"consents": {"terms": True, "marketing_email": False}},  # one consent missing
+    {"consents": {"terms": "maybe", "marketing_email": False, "marketing_sms": False}},
+    {"registered_at": None},
+    {"signed_up_at": "2026-11-23T10:00:00Z"},  # identity's field name, not ours
+])
+def test_member_registered_refuses_a_broken_member(broken):
+    data = registered()
+    if "signed_up_at" in broken:
+        data.pop("registered_at")
+    data.update(broken)
+    with pytest.raises(ContractError):
+        MemberRegistered.validate(data)
+
+
+def test_member_registered_is_published_by_members_with_nested_consents():
+    assert (MemberRegistered.source, MemberRegistered.version) == ("members", 1)
+    data = json_schema(MemberRegistered)["properties"]["data"]
+    assert data["properties"]["phone"]["type"] == ["string", "null"]
+    assert data["properties"]["consents"]["required"] == ["marketing_email", "marketing_sms", "terms"]
+
+
+def test_a_sign_up_identity_accepts_makes_a_member_the_contract_accepts():
+    signed_up = sign_up("m-1", phone="+33 6 12 34 56 78")
+    MemberSignedUp.validate(signed_up)
+    member = member_from_sign_up(signed_up)
+    MemberRegistered.validate(member)
+    assert member == {"member_id": "m-1", "account_id": signed_up["account_id"],
+                      "name": "Camille Martin", "email": "camille@example.com",
+                      "phone": "+33 6 12 34 56 78",
+                      "consents": {"terms": True, "marketing_email": True, "marketing_sms": False},
+                      "registered_at": signed_up["signed_up_at"]}
+    assert stream_of("m-1") == "member-m-1"
