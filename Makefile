@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres lint bench migrate seed clean
+.PHONY: run test test-postgres fuzz lint bench migrate seed clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 test-postgres: $(STAMP)
 	TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest
+
+# A longer schemathesis run than the one in `make test`, with a fresh seed each time.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_SEED=$${FUZZ_SEED:-random} $(PY) -m pytest tests/e2e/test_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared services tests bench

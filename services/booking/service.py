@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 
 from shared.envelope import utc_iso
 from shared.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
 
 from . import reads
@@ -20,12 +21,21 @@ class BookingService(Pingable):
 
     @rpc
     def create_booking(self, store_id: str, service_id: str, staff_id: str, customer_id: str,
-                       start: str) -> dict:
+                       start: str, idempotency_key: str | None = None) -> dict:
+        """Book; with ``idempotency_key``, a retry gets the same booking and books nothing."""
+        request = {"store_id": store_id, "service_id": service_id, "staff_id": staff_id,
+                   "customer_id": customer_id, "start": start}
+        idempotency = (None if idempotency_key is None else Idempotency(
+            "booking.create_booking", idempotency_key, fingerprint(request)))
         try:
             requested = datetime.fromisoformat(start)
         except (TypeError, ValueError):
             raise InvalidInput("start is not an ISO 8601 date-time",
                                {"start": ["Not a valid datetime."]}) from None
+        if not 2000 <= requested.year <= 2100:
+            # Also keeps time-zone arithmetic away from the ends of the calendar (OverflowError).
+            raise InvalidInput("start must be between the years 2000 and 2100",
+                               {"start": ["must be between the years 2000 and 2100"]})
         booking_id = str(uuid.uuid4())
 
         def work(uow):
@@ -54,8 +64,10 @@ class BookingService(Pingable):
                 "start": utc_iso(plan.start), "end": utc_iso(plan.end),
                 "price": {"amount_minor": plan.price_minor, "currency": plan.currency}},
                 store_id=store_id)
+            return booking_id
 
-        self.kernel.execute(work)
+        # A replay returns the booking id of the first request, not the one made above.
+        booking_id = self.kernel.execute(work, idempotency=idempotency)
         return self.get_booking(booking_id)
 
     @rpc

@@ -1,4 +1,8 @@
-"""Every error response of the gateway: RFC 9457 problem details, decided in one place."""
+"""Every error response of the gateway: RFC 9457 problem details, decided in one place.
+
+``type`` is a stable URI per kind of problem (``PROBLEM_TYPE + code``); clients switch on
+it, never on ``detail``, which is for people. 400 carries per-field ``errors``.
+"""
 import json
 import logging
 
@@ -6,18 +10,26 @@ from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
-from shared.errors import DomainError
+from shared.errors import DomainError, TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://salon.example/problems/"
-TITLES = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Unprocessable request",
-          500: "Internal error", 503: "Service unavailable", 504: "Service timeout"}
+PROBLEM_MIMETYPE = "application/problem+json"
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+          409: "Conflict", 412: "Precondition failed", 413: "Payload too large", 422: "Unprocessable request",
+          428: "Precondition required", 429: "Too many requests", 500: "Internal error",
+          503: "Service unavailable", 504: "Service timeout"}
 
 
 class BadRequest(DomainError):
-    """The request itself is malformed (not JSON, wrong fields)."""
+    """The request itself is malformed (not JSON, wrong fields, a bad header)."""
     status = 400
     code = "invalid-input"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload-too-large"
 
 
 def problem(status: int, code: str, detail: str, correlation_id: str | None = None,
@@ -26,7 +38,7 @@ def problem(status: int, code: str, detail: str, correlation_id: str | None = No
             "detail": detail, **extra}
     if correlation_id:
         body["correlation_id"] = correlation_id
-    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
 
 
 def problem_for(exc: Exception, correlation_id: str | None) -> Response:
@@ -35,7 +47,14 @@ def problem_for(exc: Exception, correlation_id: str | None) -> Response:
                        errors=_field_errors(exc.messages))
     if isinstance(exc, DomainError):
         extra = {"errors": exc.details} if exc.status in (400, 409, 422) and exc.details else {}
-        return problem(exc.status, exc.code, exc.message, correlation_id, **extra)
+        if isinstance(exc, TooManyRequests):
+            extra["retry_after"] = exc.retry_after
+        response = problem(exc.status, exc.code, exc.message, correlation_id, **extra)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="salon-api"'
+        return response
     if isinstance(exc, RemoteError):
         log.error("unexpected remote error", extra={"fields": {"error": str(exc)}})
     else:

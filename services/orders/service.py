@@ -3,7 +3,6 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 
 from services.booking.contracts import BookingCreated
-from shared.config import READ_YOUR_WRITES_TIMEOUT
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.kernel import Kernel, Pingable
@@ -29,12 +28,10 @@ class OrdersService(Pingable):
     @rpc
     def find_by_booking(self, booking_id: str, wait_seconds: float | None = None) -> dict:
         """The order made from a booking; waits (bounded) for it when the booking is fresh."""
-        timeout = float(READ_YOUR_WRITES_TIMEOUT.get()) if wait_seconds is None else wait_seconds
-
         def query(conn):
             return conn.execute(select(orders).where(orders.c.booking_id == booking_id)).first()
 
-        row = self.kernel.wait_for(query, max(0.0, min(timeout, 30.0)))
+        row = self.kernel.wait_for(query, wait_seconds)
         if row is None:
             raise NotFound(f"no order for booking {booking_id}", {"booking_id": booking_id})
         return order_view(row)

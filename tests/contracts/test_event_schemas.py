@@ -7,7 +7,8 @@ import pytest
 from shared.manage import write_schemas
 
 PUBLISHED = {"StoreOpened", "ServiceListed", "StaffHired", "BookingCreated", "StaffSlotBooked",
-             "OrderCreated"}
+             "OrderCreated", "AccountOpened", "AccountChanged", "PasswordChanged", "MemberSignedUp",
+             "AuditRecorded", "MemberRegistered", "AuditRequested"}
 
 
 def test_manage_schemas_writes_a_valid_json_schema_per_event_type_and_version(tmp_path):

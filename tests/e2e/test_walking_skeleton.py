@@ -1,4 +1,5 @@
 """The walking skeleton end to end: HTTP -> gateway -> booking -> RabbitMQ -> orders -> HTTP."""
+import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,8 @@ def test_healthz_answers_while_the_process_lives(api):
 def test_readyz_checks_the_broker_and_every_service(api):
     answer = api.get("/readyz")
     assert answer.status_code == 200, answer.text
-    assert answer.json()["checked"] == ["booking", "broker", "finance", "inventory", "members", "orders"]
+    assert answer.json()["checked"] == ["booking", "broker", "finance", "identity", "inventory",
+                                        "members", "orders"]
 
 
 def test_metrics_are_exposed_in_prometheus_format(api):
@@ -63,7 +65,9 @@ def test_booking_is_created_with_a_price_snapshot_in_utc_and_store_time(api):
     assert booking["start"].endswith("Z")
     assert booking["local_start"].startswith(slot["start"])
     assert booking["timezone"] == "Europe/Paris"
-    assert api.get(f"/api/v1/bookings/{booking['booking_id']}").json() == booking
+    assert answer.headers["Location"] == f"/api/v1/bookings/{booking['booking_id']}"
+    assert answer.headers["ETag"] == '"1"'
+    assert api.get(answer.headers["Location"]).json() == booking
 
 
 def test_order_of_a_fresh_booking_is_readable_at_once(api):
@@ -182,3 +186,45 @@ def booking_event_total(system) -> int:
 
     with ClusterRpcProxy({"AMQP_URI": system.env["AMQP_URI"]}, timeout=5) as cluster:
         return cluster.booking.ping()["events"]
+
+
+@pytest.mark.parametrize("text", ["nul\u0000inside", "lone \udc00 surrogate"])
+def test_text_no_database_can_store_is_400_in_a_body(api, text):
+    body = json.dumps({**fresh_slot(), "service_id": text}, ensure_ascii=True)
+    assert "service_id" in assert_problem(api.post("/api/v1/bookings", data=body), 400)["errors"]
+
+
+def test_text_no_database_can_store_is_400_in_a_path_or_query(api):
+    assert "booking_id" in assert_problem(api.get("/api/v1/bookings/bad%00id"), 400)["errors"]
+    assert "booking_id" in assert_problem(api.get("/api/v1/orders?booking_id=x%00"), 400)["errors"]
+
+
+def test_orders_are_a_paginated_list(api):
+    booking = api.post("/api/v1/bookings", json=fresh_slot()).json()
+    first = api.get("/api/v1/orders", params={"booking_id": booking["booking_id"], "limit": 1}).json()
+    assert (len(first["items"]), first["total"], first["limit"], first["offset"]) == (1, 1, 1, 0)
+    past = api.get("/api/v1/orders", params={"booking_id": booking["booking_id"], "offset": 1}).json()
+    assert (past["items"], past["total"]) == ([], 1)
+    assert "limit" in assert_problem(api.get("/api/v1/orders", params={
+        "booking_id": booking["booking_id"], "limit": 0}), 400)["errors"]
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:59:00-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_start_at_the_ends_of_the_calendar_is_400(api, start):
+    assert "start" in assert_problem(api.post("/api/v1/bookings", json={**fresh_slot(), "start": start}),
+                                     400)["errors"]
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000, "{\"a\":" * 5000 + "1" + "}" * 5000])
+def test_a_body_nested_too_deeply_is_400(api, body):
+    assert "body" in assert_problem(api.post("/api/v1/bookings", data=body), 400)["errors"]
+
+
+def test_a_body_over_64_kib_is_413_before_it_is_parsed(api):
+    answer = api.post("/api/v1/bookings", data="{" + " " * 70_000 + "}")
+    assert_problem(answer, 413)
+
+
+def test_a_correlation_id_that_is_not_plain_text_is_replaced(api):
+    answer = api.post("/api/v1/bookings", json=fresh_slot(), headers={"X-Correlation-Id": "bad id\t!"})
+    assert answer.status_code == 201 and answer.headers["X-Correlation-Id"] != "bad id\t!"

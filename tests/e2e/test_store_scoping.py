@@ -1,0 +1,117 @@
+"""Store and customer scoping, proved over every operation the OpenAPI document lists.
+
+The walk reads the live document, so an endpoint added later is covered without touching
+this file, unless it takes a parameter or body this file cannot fill: then the test fails
+and says which one to add to TARGETS or BODIES.
+"""
+import json
+import uuid
+
+import pytest
+
+from tests.e2e.test_walking_skeleton import assert_problem, fresh_slot
+
+STORE_A, STORE_B = "paris-opera", "lyon-bellecour"
+PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors", "retry_after"}
+# Operations anyone may call: each must be here on purpose, none reads a store's data.
+PUBLIC = {"issue_token", "refresh_token", "register_member"}
+
+
+@pytest.fixture
+def store_a(api, make_user, make_customer):
+    """Store A's world: a customer, their booking, and the store's manager."""
+    customer = make_customer()
+    booking = customer.post("/api/v1/bookings", json={**fresh_slot(), "customer_id": customer.member_id})
+    assert booking.status_code == 201, booking.text
+    manager = make_user(("store_manager", STORE_A))
+    return {"customer": customer, "booking": booking.json(), "manager": manager}
+
+
+@pytest.fixture
+def outsiders(make_user, make_customer):
+    return {"manager of another store": make_user(("store_manager", STORE_B)),
+            "staff of another store": make_user(("staff", STORE_B)),
+            "another customer": make_customer()}
+
+
+def request_for(operation: dict, path: str, world: dict) -> dict:
+    booking, customer, manager = world["booking"], world["customer"], world["manager"]
+    targets = {"booking_id": booking["booking_id"], "member_id": customer.member_id,
+               "account_id": manager.account["account_id"], "store_id": STORE_A}
+    bodies = {
+        "create_booking": {**fresh_slot(), "customer_id": customer.member_id},
+        "create_account": {"username": f"x-{uuid.uuid4().hex[:8]}", "password": "long enough pw",
+                           "grants": [{"role": "store_manager", "store_id": STORE_A}]},
+        "update_account": {"disabled": True},
+    }
+    request = {"path": path, "params": {}, "headers": {}, "json": None}
+    for param in operation.get("parameters", []):
+        name, where = param["name"], param["in"]
+        if where == "header":
+            request["headers"][name] = {"If-Match": '"1"', "Idempotency-Key": uuid.uuid4().hex}[name]
+            continue
+        if name not in targets:
+            assert not param.get("required"), f"{operation['operationId']}: add {name} to targets"
+            continue
+        if where == "path":
+            request["path"] = request["path"].replace("{" + name + "}", targets[name])
+        else:
+            request["params"][name] = targets[name]
+    if "requestBody" in operation:
+        assert operation["operationId"] in bodies, f"add a body for {operation['operationId']}"
+        request["json"] = bodies[operation["operationId"]]
+    return request
+
+
+def test_no_operation_lets_another_store_or_customer_see_or_change_store_a(
+        anonymous, api, store_a, outsiders):
+    document = anonymous.get("/api/v1/openapi.json").json()
+    private = [store_a["customer"].username, store_a["manager"].username, store_a["booking"]["start"]]
+    before = {"booking": api.get(f"/api/v1/bookings/{store_a['booking']['booking_id']}").json(),
+              "account": api.get(f"/api/v1/accounts/{store_a['manager'].account['account_id']}").json()}
+    walked = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            name = operation["operationId"]
+            if not operation["x-roles"]:
+                assert name in PUBLIC, f"{name} is public: add it to PUBLIC only if that is meant"
+                continue
+            if operation["x-scope"] == "self":
+                assert "requestBody" not in operation and not [
+                    p for p in operation.get("parameters", []) if p["in"] in ("path", "query")], \
+                    f"{name} claims to touch only the caller, yet takes a target"
+                continue
+            for who, client in outsiders.items():
+                request = request_for(operation, path, store_a)
+                answer = client.request(method.upper(), request.pop("path"), **request)
+                assert answer.status_code in (403, 404), f"{who}: {method} {path} -> {answer.text}"
+                body = assert_problem(answer, answer.status_code)
+                assert set(body) <= PROBLEM_KEYS, f"{who}: {method} {path} leaked {body}"
+                assert not any(secret in json.dumps(body) for secret in private), (who, path, body)
+                walked += 1
+    assert walked >= 3 * 8
+    assert api.get(f"/api/v1/bookings/{store_a['booking']['booking_id']}").json() == before["booking"]
+    assert api.get(f"/api/v1/accounts/{store_a['manager'].account['account_id']}").json() == before["account"]
+
+
+def test_store_people_see_their_own_stores_bookings(store_a, make_user):
+    booking_id = store_a["booking"]["booking_id"]
+    for grant in [("store_manager", STORE_A), ("staff", STORE_A), ("hq_analyst", None)]:
+        assert make_user(grant).get(f"/api/v1/bookings/{booking_id}").status_code == 200, grant
+    assert store_a["customer"].get(f"/api/v1/bookings/{booking_id}").status_code == 200
+    orders = store_a["manager"].get("/api/v1/orders", params={"booking_id": booking_id})
+    assert orders.status_code == 200 and orders.json()["total"] == 1
+
+
+def test_a_manager_of_two_stores_works_in_both(make_user, outsiders):
+    both = make_user(("store_manager", STORE_A), ("store_manager", STORE_B))
+    answer = both.post("/api/v1/bookings", json=fresh_slot())
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_customer_books_only_for_themselves(make_customer):
+    customer, other = make_customer(), make_customer()
+    for_other = customer.post("/api/v1/bookings", json={**fresh_slot(), "customer_id": other.member_id})
+    assert_problem(for_other, 403)
+    own = customer.post("/api/v1/bookings", json={**fresh_slot(), "customer_id": customer.member_id})
+    assert own.status_code == 201, own.text
