@@ -83,11 +83,15 @@ class Order(Schema):
     version = fields.Integer()
 
 
-class OrderList(Schema):
-    items = fields.List(fields.Nested(Order))
+class PagedList(Schema):
+    """A list answer paged by limit and offset; subclasses declare ``items``."""
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+class OrderList(PagedList):
+    items = fields.List(fields.Nested(Order))
 
 
 class TokenRequest(StrictSchema):
@@ -186,11 +190,8 @@ class AccountsQuery(Page):
     role = fields.String(validate=validate.OneOf(ROLES))
 
 
-class AccountList(Schema):
+class AccountList(PagedList):
     items = fields.List(fields.Nested(Account))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class AuditQuery(StrictSchema):
