@@ -33,8 +33,17 @@ RELAY_POLL = Setting(
 RELAY_LINGER = Setting(
     "RELAY_LINGER", "0.003", "seconds the relay lets further commits gather after a wake-up"
 )
-HANDLER_ATTEMPTS = Setting("HANDLER_ATTEMPTS", "4", "tries of a failing event handler before dead-lettering")
-HANDLER_BACKOFF = Setting("HANDLER_BACKOFF", "0.2", "first retry delay in seconds; doubles each try")
+HANDLER_ATTEMPTS = Setting(
+    "HANDLER_ATTEMPTS", "4", "tries of a failing event before its parked stream waits for an operator")
+HANDLER_BACKOFF = Setting(
+    "HANDLER_BACKOFF", "0.2", "seconds before a parked stream's first retry; doubles each try")
+EVENT_PARTITIONS = Setting(
+    "EVENT_PARTITIONS", "8", "partition queues per consuming service and source service; change "
+    "it only with the consumers' queues drained (streams move to other partitions)")
+CONSUMER_PREFETCH = Setting(
+    "CONSUMER_PREFETCH", "64", "unacknowledged deliveries a consumer takes from each partition queue")
+PARKED_RETRY_POLL = Setting(
+    "PARKED_RETRY_POLL", "0.1", "seconds between a consumer's looks for parked streams due a retry")
 LOG_LEVEL = Setting("LOG_LEVEL", "INFO", "log level of every service (JSON lines on stderr)")
 GATEWAY_PORT = Setting("GATEWAY_PORT", "8000", "HTTP port of the gateway")
 METRICS_PORT_BASE = Setting(
@@ -94,7 +103,8 @@ SETTINGS = [
     Setting("<SERVICE>_DATABASE_URL", "sqlite:///var/<service>.db",
             "database of one service, e.g. postgresql+pg8000://postgres@127.0.0.1/booking"),
     RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
-    HANDLER_ATTEMPTS, HANDLER_BACKOFF, LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
+    HANDLER_ATTEMPTS, HANDLER_BACKOFF, EVENT_PARTITIONS, CONSUMER_PREFETCH, PARKED_RETRY_POLL,
+    LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
     Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
     VAR_DIR, AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
     LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW, LOCKOUT_DURATION, LOGIN_ADDRESS_ATTEMPTS,

@@ -3,8 +3,14 @@
 ``declare`` registers a type; ``validate`` checks a payload against the declared schema
 (used when appending, so nothing unvalidated is ever stored or published); ``json_schema``
 renders a JSON Schema of the data for analysts and for contract tests. A change that
-breaks a schema is a new version: declare ``(name, version + 1)`` beside the old one.
+breaks a schema is a new version: declare ``(name, version + 1)`` beside the old one, with
+an ``upcast`` that turns the previous version's data into the new one's. Consumers and
+projections name the version they work with (the contract they import); ``read`` brings an
+older event up to it through each upcaster in turn, on live delivery, replay and rebuild
+alike. An event newer than the reader knows is refused: the reader must be upgraded first.
 """
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -32,6 +38,7 @@ class EventContract:
     name: str
     version: int
     schema: type[Schema]
+    upcast: Callable[[dict], dict] | None = dataclasses.field(default=None, compare=False)
 
     @cached_property
     def _instance(self) -> Schema:
@@ -48,12 +55,40 @@ class EventContract:
     def dump(self, data: dict) -> dict:
         return self._instance.dump(data)
 
+    def read(self, envelope):
+        """``envelope`` as this version of the contract: upcast if older, then validated."""
+        if envelope.type != self.name:
+            raise ContractError(f"expected {self.name}, got {envelope.type}")
+        if envelope.schemaversion != self.version:
+            envelope = dataclasses.replace(
+                envelope, schemaversion=self.version,
+                data=upcast(self.name, envelope.data, envelope.schemaversion, self.version))
+        self.validate(envelope.data)
+        return envelope
 
-def declare(source: str, name: str, schema: type[Schema], version: int = 1) -> EventContract:
+
+def upcast(name: str, data: dict, from_version: int, to_version: int) -> dict:
+    """``data`` of ``name`` v``from_version`` as v``to_version``, through each upcaster."""
+    if not isinstance(from_version, int) or from_version < 1:
+        raise ContractError(f"{name}: no schema version {from_version!r}")
+    if from_version > to_version:
+        raise ContractError(f"{name} v{from_version} is newer than v{to_version}, the version "
+                            "this reader knows: upgrade the reader")
+    for version in range(from_version + 1, to_version + 1):
+        data = lookup(name, version).upcast(data)
+    return data
+
+
+def declare(source: str, name: str, schema: type[Schema], version: int = 1,
+            upcast: Callable[[dict], dict] | None = None) -> EventContract:
+    """Declare a type's schema; every version after the first says how to ``upcast`` the
+    data of the version before it."""
     key = (name, version)
     if key in _REGISTRY and _REGISTRY[key].schema is not schema:
         raise ContractError(f"{name} v{version} is already declared with another schema")
-    contract = EventContract(source, name, version, schema)
+    if version > 1 and upcast is None:
+        raise ContractError(f"{name} v{version} needs an upcast from v{version - 1}")
+    contract = EventContract(source, name, version, schema, upcast)
     _REGISTRY[key] = contract
     return contract
 

@@ -81,6 +81,43 @@ idempotency_keys = Table(
 )
 
 
+# Streams whose delivery to this service is held back: an event of the stream failed (it is
+# retried on a timer, or, its tries spent, waits for an operator) and every later event of the
+# stream waits behind it in ``parked_events``, in arrival order (shared/parking.py).
+parked_streams = Table(
+    "parked_streams", kernel_metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("stream_id", String(200), primary_key=True),
+    Column("state", String(16), nullable=False),  # "retrying" or "dead"
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Float, nullable=False),
+    Column("parked_at", Float, nullable=False),
+    Column("error", Text, nullable=False),
+)
+
+# The deliveries held back, each as it arrived (body and headers) with why it is here. A
+# delivery with no stream (not an event at all) is a plain dead letter: nothing waits on it.
+parked_events = Table(
+    "parked_events", kernel_metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("consumer", String(100), nullable=False),
+    Column("stream_id", String(200)),
+    Column("event_id", String(100)),
+    Column("event_type", String(100)),
+    Column("stream_version", Integer),
+    Column("body", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("handler", String(200)),
+    Column("error_type", String(100)),
+    Column("error", Text),
+    Column("trace", Text),
+    Column("parked_at", Float, nullable=False),
+    Index("ix_parked_events_stream", "consumer", "stream_id", "seq"),  # as kernel_0003 creates it
+)
+
+
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))")
 
 

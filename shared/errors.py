@@ -42,9 +42,14 @@ class Unprocessable(DomainError):
 
 @deserialize_to_instance
 class ServiceUnavailable(DomainError):
-    """The callee has no consumer at all (never started, or its queue is gone)."""
+    """The callee has no consumer at all (never started, or its queue is gone), or the broker
+    cannot be reached: worth retrying in a moment (``retry_after`` seconds)."""
     status = 503
     code = "service-unavailable"
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, int(self.details.get("retry_after", 2)))
 
 
 @deserialize_to_instance

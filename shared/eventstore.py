@@ -48,8 +48,8 @@ _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
 _READ_STREAM = (select(events.c.envelope).where(events.c.stream_id == bindparam("stream_id"))
                 .order_by(events.c.stream_version))
 _INSERT = events.insert().returning(events.c.position, sort_by_parameter_order=True)
-_PAGE = select(events.c.position, events.c.event_id, events.c.event_type, events.c.recorded_at,
-               events.c.envelope).where(events.c.position > bindparam("position"))
+_PAGE = select(events.c.position, events.c.event_id, events.c.event_type, events.c.stream_id,
+               events.c.recorded_at, events.c.envelope).where(events.c.position > bindparam("position"))
 _READ_AFTER = _PAGE.order_by(events.c.position).limit(bindparam("limit"))
 _READ_AFTER_TYPES = (_PAGE.where(events.c.event_type.in_(bindparam("types", expanding=True)))
                      .order_by(events.c.position).limit(bindparam("limit")))
@@ -101,7 +101,8 @@ class EventStore:
 
     def read_after(self, conn: Connection, position: int, limit: int,
                    types: Iterable[str] | None = None) -> list:
-        """Rows (position, event_id, event_type, recorded_at, envelope JSON) after ``position``."""
+        """Rows (position, event_id, event_type, stream_id, recorded_at, envelope JSON) after
+        ``position``."""
         if types is None:
             return conn.execute(_READ_AFTER, {"position": position, "limit": limit}).all()
         return conn.execute(_READ_AFTER_TYPES, {"position": position, "limit": limit,

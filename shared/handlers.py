@@ -1,91 +1,64 @@
-"""Consuming other services' events: exactly-once effect, bounded retries, dead letters.
+"""Consuming other services' events: in stream order, exactly-once effect, parked on failure.
 
-``@handles(Contract)`` makes a service method consume that event type from the source
-service's ``<service>.events`` exchange (nameko's queue naming and routing, so plain
-nameko ``@event_handler`` services interoperate). For each delivery the kernel:
-1. parses the envelope and validates the data against the contract; a message that is
-   not a valid event goes straight to the dead-letter queue (retrying cannot fix it),
-   even one that cannot be decoded at all (left to kombu, it would be logged and acked);
-2. in one transaction claims the event id in the inbox, runs the handler and appends
-   whatever it recorded: a redelivered event finds its id claimed and changes nothing;
-3. on an exception rolls back and retries with exponential backoff, up to
-   ``HANDLER_ATTEMPTS`` tries, then publishes the message with the error to the service's
-   dead-letter queue ``<service>.dead-letters`` (confirmed) and acks it;
-4. if even that fails the message is requeued, never dropped (nameko would ack it).
+``@handles(Contract)`` makes a service method consume that event type from its source
+service through the ordered delivery of shared/delivery.py. Older schema versions are
+upcast to the contract's version on the way. For each delivery the kernel:
+1. reads the envelope; a message that is not an event at all is kept as a dead letter, and
+   an event that breaks its contract (or is newer than the contract) parks its stream as
+   dead, since retrying cannot fix either;
+2. in one transaction checks that the stream is not parked, claims the event id in the
+   inbox, runs the handler and appends what it recorded: a redelivered event finds its id
+   claimed and changes nothing, and an event of a parked stream is held behind it, in order;
+3. on an exception rolls back and parks the stream (shared/parking.py): a timer retries it
+   with backoff, HANDLER_ATTEMPTS tries in all, then it waits, dead, for an operator, while
+   every other stream keeps flowing;
+4. if even parking fails (the database is away), reports it, and the stream's lane waits.
 """
 import functools
 import inspect
 import logging
 import time
 import traceback
-from dataclasses import dataclass
 
-from nameko.events import EventHandler
-from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import IntegrityError
 
-from shared import metrics
-from shared.amqp import PublishError
+from shared import metrics, parking
 from shared.contracts import ContractError, EventContract
 from shared.db import inbox
-from shared.envelope import EnvelopeError, parse
+from shared.delivery import (
+    DUPLICATE,
+    FAILED,
+    HANDLED,
+    PARKED,
+    UNAVAILABLE,
+    Delivery,
+    StreamEventHandler,
+)
+from shared.envelope import CONTENT_TYPE, Envelope, EnvelopeError, parse
 from shared.logs import fields
 from shared.observe import Correlation
 
 log = logging.getLogger(__name__)
-REQUEUE_PAUSE = 1.0  # seconds a worker waits before requeueing a message it could not dead-letter
-
-
-@dataclass(frozen=True)
-class Undecodable:
-    """A delivery kombu could not decode (not JSON, or a content type nobody accepts)."""
-    body: str
-    error: Exception
-
-
-class _DeadLetteringQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, except that a message it cannot decode reaches the handler
-    as ``Undecodable`` instead of being logged and acked by kombu."""
-
-    def get_consumers(self, consumer_cls, channel):
-        consumers = super().get_consumers(consumer_cls, channel)
-        for provider, consumer in self._consumers.items():
-            consumer.on_decode_error = functools.partial(self._undecodable, provider)
-        return consumers
-
-    def _undecodable(self, provider, message, exc):
-        body = message.body
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-        self.handle_message(provider, Undecodable(text, exc), message)
-
-
-class ReliableEventHandler(EventHandler):
-    """nameko's event handler, except that a worker that raised gets its message requeued
-    and a message that cannot be decoded still reaches the worker (to be dead-lettered)."""
-    queue_consumer = _DeadLetteringQueueConsumer()
-
-    def __init__(self, source_service, event_type, **kwargs):
-        kwargs["requeue_on_error"] = True
-        super().__init__(source_service, event_type, **kwargs)
+EVENT_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
 
 
 class _AlreadyHandled(Exception):
     pass
 
 
+class _StreamParked(Exception):
+    pass
+
+
 _CLAIM = inbox.insert()  # built once; executed with each delivery's values
-
-
-def dead_letter_queue(service: str) -> str:
-    return f"{service}.dead-letters"
 
 
 def handles(contract: EventContract):
     def decorate(fn):
         @functools.wraps(fn)
-        def entry(self, body):
-            return kernel_of(self).consume(self, fn, contract, body)
-        return ReliableEventHandler.decorator(contract.source, contract.name)(entry)
+        def entry(self, delivery):
+            return kernel_of(self).consume(self, fn, contract, delivery)
+        return StreamEventHandler.decorator(contract)(entry)
     return decorate
 
 
@@ -103,63 +76,112 @@ def kernel_of(service):
     return getattr(service, name)
 
 
-def consume(access, service, fn, contract: EventContract, body) -> str:
+def read_envelope(delivery: Delivery) -> Envelope:
+    if delivery.content_type not in EVENT_CONTENT_TYPES:
+        raise EnvelopeError(f"content type {delivery.content_type!r} is not an event")
+    return parse(delivery.body)
+
+
+def consume(access, service, fn, contract: EventContract, delivery: Delivery) -> str:
     """What ``@handles`` runs for one delivery; ``access`` is the worker's kernel handle."""
     kernel = access.kernel
     handler = f"{kernel.service_name}.{fn.__name__}"
-    if isinstance(body, Undecodable):
-        _dead_letter(kernel, handler, body.body, body.error, attempts=0)
-        return "dead-lettered"
+    envelope = None
     try:
-        envelope = parse(body)
-        if envelope.type != contract.name or envelope.schemaversion != contract.version:
-            raise ContractError(f"expected {contract.name} v{contract.version}, got "
-                                f"{envelope.type} v{envelope.schemaversion}")
-        contract.validate(envelope.data)
+        envelope = read_envelope(delivery)
+        envelope = contract.read(envelope)
     except (EnvelopeError, ContractError) as exc:
-        _dead_letter(kernel, handler, body, exc, attempts=0)
-        return "dead-lettered"
+        return _failed(kernel, handler, delivery, envelope, exc, retryable=False)
     if envelope.correlationid:
         # Logs, the events this handler records and any RPC it makes carry the event's id.
         Correlation(access.worker_ctx).adopt(envelope.correlationid)
+    replaying = delivery.parked_seq is not None
 
-    def claim(conn):
+    def before(conn):
+        if not replaying and parking.is_parked(conn, kernel.service_name, envelope.subject):
+            raise _StreamParked()
         try:
             conn.execute(_CLAIM, {"handler": handler, "event_id": envelope.id,
                                   "handled_at": time.time()})
         except IntegrityError:
             raise _AlreadyHandled() from None
 
-    attempts = kernel.handler_attempts
-    for attempt in range(1, attempts + 1):
+    while True:
         try:
-            access.execute(lambda uow: fn(service, envelope, uow), before=claim,
+            access.execute(lambda uow: fn(service, envelope, uow), before=before,
                            causation_id=envelope.id)
-            return "handled"
+            return HANDLED
         except _AlreadyHandled:
             metrics.DUPLICATES.labels(kernel.service_name, handler).inc()
-            return "duplicate"
+            return DUPLICATE
+        except _StreamParked:
+            outcome = _hold_behind(kernel, handler, delivery, envelope)
+            if outcome is not None:
+                return outcome
+            # released meanwhile: handle it now
         except Exception as exc:
             metrics.HANDLER_FAILURES.labels(kernel.service_name, handler).inc()
             log.warning("handler failed", extra=fields(handler=handler, event_id=envelope.id,
-                                                       attempt=attempt, error=repr(exc)))
-            if attempt == attempts:
-                _dead_letter(kernel, handler, body, exc, attempts=attempts)
-                return "dead-lettered"
-            time.sleep(kernel.handler_backoff * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
+                                                       stream=envelope.subject, error=repr(exc)))
+            return _failed(kernel, handler, delivery, envelope, exc, retryable=True)
 
 
-def _dead_letter(kernel, handler: str, body, exc: BaseException, attempts: int) -> None:
-    """Dead-letter, or pause before letting the message be requeued: a broker that keeps
-    refusing the dead letter must not turn redelivery into a busy loop."""
+def _held(delivery: Delivery, envelope: Envelope | None, handler: str,
+          exc: BaseException | None) -> parking.Held:
+    error = {} if exc is None else describe(exc)
+    return parking.Held(
+        body=delivery.body,
+        properties={"content_type": delivery.content_type, "headers": delivery.headers},
+        stream_id=envelope.subject if envelope else delivery.stream_id,
+        event_id=envelope.id if envelope else None,
+        event_type=envelope.type if envelope else delivery.routing_key,
+        stream_version=envelope.streamversion if envelope else None,
+        handler=handler if exc is not None else None, **error)
+
+
+def _hold_behind(kernel, handler: str, delivery: Delivery, envelope: Envelope) -> str | None:
     try:
-        kernel.dead_letter(handler, body, exc, attempts)
-    except PublishError:
-        time.sleep(REQUEUE_PAUSE)
-        raise
+        with kernel.db.write(notify=False) as conn:
+            held = parking.hold_behind(conn, kernel.service_name, _held(delivery, envelope, handler, None))
+    except Exception as exc:
+        log.warning("cannot hold an event behind its parked stream",
+                    extra=fields(handler=handler, error=repr(exc)))
+        return UNAVAILABLE
+    if not held:
+        return None
+    metrics.EVENTS_PARKED.labels(kernel.service_name, handler).inc()
+    return PARKED
+
+
+def _failed(kernel, handler: str, delivery: Delivery, envelope: Envelope | None,
+            exc: BaseException, retryable: bool) -> str:
+    """Park the stream (a live delivery) or count another failed try (a held one)."""
+    consumer = kernel.service_name
+    held = _held(delivery, envelope, handler, exc)
+    try:
+        with kernel.db.write(notify=False) as conn:
+            if delivery.parked_seq is None:
+                state = (parking.RETRYING if retryable and kernel.handler_attempts > 1
+                         else parking.DEAD)
+                parking.park(conn, consumer, held, state, attempts=1 if retryable else 0,
+                             retry_in=kernel.handler_backoff)
+            else:
+                state = parking.record_failure(
+                    conn, consumer, delivery.stream_id, delivery.parked_seq, held,
+                    kernel.handler_attempts, kernel.handler_backoff, retryable)
+    except Exception as park_exc:
+        log.warning("cannot park a failed event; its stream waits", extra=fields(
+            handler=handler, error=repr(exc), park_error=repr(park_exc)))
+        return UNAVAILABLE
+    if delivery.parked_seq is None:
+        metrics.EVENTS_PARKED.labels(consumer, handler).inc()
+    if state == parking.DEAD:
+        metrics.DEAD_LETTERS.labels(consumer, handler).inc()
+        log.error("event dead-lettered: its stream waits for an operator", extra=fields(
+            handler=handler, stream=held.stream_id, event_id=held.event_id, error=repr(exc)))
+    return PARKED if delivery.parked_seq is None else FAILED
 
 
 def describe(exc: BaseException) -> dict:
-    return {"x-error-type": type(exc).__name__, "x-error": str(exc)[:2000],
-            "x-error-trace": "".join(traceback.format_exception(exc))[-4000:]}
+    return {"error_type": type(exc).__name__, "error": str(exc)[:2000],
+            "trace": "".join(traceback.format_exception(exc))[-4000:]}

@@ -1,12 +1,12 @@
 """The one nameko dependency a service declares: ``kernel = Kernel(APP)``.
 
 It owns the service's database, event store, outbox relay (a managed thread of the
-container), dead-letter publisher, metrics endpoint and the per-worker correlation id.
+container), the settings of its event handlers, its metrics endpoint and the per-worker
+correlation id.
 Injected into a worker it is a ``KernelAccess``: ``execute`` runs a unit of work,
 ``read`` opens a read transaction, ``wait_for`` gives read-your-writes queries a bounded
 wait woken by commits.
 """
-import json
 import logging
 import threading
 import time
@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from eventlet import tpool
-from nameko.rpc import rpc
 
 from shared import metrics
-from shared.amqp import ConfirmedPublisher, OutgoingMessage
 from shared.app import ServiceApp
 from shared.config import (
     AMQP_URI,
@@ -33,11 +31,11 @@ from shared.config import (
 )
 from shared.db import Database
 from shared.eventstore import EventStore
-from shared.handlers import consume, dead_letter_queue, describe, kernel_of
+from shared.handlers import consume, kernel_of
 from shared.idempotency import Idempotency
-from shared.logs import fields
 from shared.observe import CORRELATION_KEY, Observability
 from shared.relay import OutboxRelay
+from shared.rpc import rpc
 from shared.uow import UnitOfWork, run_unit_of_work
 
 log = logging.getLogger(__name__)
@@ -63,8 +61,6 @@ class Kernel(Observability):
                                  batch=int(config.get("RELAY_BATCH") or RELAY_BATCH.get()),
                                  poll=float(config.get("RELAY_POLL") or RELAY_POLL.get()),
                                  linger=float(config.get("RELAY_LINGER") or RELAY_LINGER.get()))
-        self.dead_letters = ConfirmedPublisher(
-            amqp_uri, declare_queues=(dead_letter_queue(self.service_name),))
         self.handler_attempts = int(config.get("HANDLER_ATTEMPTS") or HANDLER_ATTEMPTS.get())
         self.handler_backoff = float(config.get("HANDLER_BACKOFF") or HANDLER_BACKOFF.get())
         port = config["METRICS_PORT"] if "METRICS_PORT" in config else metrics_port(self.app.name)
@@ -89,24 +85,12 @@ class Kernel(Observability):
         if self.relay is not None:
             self._stopped.set()
             self.relay.stop()
-            self.dead_letters.close()
 
     def kill(self):
         self.stop()
 
     def get_dependency(self, worker_ctx):
         return KernelAccess(self, worker_ctx)
-
-    def dead_letter(self, handler: str, body, exc: BaseException, attempts: int) -> None:
-        headers = {**describe(exc), "x-handler": handler, "x-attempts": attempts}
-        text = body if isinstance(body, str) else json.dumps(body, default=str)
-        self.dead_letters.publish_batch([OutgoingMessage(
-            exchange="", routing_key=dead_letter_queue(self.service_name), body=text,
-            properties={"content_type": "application/json", "delivery_mode": 2,
-                        "application_headers": headers})])
-        metrics.DEAD_LETTERS.labels(self.service_name, handler).inc()
-        log.error("event dead-lettered", extra=fields(handler=handler, attempts=attempts,
-                                                      error=repr(exc)))
 
 
 class KernelAccess:

@@ -5,6 +5,10 @@
   rebuild SERVICE PROJECTION   drop a read model and replay it from the event store
   checksum SERVICE PROJECTION  digest of a read model (compare live with rebuilt)
   publish SERVICE              publish every pending event now, then exit
+  parked SERVICE [STREAM]      parked streams and dead letters; with STREAM, its held events
+                               in full (headers, body, error, trace), as JSON
+  requeue SERVICE STREAM       retry a parked stream now, in order (after fixing the cause)
+  discard SERVICE SEQ          delete a dead letter that belongs to no stream
   schemas DIR                  write the JSON Schema of every published event type to DIR
   settings                     print the configuration table
 """
@@ -58,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("service")
         cmd.add_argument("projection")
     sub.add_parser("publish").add_argument("service")
+    parked = sub.add_parser("parked")
+    parked.add_argument("service")
+    parked.add_argument("stream", nargs="?")
+    requeue = sub.add_parser("requeue")
+    requeue.add_argument("service")
+    requeue.add_argument("stream")
+    discard = sub.add_parser("discard")
+    discard.add_argument("service")
+    discard.add_argument("seq", type=int)
     sub.add_parser("settings")
     sub.add_parser("schemas").add_argument("directory", type=Path)
     args = parser.parse_args(argv)
@@ -86,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
                 db.dispose()
         return 0
 
+    if args.command in ("parked", "requeue", "discard"):
+        db = Database(database_url(args.service))
+        try:
+            return _parked_command(args, db)
+        finally:
+            db.dispose()
     app = load_app(args.service)
     db = Database(database_url(args.service))
     store = EventStore(args.service)
@@ -109,6 +128,42 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         db.dispose()
+
+
+def _parked_command(args, db: Database) -> int:
+    from shared import parking
+
+    if args.command == "requeue":
+        with db.write() as conn:
+            found = parking.requeue(conn, args.service, args.stream)
+        print(f"{args.service}: {args.stream} requeued; the running service retries it now"
+              if found else f"{args.service}: {args.stream} is not parked",
+              file=sys.stdout if found else sys.stderr)
+        return 0 if found else 2
+    if args.command == "discard":
+        with db.write() as conn:
+            found = parking.discard(conn, args.service, args.seq)
+        print(f"{args.service}: dead letter {args.seq} discarded" if found
+              else f"{args.service}: no dead letter {args.seq} without a stream",
+              file=sys.stdout if found else sys.stderr)
+        return 0 if found else 2
+    with db.read() as conn:
+        if args.stream:
+            found = parking.detail(conn, args.service, args.stream)
+            if found is None:
+                print(f"{args.service}: {args.stream} is not parked", file=sys.stderr)
+                return 2
+            print(json.dumps(found, indent=2, default=str))
+            return 0
+        found = parking.overview(conn, args.service)
+    print(f"{args.service}: {len(found['streams'])} parked stream(s), "
+          f"{len(found['dead_letters'])} dead letter(s) without a stream")
+    for stream in found["streams"]:
+        print(f"  {stream['stream_id']:40} {stream['state']:8} tries {stream['attempts']}  "
+              f"held {stream['held']}  {stream['error'][:100]}")
+    for letter in found["dead_letters"]:
+        print(f"  dead letter {letter['seq']:<6} {letter['error_type']}: {(letter['error'] or '')[:100]}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,10 +16,27 @@ RELAY_LAG_SECONDS = Gauge(
 RELAY_ERRORS = Counter("salon_relay_errors_total", "Relay publish failures", ["service"])
 HANDLER_FAILURES = Counter(
     "salon_handler_failures_total", "Event handler attempts that raised", ["service", "handler"])
-DEAD_LETTERS = Counter("salon_dead_letters_total", "Events sent to the dead-letter queue",
-                       ["service", "handler"])
+DEAD_LETTERS = Counter(
+    "salon_dead_letters_total", "Deliveries given up on (tries spent, or not a valid event): "
+    "their stream waits for an operator", ["service", "handler"])
+EVENTS_PARKED = Counter(
+    "salon_events_parked_total", "Deliveries held back in a parked stream (failed, or behind one "
+    "that failed)", ["service", "handler"])
+PARKED_STREAMS = Gauge("salon_parked_streams", "Streams held back, by state (retrying, dead)",
+                       ["service", "state"])
+HELD_EVENTS = Gauge("salon_held_events", "Deliveries held in parked streams and dead letters",
+                    ["service"])
+DELIVERY_WAITS = Counter(
+    "salon_delivery_waits_total", "Times a stream's delivery waited because the database could "
+    "not take it (neither handled nor parked)", ["service"])
+CONSUMER_RECONNECTS = Counter(
+    "salon_consumer_reconnects_total", "Times an event consumer lost the broker and reconnected",
+    ["service"])
 DUPLICATES = Counter("salon_duplicate_events_total", "Redelivered events skipped by the inbox",
                      ["service", "handler"])
+RPC_REPLY_FAILURES = Counter(
+    "salon_rpc_reply_failures_total", "RPC replies the broker could not take (the caller times out)",
+    ["service", "method"])
 AUDIT_FAILURES = Counter(
     "salon_audit_failures_total", "State-changing requests whose audit record could not be written")
 RATE_LIMITED = Counter("salon_rate_limited_total", "Requests refused by a rate limit", ["limit"])

@@ -41,8 +41,9 @@ Change = Upsert | Delete
 
 
 def on(*contracts: EventContract) -> Callable:
+    """The handler of these event types, each read as the version named (older ones upcast)."""
     def mark(fn):
-        fn.projects = tuple(c.name for c in contracts)
+        fn.projects = contracts
         return fn
     return mark
 
@@ -51,23 +52,26 @@ class Projection:
     """Subclass with ``name``, ``tables`` and ``@on`` handlers returning changes."""
     name: str
     tables: tuple[Table, ...]
-    _handlers: dict[str, Callable]
+    _handlers: dict[str, tuple[Callable, EventContract]]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._handlers = {}
         for attr in vars(cls).values():
-            for type_name in getattr(attr, "projects", ()):
-                cls._handlers[type_name] = attr
+            for contract in getattr(attr, "projects", ()):
+                cls._handlers[contract.name] = (attr, contract)
 
     @property
     def handled_types(self) -> tuple[str, ...]:
         return tuple(self._handlers)
 
     def changes(self, envelope: Envelope) -> list[Change]:
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
+        found = self._handlers.get(envelope.type)
+        if found is None:
             return []
+        handler, contract = found
+        if envelope.schemaversion != contract.version:
+            envelope = contract.read(envelope)
         out = handler(self, envelope)
         return [out] if isinstance(out, (Upsert, Delete)) else list(out or ())
 

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, or_, select, update
 from shared import metrics
 from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
 from shared.db import Database, cursors
+from shared.delivery import STREAM_HEADER
 from shared.envelope import CONTENT_TYPE
 from shared.eventstore import EventStore
 from shared.logs import fields
@@ -48,19 +49,21 @@ def exchange_for(service: str) -> str:
     return f"{service}.events"
 
 
-def envelope_message(service: str, event_id: str, event_type: str, body: str) -> OutgoingMessage:
-    """The AMQP message of one event: its envelope JSON on the service's exchange, routed by type."""
+def envelope_message(service: str, event_id: str, event_type: str, stream_id: str,
+                     body: str) -> OutgoingMessage:
+    """The AMQP message of one event: its envelope JSON on the service's exchange, routed by
+    type, with the stream id in the header consumers partition by (shared/delivery.py)."""
     return OutgoingMessage(
         exchange=exchange_for(service), routing_key=event_type, body=body,
         properties={"content_type": CONTENT_TYPE, "content_encoding": "utf-8",
                     "delivery_mode": 2, "message_id": event_id, "type": event_type,
-                    "app_id": service},
+                    "app_id": service, "application_headers": {STREAM_HEADER: stream_id}},
     )
 
 
 def message_for(service: str, row) -> OutgoingMessage:
     """The AMQP message for one stored event: the stored JSON, as it was built at append."""
-    return envelope_message(service, row.event_id, row.event_type, row.envelope)
+    return envelope_message(service, row.event_id, row.event_type, row.stream_id, row.envelope)
 
 
 class OutboxRelay:

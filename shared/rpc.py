@@ -6,13 +6,46 @@ queue exists for the service, so a dead service gives the caller an answer, not 
 The request message expires after the same deadline: a command the caller has given up on
 is dropped by the broker instead of running when the callee comes back. The worker's
 context (with its correlation id) travels with the call, as in nameko.
-"""
-import eventlet
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
 
+``@rpc`` is nameko's, except that a reply the broker cannot take (it is restarting, the
+connection is gone) is logged and counted instead of killing the service: the caller has
+its deadline, and the service must outlive any broker outage.
+"""
+import logging
+import time
+
+import eventlet
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError as KombuOperationalError
+from nameko.exceptions import UnknownService
+from nameko.rpc import Rpc as RpcEntrypoint
+from nameko.rpc import RpcConsumer, RpcProxy
+
+from shared import metrics
 from shared.config import RPC_TIMEOUT
 from shared.errors import ServiceTimeout, ServiceUnavailable
+from shared.logs import fields
+
+log = logging.getLogger(__name__)
+
+
+class _SurvivingRpcConsumer(RpcConsumer):
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as exc:  # the broker is away: the reply is lost, the service is not
+            routing_key = message.delivery_info.get("routing_key", "")
+            metrics.RPC_REPLY_FAILURES.labels(self.container.service_name, routing_key).inc()
+            log.warning("RPC reply could not be sent", extra=fields(
+                method=routing_key, error=f"{type(exc).__name__}: {exc}"))
+            return result, exc_info
+
+
+class _SurvivingRpc(RpcEntrypoint):
+    rpc_consumer = _SurvivingRpcConsumer()
+
+
+rpc = _SurvivingRpc.decorator
 
 
 class _TimedMethod:
@@ -22,13 +55,20 @@ class _TimedMethod:
         self._timeout = timeout
 
     def __call__(self, *args, **kwargs):
+        started = time.monotonic()
         try:
-            reply = self._method.call_async(*args, **kwargs)
+            # Sending is inside the deadline too: with the broker away, kombu would go on
+            # retrying the publish for longer than any caller should wait.
+            with eventlet.Timeout(self._timeout):
+                reply = self._method.call_async(*args, **kwargs)
         except UnknownService as exc:
             raise ServiceUnavailable(f"service {self._target} is not running",
                                      {"service": self._target}) from exc
+        except (eventlet.Timeout, OSError, KombuOperationalError, AMQPError) as exc:
+            raise ServiceUnavailable("the message broker cannot be reached; retry in a moment",
+                                     {"service": self._target}) from exc
         try:
-            with eventlet.Timeout(self._timeout):
+            with eventlet.Timeout(max(0.0, self._timeout - (time.monotonic() - started))):
                 return reply.result()
         except eventlet.Timeout:
             raise ServiceTimeout(

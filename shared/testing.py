@@ -107,17 +107,38 @@ class QueueTap:
 
 
 def publish_raw(amqp_uri: str, exchange: str, routing_key: str, body: str | bytes,
-                content_type: str = "application/cloudevents+json", **properties) -> None:
-    """Put one message on the broker exactly as given (for duplicate and poison deliveries)."""
+                content_type: str = "application/cloudevents+json", stream: str | None = None,
+                **properties) -> None:
+    """Put one message on the broker exactly as given (for duplicate and poison deliveries).
+
+    Like the relay, it puts the stream id in the header consumers partition by: ``stream``,
+    else the body's ``subject`` when the body has one."""
+    publish_all(amqp_uri, exchange, [(routing_key, body)], content_type, stream, **properties)
+
+
+def publish_all(amqp_uri: str, exchange: str, messages: list[tuple[str, str | bytes]],
+                content_type: str = "application/cloudevents+json", stream: str | None = None,
+                **properties) -> None:
+    """``publish_raw`` for many (routing key, body) pairs on one connection, back to back."""
     import amqp
 
     from shared.amqp import connection_params
+    from shared.delivery import STREAM_HEADER
 
     with amqp.Connection(**connection_params(amqp_uri)) as conn:
         channel = conn.channel()
         channel.confirm_select()
-        channel.basic_publish(amqp.Message(body, content_type=content_type, **properties),
-                              exchange=exchange, routing_key=routing_key)
+        for routing_key, body in messages:
+            key = stream
+            if key is None:
+                try:
+                    key = json.loads(body).get("subject")
+                except (ValueError, AttributeError, TypeError):
+                    key = None
+            headers = {STREAM_HEADER: key} if isinstance(key, str) else {}
+            channel.basic_publish(amqp.Message(body, content_type=content_type,
+                                               application_headers=headers, **properties),
+                                  exchange=exchange, routing_key=routing_key)
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

@@ -2,12 +2,11 @@
 import uuid
 from datetime import UTC, datetime
 
-from nameko.rpc import rpc
-
 from shared.envelope import utc_iso
 from shared.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
+from shared.rpc import rpc
 
 from . import reads
 from .app import APP

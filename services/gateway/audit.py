@@ -48,7 +48,8 @@ class AuditTrail(DependencyProvider):
                                     schemaversion=AuditRequested.version, data=data,
                                     storeid=data.get("store_id"), correlationid=correlation_id)
             self.publisher.publish_batch([envelope_message(
-                AuditRequested.source, envelope.id, envelope.type, envelope.to_json())])
+                AuditRequested.source, envelope.id, envelope.type, envelope.subject,
+                envelope.to_json())])
         except Exception:
             metrics.AUDIT_FAILURES.inc()
             log.exception("audit record lost", extra=fields(**data))

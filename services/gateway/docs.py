@@ -93,7 +93,7 @@ def _responses(operation: Operation) -> dict:
     for code in _errors(operation):
         error = {"description": TITLES.get(code, "Error"),
                  "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}}
-        if code == 429:
+        if code in (429, 503):
             error["headers"] = {"Retry-After": {"description": "seconds",
                                                 "schema": {"type": "integer"}}}
         responses[str(code)] = error

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
-from shared.errors import DomainError, TooManyRequests, Unauthorized
+from shared.errors import DomainError, ServiceUnavailable, TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://salon.example/problems/"
@@ -50,7 +50,7 @@ def problem_for(exc: Exception, correlation_id: str | None) -> Response:
         if isinstance(exc, TooManyRequests):
             extra["retry_after"] = exc.retry_after
         response = problem(exc.status, exc.code, exc.message, correlation_id, **extra)
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | ServiceUnavailable):
             response.headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="salon-api"'

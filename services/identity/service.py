@@ -4,7 +4,6 @@ import json
 
 from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from sqlalchemy.exc import IntegrityError
 
 from services.gateway.contracts import AuditRequested
@@ -12,6 +11,7 @@ from shared.config import REFRESH_TOKEN_TTL
 from shared.errors import InvalidInput, TooManyRequests, Unauthorized, Unprocessable
 from shared.handlers import handles
 from shared.kernel import Kernel, Pingable
+from shared.rpc import rpc
 from shared.text import storable
 from shared.tokens import TokenSettings
 

@@ -1,12 +1,12 @@
 """The members service's nameko face: it turns identity's sign-ups into members and answers
 member queries (and /readyz pings)."""
-from nameko.rpc import rpc
 from sqlalchemy import select
 
 from services.identity.contracts import MemberSignedUp
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.kernel import Kernel, Pingable
+from shared.rpc import rpc
 
 from .app import APP
 from .contracts import MemberRegistered

@@ -1,11 +1,11 @@
 """The orders service's nameko face: it turns bookings into orders and answers queries."""
-from nameko.rpc import rpc
 from sqlalchemy import select
 
 from services.booking.contracts import BookingCreated
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.kernel import Kernel, Pingable
+from shared.rpc import rpc
 
 from .app import APP
 from .contracts import OrderCreated

@@ -9,6 +9,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.identity.app import APP
 from services.identity.service import IdentityService
+from shared import parking
 from shared.db import Database
 from shared.envelope import Envelope, utc_iso
 from shared.eventstore import EventStore
@@ -85,9 +86,16 @@ def published(tap, identity):
 
 
 @pytest.fixture
-def dead_letters(tap, identity):
-    """What identity's event handlers gave up on (``identity.dead-letters``)."""
-    return tap(queue="identity.dead-letters")
+def dead_letters(database, identity):
+    """``dead_letters()``: the events identity's handlers gave up on (held in its parked
+    streams), each with its stream's tries."""
+    def given_up() -> list[dict]:
+        with database.read() as conn:
+            return [{**event, "attempts": stream["attempts"]}
+                    for stream in parking.overview(conn, "identity")["streams"]
+                    if stream["state"] == parking.DEAD
+                    for event in parking.detail(conn, "identity", stream["stream_id"])["events"]]
+    return given_up
 
 
 def audit_requested(data: dict, correlation_id: str | None = None) -> Envelope:

@@ -63,6 +63,13 @@ def start_service(db_url, amqp_uri, runner_factory):
 
 
 @pytest.fixture
+def jitter():
+    """toyaudit's handlers take a random time up to ``jitter(seconds)`` (reset afterwards)."""
+    yield lambda seconds: toy.JITTER.update(seconds=seconds)
+    toy.JITTER.update(seconds=0.0)
+
+
+@pytest.fixture
 def failing_accounts():
     """toyaudit's handler raises for the accounts put in this set (emptied afterwards)."""
     yield toy.FAILING

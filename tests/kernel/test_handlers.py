@@ -1,37 +1,41 @@
-"""Consuming events: one effect per event id, bounded retries, dead letters, nothing dropped."""
-import gc
+"""Consuming events: one effect per event id, in stream order, a failing event parks its own
+stream (retried, then held for an operator), nothing dropped."""
 import json
-import os
 import uuid
 
 import amqp
-import eventlet
-import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError, connection_params
+from shared import manage, parking
+from shared.amqp import connection_params
 from shared.db import inbox
+from shared.delivery import partition_queue
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
-from shared.testing import QueueTap, metric, poll_until, publish_raw
+from shared.testing import metric, poll_until, publish_all, publish_raw
 from tests.kernel import toy
 from tests.kernel.conftest import event_count
 
 HANDLER = "toyaudit.on_deposited"
-QUEUE = f"evt-toybank-Deposited--{HANDLER}"
 
 
-def deposited(account, amount=10, **overrides):
+def deposited(account, amount=10, version=1, **overrides):
     envelope = Envelope.new(source="toybank", type="Deposited", subject=f"account-{account}",
-                            streamversion=1, schemaversion=1,
-                            data={"account": account, "amount": amount, "balance": amount,
+                            streamversion=version, schemaversion=1,
+                            data={"account": account, "amount": amount, "balance": amount * version,
                                   "currency": "EUR"})
     return json.dumps({**envelope.to_dict(), **overrides})
 
 
-def publish(amqp_uri, body, **properties):
-    publish_raw(amqp_uri, "toybank.events", "Deposited", body, **properties)
+def closed(account, version, schema=2):
+    data = {"account": account, "reason": "moved away"} if schema == 2 else {"account": account}
+    return json.dumps(Envelope.new(source="toybank", type="AccountClosed", subject=f"account-{account}",
+                                   streamversion=version, schemaversion=schema, data=data).to_dict())
+
+
+def publish(amqp_uri, body, routing_key="Deposited", **properties):
+    publish_raw(amqp_uri, "toybank.events", routing_key, body, **properties)
 
 
 def audited(container, account):
@@ -41,16 +45,23 @@ def audited(container, account):
 
 def counters():
     return {name: metric(f"salon_{name}_total", service="toyaudit", handler=HANDLER)
-            for name in ("handler_failures", "dead_letters", "duplicate_events")}
+            for name in ("handler_failures", "dead_letters", "duplicate_events", "events_parked")}
 
 
 def moved(before):
     return {name: value - before[name] for name, value in counters().items()}
 
 
-def ready_messages(amqp_uri, queue):
+def unacked_anywhere(amqp_uri, partitions=8):
     with amqp.Connection(**connection_params(amqp_uri)) as conn:
-        return conn.channel().queue_declare(queue, passive=True).message_count
+        channel = conn.channel()
+        return sum(channel.queue_declare(partition_queue("toyaudit", "toybank", n), passive=True)
+                   .message_count for n in range(partitions))
+
+
+def parked_overview(db):
+    with db.read() as conn:
+        return parking.overview(conn, "toyaudit")
 
 
 def test_deposit_recorded_by_one_service_is_audited_by_another(
@@ -83,159 +94,213 @@ def test_same_event_delivered_twice_changes_nothing_the_second_time(
 
     assert audited(audit, "alice") == 1
     db = open_db(audit_db)
-    assert event_count(db) == 1
+    assert event_count(db) == 2  # DepositAudited and Seen, once each
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(inbox)).scalar() == 1
-    assert moved(before) == {"handler_failures": 0, "dead_letters": 0, "duplicate_events": 1}
+    assert moved(before) == {"handler_failures": 0, "dead_letters": 0, "duplicate_events": 1,
+                             "events_parked": 0}
 
 
-def test_failing_handler_is_retried_then_dead_lettered_with_the_error_and_the_queue_keeps_flowing(
-        audit_db, amqp_uri, kernel_config, start_service, tap, failing_accounts):
+def test_one_streams_events_of_every_type_are_handled_in_the_order_appended_while_streams_interleave(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, jitter):
+    jitter(0.02)
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db, max_workers=10))
+    accounts = [f"acct{n}" for n in range(6)]
+    publish_all(amqp_uri, "toybank.events", [  # deposits and closings alternate in each stream
+        ("AccountClosed", closed(account, version)) if version % 3 == 0
+        else ("Deposited", deposited(account, version=version))
+        for version in range(1, 9) for account in accounts])
+
+    db = open_db(audit_db)
+
+    def all_seen():
+        with db.read() as conn:
+            return {a: toy.seen_versions(conn, f"account-{a}") for a in accounts}
+
+    seen = poll_until(lambda: (s := all_seen()) and all(len(v) == 8 for v in s.values()) and s,
+                      what="every event of every stream handled")
+    assert seen == {account: list(range(1, 9)) for account in accounts}
+
+
+def test_a_standby_replica_takes_over_a_stopped_ones_partitions_and_streams_stay_in_order(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, jitter):
+    jitter(0.01)
+    first = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    accounts = [f"r{n}" for n in range(12)]
+    db = open_db(audit_db)
+
+    def versions():
+        with db.read() as conn:
+            return {a: toy.seen_versions(conn, f"account-{a}") for a in accounts}
+
+    publish_all(amqp_uri, "toybank.events", [("Deposited", deposited(account, version=version))
+                                              for version in range(1, 4) for account in accounts])
+    poll_until(lambda: sum(map(len, versions().values())) >= len(accounts), what="work started")
+    first.stop()  # its partitions move to the other replica, with what it had not acked
+    publish_all(amqp_uri, "toybank.events", [("Deposited", deposited(account, version=version))
+                                              for version in range(4, 7) for account in accounts])
+
+    seen = poll_until(lambda: (v := versions()) and all(len(x) == 6 for x in v.values()) and v,
+                      what="every event handled once")
+    assert seen == {account: list(range(1, 7)) for account in accounts}
+
+
+def test_failing_event_parks_its_stream_and_later_events_of_that_stream_wait_while_others_flow(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, failing_accounts):
     failing_accounts.add("mallory")
-    dead_letters = tap(queue="toyaudit.dead-letters")
-    # One worker: the good event behind the poison one is only handled once the poison one is gone.
-    audit = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db, HANDLER_ATTEMPTS="3",
-                                                      HANDLER_BACKOFF="0.01", max_workers=1))
+    audit = start_service(toy.ToyAudit, kernel_config(
+        DATABASE_URL=audit_db, HANDLER_ATTEMPTS="3", HANDLER_BACKOFF="0.05", max_workers=1))
     before = counters()
-    poison = deposited("mallory")
+    db = open_db(audit_db)
+    poison = deposited("mallory", version=1)
 
     publish(amqp_uri, poison)
+    publish(amqp_uri, deposited("mallory", version=2))
     publish(amqp_uri, deposited("alice"))
-    poll_until(lambda: audited(audit, "alice") == 1, what="later good event handled")
-    [letter] = dead_letters.wait_for(1)
+    poll_until(lambda: audited(audit, "alice") == 1, what="another stream's event handled")
+    overview = poll_until(lambda: (o := parked_overview(db))["streams"] and
+                          o["streams"][0]["state"] == "dead" and o, what="tries spent")
 
-    assert json.loads(letter.body) == json.loads(poison)
-    assert letter.headers["x-error"] == "audit refuses mallory"
-    assert letter.headers["x-error-type"] == "RuntimeError"
-    assert letter.headers["x-handler"] == HANDLER
-    assert letter.headers["x-attempts"] == 3
-    assert "RuntimeError" in letter.headers["x-error-trace"]
+    [stream] = overview["streams"]
+    assert (stream["stream_id"], stream["attempts"], stream["held"]) == ("account-mallory", 3, 2)
+    assert stream["error"] == "RuntimeError: audit refuses mallory"
+    with db.read() as conn:
+        detail = parking.detail(conn, "toyaudit", "account-mallory")
+    head, behind = detail["events"]
+    assert json.loads(head["body"]) == json.loads(poison)
+    assert (head["stream_version"], head["handler"], head["error_type"]) == (1, HANDLER, "RuntimeError")
+    assert "RuntimeError" in head["trace"]
+    assert (behind["stream_version"], behind["error"]) == (2, None)  # waiting, not failed
     assert audited(audit, "mallory") == 0
-    assert moved(before) == {"handler_failures": 3, "dead_letters": 1, "duplicate_events": 0}
-    audit.stop()  # every delivery acked, none waiting to come back
-    assert ready_messages(amqp_uri, QUEUE) == 0
+    assert moved(before) == {"handler_failures": 3, "dead_letters": 1, "duplicate_events": 0,
+                             "events_parked": 2}
+    assert unacked_anywhere(amqp_uri) == 0  # held in the database, not in the broker
 
 
-def test_invalid_deliveries_go_straight_to_dead_letters_and_a_later_good_event_is_handled(
-        audit_db, amqp_uri, kernel_config, start_service, tap):
-    dead_letters = tap(queue="toyaudit.dead-letters")
+def test_requeued_stream_is_handled_in_order_once_the_cause_is_fixed(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, failing_accounts, monkeypatch,
+        capsys):
+    failing_accounts.add("mallory")
+    audit = start_service(toy.ToyAudit, kernel_config(
+        DATABASE_URL=audit_db, HANDLER_ATTEMPTS="1"))
+    db = open_db(audit_db)
+    for version in range(1, 4):
+        publish(amqp_uri, deposited("mallory", version=version))
+    poll_until(lambda: (o := parked_overview(db))["streams"] and o["streams"][0]["held"] == 3,
+               what="stream parked with three events")
+    monkeypatch.setenv("TOYAUDIT_DATABASE_URL", audit_db)
+    assert manage.main(["parked", "toyaudit"]) == 0
+    assert "account-mallory" in capsys.readouterr().out
+
+    failing_accounts.clear()  # the cause is fixed
+    publish(amqp_uri, deposited("mallory", version=4))  # arrives while still parked
+    assert manage.main(["requeue", "toyaudit", "account-mallory"]) == 0
+
+    poll_until(lambda: audited(audit, "mallory") == 4, what="held events handled")
+    with db.read() as conn:
+        assert toy.seen_versions(conn, "account-mallory") == [1, 2, 3, 4]
+    assert parked_overview(db) == {"streams": [], "dead_letters": []}
+    assert manage.main(["requeue", "toyaudit", "account-mallory"]) == 2  # nothing parked now
+
+
+def test_retries_of_a_failing_stream_do_not_hold_a_worker(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, failing_accounts):
+    failing_accounts.add("mallory")
+    # One worker and a long backoff: a retry that slept in the worker would stall everything.
+    audit = start_service(toy.ToyAudit, kernel_config(
+        DATABASE_URL=audit_db, HANDLER_ATTEMPTS="5", HANDLER_BACKOFF="30", max_workers=1))
+    publish(amqp_uri, deposited("mallory"))
+    poll_until(lambda: parked_overview(open_db(audit_db))["streams"], what="stream parked")
+    for n in range(20):
+        publish(amqp_uri, deposited(f"healthy{n}"))
+
+    poll_until(lambda: all(audited(audit, f"healthy{n}") for n in range(20)), timeout=5,
+               what="healthy streams handled while the failing one waits for its retry")
+
+
+def test_invalid_deliveries_are_kept_with_their_reason_and_later_good_events_are_handled(
+        audit_db, amqp_uri, kernel_config, start_service, open_db):
     audit = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db, HANDLER_ATTEMPTS="3"))
     before = counters()
-    invalid = {  # body, content type -> the error the dead letter carries
+    no_stream = {  # body, content type -> kept as a dead letter of no stream
         "missing attributes": (json.dumps({"specversion": "1.0", "id": str(uuid.uuid4())}),
-                               "application/cloudevents+json", "EnvelopeError"),
-        "data breaks contract": (deposited("eve", amount="lots"), "application/cloudevents+json",
-                                 "ContractError"),
-        "unknown schema version": (deposited("eve", schemaversion=2), "application/cloudevents+json",
-                                   "ContractError"),
-        "plain JSON, not an event": (json.dumps({"hello": "world"}), "application/json", "EnvelopeError"),
-        "JSON, not an object": (json.dumps(json.dumps(5)), "application/json", "EnvelopeError"),
-        "not JSON at all": ("{not json", "application/cloudevents+json", "DecodeError"),
-        "content type not accepted": (deposited("eve"), "text/plain", "ContentDisallowed"),
+                               "application/cloudevents+json"),
+        "plain JSON, not an event": (json.dumps({"hello": "world"}), "application/json"),
+        "JSON, not an object": (json.dumps(json.dumps(5)), "application/json"),
+        "not JSON at all": ("{not json", "application/cloudevents+json"),
+        "content type not accepted": (deposited("zoe"), "text/plain"),
     }
-    for body, content_type, _ in invalid.values():
-        publish(amqp_uri, body, content_type=content_type)
+    breaks_contract = {  # the event's stream is parked for good: retrying cannot fix it
+        "eve": deposited("eve", amount="lots"),
+        "ivan": deposited("ivan", schemaversion=2),  # newer than this consumer knows
+    }
+    for body, content_type in no_stream.values():
+        publish(amqp_uri, body, content_type=content_type, stream="")
+    for body in breaks_contract.values():
+        publish(amqp_uri, body)
     publish(amqp_uri, deposited("alice"))
 
     poll_until(lambda: audited(audit, "alice") == 1, what="good event after the bad ones handled")
-    letters = dead_letters.wait_for(len(invalid))
-    assert sorted(letter.headers["x-error-type"] for letter in letters) == sorted(
-        error for _, _, error in invalid.values())
-    assert {letter.headers["x-attempts"] for letter in letters} == {0}
-    assert {letter.headers["x-handler"] for letter in letters} == {HANDLER}
-    assert sorted(letter.body if isinstance(letter.body, str) else letter.body.decode()
-                  for letter in letters if letter.headers["x-error-type"] in ("DecodeError",
-                                                                              "ContentDisallowed")
-                  ) == sorted([invalid["not JSON at all"][0], invalid["content type not accepted"][0]])
-    assert moved(before) == {"handler_failures": 0, "dead_letters": len(invalid), "duplicate_events": 0}
+    db = open_db(audit_db)
+    overview = poll_until(lambda: (o := parked_overview(db)) and len(o["dead_letters"]) == len(no_stream)
+                          and len(o["streams"]) == 2 and o, what="bad deliveries kept")
+    assert {letter["error_type"] for letter in overview["dead_letters"]} == {"EnvelopeError"}
+    assert {s["stream_id"]: (s["state"], s["attempts"]) for s in overview["streams"]} == {
+        "account-eve": ("dead", 0), "account-ivan": ("dead", 0)}
+    with db.read() as conn:
+        ivan = parking.detail(conn, "toyaudit", "account-ivan")
+    assert "newer than v1" in ivan["events"][0]["error"]
+    assert moved(before) == {"handler_failures": 0, "dead_letters": 7, "duplicate_events": 0,
+                             "events_parked": 7}
+    assert (audited(audit, "eve"), audited(audit, "zoe")) == (0, 0)
+
+    seq = overview["dead_letters"][0]["seq"]
+    with db.write() as conn:
+        assert parking.discard(conn, "toyaudit", seq)
+    assert len(parked_overview(db)["dead_letters"]) == len(no_stream) - 1
+
+
+def test_older_schema_version_is_upcast_for_a_consumer_of_the_newer_one(
+        audit_db, amqp_uri, kernel_config, start_service, open_db):
+    toy.CLOSED.clear()
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    publish(amqp_uri, closed("old", 1, schema=1), routing_key="AccountClosed")
+    publish(amqp_uri, closed("new", 1, schema=2), routing_key="AccountClosed")
+
+    poll_until(lambda: len(toy.CLOSED) == 2, what="both versions handled")
+    assert sorted(toy.CLOSED, key=lambda d: d["account"]) == [
+        {"account": "new", "reason": "moved away"}, {"account": "old", "reason": "not recorded"}]
+
+
+def test_event_that_cannot_even_be_parked_holds_its_stream_until_the_database_can_take_it(
+        audit_db, amqp_uri, kernel_config, start_service, open_db):
+    audit = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    db = open_db(audit_db)
+    with db.write() as conn:
+        conn.execute(text("ALTER TABLE parked_events RENAME TO parked_events_away"))
+    publish(amqp_uri, deposited("eve", amount="lots"))  # must be parked, and cannot be
+    publish(amqp_uri, deposited("eve", version=2))  # must not overtake it
+    publish(amqp_uri, deposited("alice"))
+
+    poll_until(lambda: audited(audit, "alice") == 1, what="another stream flows")
+    waits = metric("salon_delivery_waits_total", service="toyaudit")
+    poll_until(lambda: metric("salon_delivery_waits_total", service="toyaudit") >= waits + 3,
+               what="the held-up stream tried again, and again")
     assert audited(audit, "eve") == 0
-    audit.stop()
-    assert ready_messages(amqp_uri, QUEUE) == 0
+    with db.write() as conn:
+        conn.execute(text("ALTER TABLE parked_events_away RENAME TO parked_events"))
+
+    overview = poll_until(lambda: (o := parked_overview(db))["streams"] and
+                          o["streams"][0]["held"] == 2 and o, what="parked once the table is back")
+    assert overview["streams"][0]["stream_id"] == "account-eve"
+    assert audited(audit, "eve") == 0
 
 
-def test_workers_sharing_the_dead_letter_publisher_each_get_their_message_confirmed_once(amqp_uri, tap):
-    dead_letters = tap(queue="toyaudit.dead-letters")
-    publisher = ConfirmedPublisher(amqp_uri, declare_queues=("toyaudit.dead-letters",))
-    letters = [OutgoingMessage(exchange="", routing_key="toyaudit.dead-letters", body=str(n))
-               for n in range(11)]
-    publisher.publish_batch(letters[:1])  # connected, as after the service's first dead letter
-
-    workers = [eventlet.spawn(publisher.publish_batch, [letter]) for letter in letters[1:]]
-    try:
-        with eventlet.Timeout(20):
-            for worker in workers:
-                worker.wait()  # raises if this worker's message was not confirmed
-    finally:
-        publisher.close()
-
-    assert sorted(int(message.body) for message in dead_letters.wait_for(11)) == list(range(11))
-    assert dead_letters.drain()[11:] == []
-
-
-def test_delivery_that_cannot_be_dead_lettered_is_requeued_until_it_can_be(
-        audit_db, amqp_uri, kernel_config, start_service):
-    with amqp.Connection(**connection_params(amqp_uri)) as conn:
-        # A dead-letter queue the kernel cannot declare as its own (not durable): publishing fails.
-        conn.channel().queue_declare("toyaudit.dead-letters", durable=False, auto_delete=False)
-        start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
-
-        def failed_deliveries():
-            return metric("salon_entrypoint_calls_total", service="toyaudit", entrypoint="on_deposited",
-                          outcome="PublishError")
-
-        before = failed_deliveries()
-        publish(amqp_uri, deposited("eve", amount="lots"))
-        poll_until(lambda: failed_deliveries() >= before + 2, what="delivery failed and came back")
-        conn.channel().queue_delete("toyaudit.dead-letters")
-
-    letters = QueueTap(amqp_uri, queue="toyaudit.dead-letters")
-    try:
-        [letter] = letters.wait_for(1)
-        assert json.loads(letter.body)["data"]["amount"] == "lots"
-        assert letter.headers["x-error-type"] == "ContractError"
-    finally:
-        letters.close()
-
-
-def test_publisher_that_cannot_set_up_its_channel_leaves_no_connection_open(amqp_uri):
-    with amqp.Connection(**connection_params(amqp_uri)) as conn:
-        conn.channel().queue_declare("toyaudit.dead-letters", durable=False, auto_delete=False)
-        publisher = ConfirmedPublisher(amqp_uri, declare_queues=("toyaudit.dead-letters",))
-        letter = OutgoingMessage(exchange="", routing_key="toyaudit.dead-letters", body="{}")
-        sockets = open_sockets()
-        gc.disable()  # only closing counts, not the garbage collector finding a lost connection
-        try:
-            for _ in range(20):  # as a delivery requeued over and over would try
-                with pytest.raises(PublishError, match="PreconditionFailed"):
-                    publisher.publish_batch([letter])
-            leaked = open_sockets() - sockets
-        finally:
-            gc.enable()
-
-        assert leaked < 3  # (room for the test harness's own sockets coming and going)
-
-
-def open_sockets() -> int:
-    """Sockets this process holds open (Linux's /proc; the listing's own descriptor vanishes)."""
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
-        except FileNotFoundError:
-            pass
-    return count
-
-
-def test_a_dead_letter_the_broker_refuses_is_requeued_only_after_a_pause(monkeypatch):
-    from shared import handlers
-    from shared.amqp import PublishError
-
-    class RefusingKernel:
-        def dead_letter(self, *args):
-            raise PublishError("queue refused")
-
-    pauses = []
-    monkeypatch.setattr(handlers.time, "sleep", pauses.append)
-    with pytest.raises(PublishError):
-        handlers._dead_letter(RefusingKernel(), "svc.handler", "{}", ValueError("bad"), attempts=0)
-    assert pauses == [handlers.REQUEUE_PAUSE]
+def test_with_a_single_try_a_failing_event_parks_its_stream_dead_at_once(
+        audit_db, amqp_uri, kernel_config, start_service, open_db, failing_accounts):
+    failing_accounts.add("mallory")
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db, HANDLER_ATTEMPTS="1"))
+    publish(amqp_uri, deposited("mallory"))
+    overview = poll_until(lambda: parked_overview(open_db(audit_db))["streams"], what="parked")
+    assert (overview[0]["state"], overview[0]["attempts"]) == ("dead", 1)

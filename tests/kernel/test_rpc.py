@@ -3,12 +3,11 @@ import time
 
 import eventlet
 import pytest
-from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_hook
 
 from shared.errors import ServiceTimeout, ServiceUnavailable
-from shared.rpc import Rpc
+from shared.rpc import Rpc, rpc
 
 TIMEOUT = 0.3
 NEVER_HANGS = 10  # seconds: far above the deadline, far below "hangs"
@@ -83,3 +82,38 @@ def test_deadline_errors_reach_the_callers_caller_as_their_own_types(
 
     assert type(error) is error_type
     assert error.status in (503, 504)
+
+
+class Slow:
+    name = "slow"
+
+    @rpc
+    def work(self, seconds: float):
+        eventlet.sleep(seconds)
+        return "done"
+
+
+def test_a_reply_the_broker_cannot_take_is_counted_and_the_service_lives_on(
+        kernel_config, start_service, proxy):
+    from shared.testing import metric, poll_until
+
+    config = kernel_config()
+    slow = start_service(Slow, {**config, "AMQP_URI": proxy.uri(config["AMQP_URI"])})
+    lost = metric("salon_rpc_reply_failures_total", service="slow", method="slow.work")
+    caller = ServiceRpcProxy("slow", config)
+    with caller as client:
+        client.work.call_async(1.0)
+        eventlet.sleep(0.3)  # the call is running in the service when the broker goes away
+    proxy.cut()
+    poll_until(lambda: metric("salon_rpc_reply_failures_total", service="slow",
+                              method="slow.work") == lost + 1, what="the lost reply counted")
+    assert slow.started and not slow._died.ready()
+    proxy.restore()
+
+    def answers():
+        try:
+            with ServiceRpcProxy("slow", {**config, "RPC_TIMEOUT": 1}, timeout=2) as client:
+                return client.work(0)
+        except Exception:
+            return None
+    assert poll_until(answers, timeout=30, what="the service answers again") == "done"

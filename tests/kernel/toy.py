@@ -1,14 +1,19 @@
 """A two-service toy domain that exercises the kernel without any salon rules.
 
 ``toybank`` records ``Deposited`` events and projects balances; ``toyaudit`` consumes
-them with ``@handles`` and records ``DepositAudited`` in its own store. The audit
-handler fails on purpose for accounts named in ``FAILING`` (to test retries and dead
-letters). Both log a line per deposit (to test the log context).
+them with ``@handles`` and records ``DepositAudited`` in its own store. It also consumes
+``AccountClosed`` (declared in two schema versions; it reads v2), and for every event it
+handles it records ``Seen`` on a stream per source stream, so the order it handled each
+stream's events in is in its own event store. The audit handlers fail on purpose for
+accounts named in ``FAILING`` (to test parking and retries). Both log a line per deposit
+(to test the log context).
 """
 import logging
+import random
 
+import eventlet
 from marshmallow import Schema, fields
-from nameko.rpc import rpc
+from nameko.extensions import DependencyProvider
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from shared import logs
@@ -19,6 +24,7 @@ from shared.errors import InvalidInput
 from shared.handlers import handles
 from shared.kernel import Kernel
 from shared.projections import Projection, Upsert, on
+from shared.rpc import rpc
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,21 @@ class DepositedSchema(Schema):
     currency = fields.String(required=True)
 
 
+class ClosedV1Schema(Schema):
+    account = fields.String(required=True)
+
+
+class ClosedSchema(Schema):
+    account = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class SeenSchema(Schema):
+    stream = fields.String(required=True)
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+
+
 class AuditedSchema(Schema):
     account = fields.String(required=True)
     deposit_id = fields.String(required=True)
@@ -37,6 +58,10 @@ class AuditedSchema(Schema):
 
 Deposited = declare("toybank", "Deposited", DepositedSchema)
 DepositAudited = declare("toyaudit", "DepositAudited", AuditedSchema)
+AccountClosedV1 = declare("toybank", "AccountClosed", ClosedV1Schema)
+AccountClosed = declare("toybank", "AccountClosed", ClosedSchema, version=2,
+                        upcast=lambda data: {**data, "reason": "not recorded"})
+Seen = declare("toyaudit", "Seen", SeenSchema)
 
 metadata = MetaData()
 balances = Table("balances", metadata, Column("account", String(50), primary_key=True),
@@ -69,6 +94,30 @@ class Audited(Projection):
 BANK = ServiceApp("toybank", None, projections=(Balances(),))
 AUDIT = ServiceApp("toyaudit", None, projections=(Audited(),))
 FAILING: set[str] = set()
+CLOSED: list[dict] = []  # data of the AccountClosed events handled, as the handler read it
+JITTER = {"seconds": 0.0}  # handlers take up to this long, at random: what would reorder a stream
+
+
+class Jitter(DependencyProvider):
+    """Each worker starts after a random pause (before any transaction, which on SQLite
+    would serialise workers in arrival order by itself)."""
+
+    def worker_setup(self, worker_ctx):
+        if JITTER["seconds"]:
+            eventlet.sleep(random.uniform(0, JITTER["seconds"]))
+
+
+def seen(event, uow) -> None:
+    stream = f"seen-{event.subject}"
+    uow.record(stream, uow.version(stream), Seen,
+               {"stream": event.subject, "version": event.streamversion, "type": event.type})
+
+
+def seen_versions(conn, subject: str) -> list[int]:
+    """The stream versions of ``subject`` toyaudit handled, in the order it handled them."""
+    from shared.eventstore import EventStore
+
+    return [e.data["version"] for e in EventStore("toyaudit").read_stream(conn, f"seen-{subject}")]
 
 
 def create_schema(url: str) -> None:
@@ -114,6 +163,7 @@ class ToyBank:
 class ToyAudit:
     name = "toyaudit"
     kernel = Kernel(AUDIT)
+    jitter = Jitter()
 
     @handles(Deposited)
     def on_deposited(self, event, uow):
@@ -121,7 +171,15 @@ class ToyAudit:
             raise RuntimeError(f"audit refuses {event.data['account']}")
         uow.record(f"audit-{event.id}", 0, DepositAudited,
                    {"account": event.data["account"], "deposit_id": event.id})
+        seen(event, uow)
         log.info("deposit audited", extra=logs.fields(deposit_id=event.id))
+
+    @handles(AccountClosed)
+    def on_closed(self, event, uow):
+        if event.data["account"] in FAILING:
+            raise RuntimeError(f"audit refuses {event.data['account']}")
+        CLOSED.append(event.data)
+        seen(event, uow)
 
     @rpc
     def audited_count(self, account: str):
