@@ -12,10 +12,15 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# Consumers partition their events by stream through RabbitMQ's consistent hash exchange.
+BROKER_PLUGINS := rabbitmq_consistent_hash_exchange
+
 run: $(STAMP)
+	-@command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins enable --quiet $(BROKER_PLUGINS) >/dev/null
 	$(PY) -m shared.launcher
 
 test: $(STAMP)
+	-@command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins enable --quiet rabbitmq_management $(BROKER_PLUGINS) >/dev/null
 	$(PY) -m pytest
 
 test-postgres: $(STAMP)

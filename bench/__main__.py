@@ -10,6 +10,7 @@ the exit status is non-zero only if a benchmark crashed.
   append   event append rate, SQLite and PostgreSQL, 1 and 100 events per transaction
   rebuild  projection rebuild rate vs a raw sqlite3 read/decode/upsert loop (>= 0.5)
   latency  commit -> consumer-handled latency at 500 events/s (p99 < 50 ms)
+  consume  consumer throughput, ordered delivery vs nameko's per-type queue (>= 0.5)
   auth     login timing, unknown user vs wrong password (p50 ratio >= 0.8), beside a raw
            argon2 verify; GET /api/v1/me vs GET /healthz (the cost of authentication)
 """
@@ -23,8 +24,8 @@ import time
 
 from bench.common import RESULT_PREFIX, ROOT, Figure, child_env
 
-BENCHMARKS = ("relay", "append", "rebuild", "latency", "auth")
-TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "auth": 150}
+BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth")
+TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150}
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure] | None, str, float]:

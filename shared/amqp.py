@@ -125,11 +125,17 @@ class ConfirmedPublisher:
             pass
 
 
-def broker_answers(uri: str, timeout: float) -> str | None:
-    """None if the broker accepts a connection within ``timeout``, else why not."""
+def broker_answers(uri: str, timeout: float, exchange_type: str | None = None) -> str | None:
+    """None if the broker accepts a connection within ``timeout`` (and, if given, can make an
+    exchange of ``exchange_type``: a plugin's), else why not."""
     conn = amqp.Connection(connect_timeout=timeout, heartbeat=0, **connection_params(uri))
     try:
         conn.connect()
+        if exchange_type is not None:
+            channel = conn.channel()
+            channel.exchange_declare(f"salon.check.{exchange_type}", exchange_type,
+                                     durable=False, auto_delete=True)
+            channel.exchange_delete(f"salon.check.{exchange_type}")
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     finally:

@@ -1,9 +1,11 @@
 """``make run``: the whole system on one machine, each service its own process.
 
 Checks the broker (and says how to get one), migrates every service's database, starts
-the five domain services and the gateway (``python -m shared.serve NAME``), waits until
-the gateway reports ready, seeds demo data, prints where to look, and stops everything
-on Ctrl-C. ``start_system`` is also what the end-to-end tests use.
+the six domain services and the gateway (``python -m shared.serve NAME``), waits until
+the gateway reports ready, seeds demo data and prints where to look. Then it supervises,
+as Kubernetes would: a process that dies is restarted with backoff (1 s, doubling to 30 s,
+back to 1 s once it has stayed up a minute) and a log line. Ctrl-C, SIGINT or SIGTERM
+stop everything. ``start_system`` is also what the end-to-end tests use.
 """
 import os
 import secrets
@@ -11,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,18 +25,53 @@ from shared.config import AMQP_URI, GATEWAY_PORT, ROOT, SERVICES, database_url, 
 PROCESSES = (*SERVICES, "gateway")
 
 
+RESTART_FIRST = 1.0
+RESTART_MAX = 30.0
+STABLE_AFTER = 60.0  # seconds up after which a restarted process counts as healthy again
+
+
+@dataclass
+class _Restarts:
+    delay: float = field(default_factory=lambda: RESTART_FIRST)
+    due: float | None = None  # monotonic time of the next start, while it is down
+
+
 @dataclass
 class System:
     env: dict
     gateway: str
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: Path | None = None
+    started_at: dict[str, float] = field(default_factory=dict)
+    restarts: dict[str, _Restarts] = field(default_factory=dict)
+    command: Callable[[str], list[str]] = lambda name: [sys.executable, "-m", "shared.serve", name]
 
     def start(self, name: str) -> None:
         out = open(self.logs / f"{name}.log", "ab") if self.logs else None
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "shared.serve", name], cwd=ROOT, env=self.env,
+            self.command(name), cwd=ROOT, env=self.env,
             stdout=out or None, stderr=subprocess.STDOUT if out else None)
+        self.started_at[name] = time.monotonic()
+
+    def supervise(self, say=print) -> None:
+        """One round: restart, with backoff, what has died; reset the backoff of what has
+        stayed up. Returns at once."""
+        now = time.monotonic()
+        for name, proc in list(self.procs.items()):
+            plan = self.restarts.setdefault(name, _Restarts())
+            if proc.poll() is None:
+                if plan.due is None and now - self.started_at[name] > STABLE_AFTER:
+                    plan.delay = RESTART_FIRST
+                continue
+            if plan.due is None:
+                plan.due = now + plan.delay
+                say(f"{name} exited with code {proc.returncode}; restarting in {plan.delay:g}s",
+                    flush=True)
+                plan.delay = min(plan.delay * 2, RESTART_MAX)
+            elif now >= plan.due:
+                plan.due = None
+                self.start(name)
+                say(f"{name} restarted (pid {self.procs[name].pid})", flush=True)
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         self._stop([self.procs.pop(name)], sig)
@@ -97,18 +135,25 @@ def start_system(env: dict, logs: Path | None = None) -> System:
     return system
 
 
-def _exit_on_sigterm(signum, frame):
+def _stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
 def main() -> int:
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # Both set explicitly: a launcher started in the background inherits SIGINT ignored.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     uri = AMQP_URI.get()
     broken = broker_answers(uri, 3.0)
     if broken:
         print(f"RabbitMQ does not answer at {uri} ({broken}).\n"
               "Start one (Debian: `apt-get install rabbitmq-server && rabbitmq-server -detached`,\n"
               "or `docker run -p 5672:5672 rabbitmq:3`) or point AMQP_URI at yours.", file=sys.stderr)
+        return 2
+    if broker_answers(uri, 3.0, exchange_type="x-consistent-hash"):
+        print(f"RabbitMQ at {uri} has no consistent hash exchange, which partitions every\n"
+              "consumer's events by stream. Enable it on the broker:\n"
+              "  rabbitmq-plugins enable rabbitmq_consistent_hash_exchange", file=sys.stderr)
         return 2
     env = dict(os.environ)
     # Demo mode only: a signing key for this run and a fresh password for the demo HQ admin.
@@ -118,7 +163,11 @@ def main() -> int:
     logs = ROOT / "var" / "log"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"migrating, starting {', '.join(SERVICES)} and the gateway...")
-    system = start_system(env, logs)
+    try:
+        system = start_system(env, logs)
+    except KeyboardInterrupt:
+        print("\nstopped while starting")
+        return 0
     try:
         print(run_manage(env, "seed", "all").strip())
         print(f"""
@@ -133,12 +182,10 @@ The salon platform is up.
   databases      {', '.join(database_url(s) for s in SERVICES)}
   logs           {logs}/<service>.log (JSON lines)
   RabbitMQ       {uri.split('@')[-1]}
-Ctrl-C stops everything.""", flush=True)
-        while all(proc.poll() is None for proc in system.procs.values()):
-            time.sleep(0.5)
-        dead = [name for name, proc in system.procs.items() if proc.poll() is not None]
-        print(f"stopping: {', '.join(dead)} exited (see {logs})", file=sys.stderr)
-        return 1
+A process that dies is restarted (logged here). Ctrl-C stops everything.""", flush=True)
+        while True:
+            system.supervise()
+            time.sleep(0.2)
     except KeyboardInterrupt:
         print("\nstopping...")
         return 0

@@ -1,31 +1,84 @@
 """Run one service as its own process: ``python -m shared.serve SERVICE``.
 
 Applies eventlet's monkey patch before anything else is imported (nameko needs it),
-configures JSON logging, and runs the service's nameko class until SIGTERM/Ctrl-C.
+configures JSON logging, and runs the service's nameko class until SIGTERM or SIGINT.
+A stop signal at any moment, even while the service is still starting (waiting for the
+broker, say), ends the process within STOP_TIMEOUT seconds: a clean stop if it can, a kill
+if not. A container that dies ends the process with a non-zero code, for the supervisor
+(``make run``, Kubernetes) to restart it.
 """
 import eventlet
 
 eventlet.monkey_patch()
 
+import errno  # noqa: E402
 import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 
-from nameko.cli.run import run  # noqa: E402
+from eventlet.event import Event  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
 
 from shared import logs  # noqa: E402
 from shared.config import GATEWAY_PORT, LOG_LEVEL, nameko_config  # noqa: E402
 
+log = logging.getLogger("shared.serve")
+STOP_TIMEOUT = 8.0  # seconds a clean stop may take before the service is killed
 
-def main(service: str) -> None:
+
+def main(service: str) -> int:
     logs.configure(service, LOG_LEVEL.get())
     module = importlib.import_module(f"services.{service}.service")
     config = nameko_config(service)
     if service == "gateway":
         config["WEB_SERVER_ADDRESS"] = f"0.0.0.0:{GATEWAY_PORT.get()}"
-    run([module.SERVICE], config)
+    runner = ServiceRunner(config)
+    runner.add_service(module.SERVICE)
+    done = Event()
+
+    def finish(reason: str) -> None:
+        if not done.ready():
+            done.send(reason)
+
+    def on_signal(signum, frame):
+        # Signal handlers run between bytecodes of the main greenlet: hand over to the hub.
+        eventlet.spawn_n(finish, signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def run() -> None:
+        try:
+            runner.start()
+            runner.wait()  # returns when stopped; raises if a container died
+            finish("stopped")
+        except Exception as exc:
+            log.exception("service died")
+            finish(f"died: {exc!r}")
+
+    eventlet.spawn(run)
+    while True:
+        try:
+            reason = done.wait()
+            break
+        except OSError as exc:  # a signal interrupting the hub's wait
+            if exc.errno != errno.EINTR:
+                raise
+    if reason.startswith("died"):
+        runner.kill()
+        return 1
+    log.info("stopping", extra=logs.fields(reason=reason))
+    try:
+        with eventlet.Timeout(STOP_TIMEOUT):
+            runner.stop()
+    except eventlet.Timeout:
+        log.warning("clean stop took too long; killing", extra=logs.fields(seconds=STOP_TIMEOUT))
+        runner.kill()
+    return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m shared.serve SERVICE")
-    main(sys.argv[1])
+    sys.exit(main(sys.argv[1]))

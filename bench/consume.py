@@ -1,0 +1,126 @@
+"""Consumer throughput: ordered, partitioned delivery vs nameko's per-type queue (ratio >= 0.5).
+
+The same handler work both ways: the kernel's ``consume`` (envelope read, inbox claim,
+handler recording one event, one SQLite transaction), for the same backlog of events
+spread over 500 streams, waiting in the broker before the consumer starts:
+- ordered (what ``@handles`` is now): partition queues behind a consistent hash exchange,
+  single active consumer, one lane per stream, up to 10 workers;
+- baseline (``@handles`` before it): nameko's ``@event_handler`` on one durable queue per
+  event type, 10 workers, no order between events.
+Rate = events / seconds from the consumer's start to the last event handled (inbox rows).
+Rounds alternate; best of each is compared. Every round has a fresh vhost and database.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import time  # noqa: E402
+
+from nameko.events import event_handler  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench import domain  # noqa: E402
+from bench.common import Figure, main, progress, rabbit_vhost, scratch_db, scratch_dir, spread  # noqa: E402
+from shared.config import nameko_config  # noqa: E402
+from shared.db import Database, inbox  # noqa: E402
+from shared.delivery import Delivery  # noqa: E402
+from shared.envelope import CONTENT_TYPE, Envelope  # noqa: E402
+from shared.handlers import handles, kernel_of  # noqa: E402
+from shared.kernel import Kernel  # noqa: E402
+from shared.testing import publish_all  # noqa: E402
+
+STREAMS = 500
+
+
+def audit(event, uow):
+    uow.record(f"audit-{event.id}", 0, domain.Audited,
+               {"account": event.data["account"], "deposit_id": event.id})
+
+
+class OrderedAudit:
+    name = "benchaudit"
+    kernel = Kernel(domain.AUDIT)
+
+    @handles(domain.Deposited)
+    def on_deposited(self, event, uow):
+        audit(event, uow)
+
+
+class PerTypeQueueAudit:
+    """The delivery path ``@handles`` had before: nameko's queue per event type."""
+    name = "benchaudit"
+    kernel = Kernel(domain.AUDIT)
+
+    @event_handler("benchbank", "BenchDeposited")
+    def on_deposited(self, payload):
+        delivery = Delivery(body=json.dumps(payload), headers={}, content_type=CONTENT_TYPE,
+                            routing_key="BenchDeposited")
+        return kernel_of(self).consume(self, PerTypeQueueAudit._audit, domain.Deposited, delivery)
+
+    def _audit(self, event, uow):
+        audit(event, uow)
+
+
+def backlog(events: int) -> list[tuple[str, str]]:
+    versions: dict[int, int] = {}
+    out = []
+    for n in range(events):
+        account = n % STREAMS
+        versions[account] = versions.get(account, 0) + 1
+        envelope = Envelope.new(source="benchbank", type="BenchDeposited", subject=domain.stream(account),
+                                streamversion=versions[account], schemaversion=1,
+                                data=domain.deposit_data(account, versions[account]))
+        out.append(("BenchDeposited", envelope.to_json()))
+    return out
+
+
+def one_round(service_cls, events: int) -> float:
+    with scratch_dir() as tmp, scratch_db("sqlite", tmp) as url, rabbit_vhost("consume") as uri:
+        domain.create_schema(url)
+        config = {**nameko_config("benchaudit"), "AMQP_URI": uri, "DATABASE_URL": url,
+                  "METRICS_PORT": 0}
+        runner = ServiceRunner(config)
+        runner.add_service(service_cls)
+        runner.start()  # declares its queues
+        runner.stop()
+        publish_all(uri, "benchbank.events", backlog(events))
+        db = Database(url)
+
+        def handled():
+            with db.read() as conn:
+                return conn.execute(select(func.count()).select_from(inbox)).scalar()
+
+        runner = ServiceRunner(config)
+        runner.add_service(service_cls)
+        started = time.monotonic()
+        runner.start()
+        while handled() < events:
+            if time.monotonic() - started > 120:
+                raise RuntimeError(f"only {handled()} of {events} handled in 120 s")
+            eventlet.sleep(0.02)
+        took = time.monotonic() - started
+        runner.stop()
+        db.dispose()
+        return events / took
+
+
+def run(quick: bool) -> list[Figure]:
+    events, rounds = (2000, 1) if quick else (5000, 3)
+    ordered, baseline = [], []
+    for n in range(rounds):
+        baseline.append(one_round(PerTypeQueueAudit, events))
+        ordered.append(one_round(OrderedAudit, events))
+        progress(f"round {n + 1}: ordered {ordered[-1]:,.0f}/s, per-type queue {baseline[-1]:,.0f}/s")
+    return [Figure("consume", f"consumer throughput, ordered ({events:,} events, {STREAMS} streams)",
+                   max(ordered), "events/s", "nameko per-type queue, same handler", max(baseline),
+                   target=0.5, notes=f"ordered {spread(ordered)}; per-type queue {spread(baseline)}")]
+
+
+if __name__ == "__main__":
+    main(run, __doc__)
