@@ -319,8 +319,11 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         counted_at = 0.0
         while self._running:
             try:
-                with kernel.db.write(notify=False) as conn:
-                    due = parking.lease_due(conn, self.consumer, self.owner, LEASE_SECONDS)
+                with kernel.db.read() as conn:
+                    due = parking.due(conn, self.consumer)
+                if due:
+                    with kernel.db.write(notify=False) as conn:
+                        due = parking.lease(conn, self.consumer, due, self.owner, LEASE_SECONDS)
                 for stream in due:
                     self._enqueue(stream, _Item(None))
                 if time.monotonic() - counted_at > 2.0:

@@ -91,19 +91,25 @@ def hold_behind(conn: Connection, consumer: str, held: Held) -> bool:
     return True
 
 
-def lease_due(conn: Connection, consumer: str, owner: str, seconds: float,
-              limit: int = 100) -> list[str]:
-    """Streams due for a retry, leased to ``owner`` for ``seconds`` (so one replica drains each)."""
+def due(conn: Connection, consumer: str, limit: int = 100) -> list[str]:
+    """Streams due for a retry and not leased: a read, so an idle consumer's timer never
+    takes the write lock."""
     now = time.time()
-    due = conn.execute(select(parked_streams.c.stream_id).where(
+    return conn.execute(select(parked_streams.c.stream_id).where(
         parked_streams.c.consumer == consumer, parked_streams.c.state == RETRYING,
         parked_streams.c.next_attempt_at <= now, parked_streams.c.lease_until < now)
         .order_by(parked_streams.c.next_attempt_at).limit(limit)).scalars().all()
+
+
+def lease(conn: Connection, consumer: str, streams: list[str], owner: str,
+          seconds: float) -> list[str]:
+    """Those of ``streams`` now leased to ``owner`` for ``seconds`` (one replica drains each)."""
+    now = time.time()
     taken = []
-    for stream_id in due:
+    for stream_id in streams:
         moved = conn.execute(update(parked_streams).where(
             parked_streams.c.consumer == consumer, parked_streams.c.stream_id == stream_id,
-            parked_streams.c.lease_until < now)
+            parked_streams.c.state == RETRYING, parked_streams.c.lease_until < now)
             .values(lease_owner=owner, lease_until=now + seconds)).rowcount
         if moved:
             taken.append(stream_id)

@@ -2,10 +2,11 @@
 
 Applies eventlet's monkey patch before anything else is imported (nameko needs it),
 configures JSON logging, and runs the service's nameko class until SIGTERM or SIGINT.
-A stop signal at any moment, even while the service is still starting (waiting for the
-broker, say), ends the process within STOP_TIMEOUT seconds: a clean stop if it can, a kill
-if not. A container that dies ends the process with a non-zero code, for the supervisor
-(``make run``, Kubernetes) to restart it.
+A stop signal ends the process within seconds at any moment: a clean stop (bounded by
+STOP_TIMEOUT, then a kill) once the service has started, a kill at once while it is still
+starting (waiting for the broker, say), when nameko could not stop it cleanly anyway.
+A container that dies ends the process with a non-zero code, for the supervisor (``make
+run``, Kubernetes) to restart it.
 """
 import eventlet
 
@@ -36,6 +37,7 @@ def main(service: str) -> int:
     runner = ServiceRunner(config)
     runner.add_service(module.SERVICE)
     done = Event()
+    started = Event()
 
     def finish(reason: str) -> None:
         if not done.ready():
@@ -51,6 +53,7 @@ def main(service: str) -> int:
     def run() -> None:
         try:
             runner.start()
+            started.send()
             runner.wait()  # returns when stopped; raises if a container died
             finish("stopped")
         except Exception as exc:
@@ -68,6 +71,10 @@ def main(service: str) -> int:
     if reason.startswith("died"):
         runner.kill()
         return 1
+    if not started.ready():
+        log.info("stopping while starting: killing", extra=logs.fields(reason=reason))
+        runner.kill()
+        return 0
     log.info("stopping", extra=logs.fields(reason=reason))
     try:
         with eventlet.Timeout(STOP_TIMEOUT):

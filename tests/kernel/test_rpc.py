@@ -94,11 +94,11 @@ class Slow:
 
 
 def test_a_reply_the_broker_cannot_take_is_counted_and_the_service_lives_on(
-        kernel_config, start_service, proxy):
-    from shared.testing import metric, poll_until
+        kernel_config, runner_factory, proxy):
+    from shared.testing import metric, poll_until, start_service
 
     config = kernel_config()
-    slow = start_service(Slow, {**config, "AMQP_URI": proxy.uri(config["AMQP_URI"])})
+    slow = start_service(runner_factory, {**config, "AMQP_URI": proxy.uri(config["AMQP_URI"])}, Slow)
     lost = metric("salon_rpc_reply_failures_total", service="slow", method="slow.work")
     caller = ServiceRpcProxy("slow", config)
     with caller as client:
