@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres fuzz lint bench migrate seed clean
+.PHONY: run test test-postgres fuzz lint bench chaos chaos-postgres migrate seed clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,8 +30,18 @@ test-postgres: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_SEED=$${FUZZ_SEED:-random} $(PY) -m pytest tests/e2e/test_fuzz.py
 
+# The whole system under booking load while the broker, the network, processes and (with
+# -postgres) the database fail; CHAOS_ARGS=--short is the version CI runs.
+chaos: $(STAMP)
+	-@command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins enable --quiet rabbitmq_management $(BROKER_PLUGINS) >/dev/null
+	$(PY) -m chaos $(CHAOS_ARGS)
+
+chaos-postgres: $(STAMP)
+	-@command -v rabbitmq-plugins >/dev/null && rabbitmq-plugins enable --quiet rabbitmq_management $(BROKER_PLUGINS) >/dev/null
+	BENCH_POSTGRES_URL=$(PG_URL) $(PY) -m chaos --postgres $(CHAOS_ARGS)
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/ruff check shared services tests bench chaos
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -101,7 +101,8 @@ def metrics_port(service: str) -> int:
 SETTINGS = [
     AMQP_URI,
     Setting("<SERVICE>_DATABASE_URL", "sqlite:///var/<service>.db",
-            "database of one service, e.g. postgresql+pg8000://postgres@127.0.0.1/booking"),
+            "database of one service, e.g. postgresql://postgres@127.0.0.1/booking (psycopg2; "
+            "postgresql+pg8000:// for pg8000)"),
     RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
     HANDLER_ATTEMPTS, HANDLER_BACKOFF, EVENT_PARTITIONS, CONSUMER_PREFETCH, PARKED_RETRY_POLL,
     LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,

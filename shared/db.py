@@ -3,8 +3,13 @@
 SQLite (the default) and PostgreSQL behave alike from above:
 - a write transaction on SQLite is ``BEGIN IMMEDIATE`` behind a process-wide green lock,
   because SQLite's busy wait is a blocking C call that would freeze every greenthread;
-- PostgreSQL goes through pg8000, a pure-Python driver whose socket I/O eventlet's
-  monkey patch makes cooperative, so one slow query never stalls the other workers.
+- PostgreSQL goes through psycopg2 (any ``postgresql://`` URL) with eventlet's wait
+  callback, so one slow query never stalls the other workers; ``postgresql+pg8000://``
+  (pure Python, cooperative through the monkey patch) is still served, and measured beside
+  it in ``make bench``.
+A database that cannot be reached (stopped, restarting, unreachable) raises
+``DatabaseUnavailable`` at once, from reads and writes alike: the transaction is rolled back
+by the server, so nothing is half-written, and callers answer 503 instead of failing.
 """
 import hashlib
 import os
@@ -28,8 +33,34 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import OperationalError as SqlOperationalError
 
+from shared.errors import DatabaseUnavailable
 from shared.signals import ChangeSignal
+
+CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL host must not hang a worker
+# SQLSTATE classes of a server going away: connection exceptions, and operator intervention
+# (shutting down, crashed, not accepting connections yet).
+OUTAGE_SQLSTATES = ("08", "57P")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    """psycopg2 has it as ``pgcode``; pg8000 puts the server's fields in a dict (C)."""
+    if getattr(exc.orig, "pgcode", None):
+        return exc.orig.pgcode
+    fields = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+    return fields.get("C", "") if isinstance(fields, dict) else ""
+
+
+def cooperative_psycopg2() -> None:
+    """psycopg2 is C: left alone, a query blocks the process's only OS thread, so every
+    greenthread waits for it. With eventlet's wait callback (which ``eventlet.monkey_patch()``
+    installs too; set here so no process depends on how it was patched) psycopg2 runs
+    asynchronously and waits on its socket through the hub, like pure-Python I/O."""
+    from eventlet.support.psycopg2_patcher import make_psycopg_green
+
+    make_psycopg_green()
 
 kernel_metadata = MetaData()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -140,9 +171,19 @@ def serialize(conn: Connection, *keys: int) -> None:
 def engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        # Any PostgreSQL URL is served by pg8000, the driver that cooperates with eventlet.
-        return create_engine(parsed.set(drivername="postgresql+pg8000"),
-                             pool_pre_ping=True, pool_size=10, max_overflow=10)
+        driver = parsed.get_driver_name()
+        if driver == "pg8000":
+            return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                 connect_args={"timeout": CONNECT_TIMEOUT})
+        if driver != "psycopg2":
+            raise ValueError(f"unsupported PostgreSQL driver {driver!r}: use psycopg2 (the "
+                             "default) or pg8000")
+        cooperative_psycopg2()
+        # values_plus_batch: executemany (projection upserts) goes in pages, not a round
+        # trip per row.
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                             executemany_mode="values_plus_batch",
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT})
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
@@ -194,22 +235,43 @@ class Database:
 
         ``notify=False`` for bookkeeping writes that nobody waits for (the relay's cursor):
         they must not wake the relay itself into an empty extra round."""
-        if self._writer is None:
-            with self.engine.begin() as conn:
-                yield conn
-        else:
-            with self._writer, self.engine.connect() as conn:
-                conn = conn.execution_options(sqlite_immediate=True)
-                with conn.begin():
+        with self._outages():
+            if self._writer is None:
+                with self.engine.begin() as conn:
                     yield conn
+            else:
+                with self._writer, self.engine.connect() as conn:
+                    conn = conn.execution_options(sqlite_immediate=True)
+                    with conn.begin():
+                        yield conn
         if notify:
             self.committed.notify()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._outages(), self.engine.connect() as conn:
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def _outages(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            if not self.is_outage(exc):
+                raise
+            raise DatabaseUnavailable("the database cannot be reached; retry in a moment",
+                                      {"retry_after": 2}) from exc
+
+    def is_outage(self, exc: DBAPIError) -> bool:
+        """A lost or refused connection (PostgreSQL), or a file another process keeps locked
+        (SQLite); not a statement the database refused."""
+        if exc.connection_invalidated:
+            return True
+        if self.dialect == "postgresql":
+            return (isinstance(exc, InterfaceError | SqlOperationalError)
+                    or _sqlstate(exc).startswith(OUTAGE_SQLSTATES))
+        return isinstance(exc, SqlOperationalError) and "locked" in str(exc.orig)
 
     def checkpoint(self) -> None:
         """Copy the SQLite write-ahead log into the database without blocking anyone

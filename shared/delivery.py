@@ -7,9 +7,13 @@ Topology, declared by the consuming service C at start (idempotent), per source 
            └─ C.from.S.0 … C.from.S.<EVENT_PARTITIONS - 1> (durable, single active consumer)
 
 The relay puts the stream id in the ``x-stream`` header, so all of one stream's events, of
-whatever type, land in one partition queue, in the order they were published. The broker
-lets only one consumer in the fleet receive from a partition queue at a time (the others
-stand by and take over when it goes), so one stream's events reach one process, in order.
+whatever type, land in one partition queue, in the order they were published. Replicas of
+the consumer share the partitions out: each announces itself every second on a fanout
+exchange ``C.consumers``, and each consumes the partitions that are its own in a round robin
+over the sorted ids of the replicas it has heard from lately. A replica that joins takes
+its share, one that stops (or goes silent for MEMBER_EXPIRY) gives its share to the rest.
+Through hand-overs the broker's single active consumer still lets only one consumer at a
+time receive from a partition, so one stream's events reach one process, in order.
 
 In that process each stream has a *lane*: its deliveries are handled one after another,
 different streams in parallel (up to the container's ``max_workers``). A delivery is acked
@@ -46,6 +50,8 @@ CONNECT_TIMEOUT = 5.0
 MAX_BACKOFF = 5.0
 STOP_GRACE = 10.0  # seconds a stopping consumer lets lanes finish the delivery in hand
 LEASE_SECONDS = 30.0  # a replica draining a parked stream holds it this long at most
+MEMBER_HEARTBEAT = 1.0  # seconds between a replica's "I consume here" announcements
+MEMBER_EXPIRY = 3.5  # seconds of silence after which a replica's partitions are shared out
 
 # What a worker reports for one delivery.
 HANDLED, DUPLICATE, PARKED, FAILED, UNAVAILABLE = (
@@ -60,6 +66,17 @@ def partition_queue(consumer: str, source: str, partition: int) -> str:
     return f"{exchange_name(consumer, source)}.{partition}"
 
 
+def members_exchange(consumer: str) -> str:
+    return f"{consumer}.consumers"
+
+
+def share(queues: list[str], members: list[str], me: str) -> list[str]:
+    """The partition queues that are ``me``'s to consume: every live replica computes the
+    same split (round robin over the sorted member ids)."""
+    index, count = members.index(me), len(members)
+    return [queue for n, queue in enumerate(queues) if n % count == index]
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What a handler's worker gets: the message as received, or a held one being retried."""
@@ -72,9 +89,17 @@ class Delivery:
 
 
 @dataclass
+class _Partition:
+    """A partition queue this replica consumes, on a channel of its own."""
+    queue: str
+    channel: object
+    open: bool = True
+
+
+@dataclass
 class _Item:
     delivery: Delivery | None  # None: drain the lane's parked stream
-    generation: int = 0
+    partition: _Partition | None = None
     tag: int | None = None
 
 
@@ -96,7 +121,8 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         self.attempts = int(config.get("HANDLER_ATTEMPTS") or HANDLER_ATTEMPTS.get())
         self.owner = f"{self.consumer}-{uuid.uuid4().hex[:12]}"
         self._running = False
-        self._generation = 0
+        self._partitions: dict[str, _Partition] = {}
+        self._members: dict[str, float] = {}
         self._channel = None
         self._conn = None
         self._lanes: dict[str, _Lane] = {}
@@ -168,6 +194,12 @@ class StreamConsumer(SharedExtension, ProviderCollector):
                                       arguments={"x-single-active-consumer": True})
                 channel.queue_bind(queue, hashed, "1")  # equal weights: one point each on the ring
                 queues.append(queue)
+        # Replicas announce themselves here, so each can take its share of the partitions.
+        channel.exchange_declare(members_exchange(self.consumer), "fanout", durable=False,
+                                 auto_delete=True)
+        heard = channel.queue_declare("", exclusive=True).queue
+        channel.queue_bind(heard, members_exchange(self.consumer), "")
+        channel.basic_consume(heard, no_ack=True, callback=self._heard)
         return queues
 
     def _consume_forever(self) -> None:
@@ -177,7 +209,6 @@ class StreamConsumer(SharedExtension, ProviderCollector):
                 self._consume()
                 backoff = 0.1
             except Exception as exc:  # any broker or network failure: reconnect, never exit
-                self._generation += 1  # deliveries of the lost connection will come again
                 self._close()
                 if not self._running:
                     break
@@ -192,26 +223,63 @@ class StreamConsumer(SharedExtension, ProviderCollector):
                                **connection_params(self.uri))
         self._conn = conn
         conn.connect()
-        channel = conn.channel()
-        queues = self._declare(channel)
-        channel.basic_qos(0, self.prefetch, False)  # per consumer: each partition its share
-        self._generation += 1
-        generation = self._generation
-        for queue in queues:
-            channel.basic_consume(queue, callback=lambda message, g=generation: self._received(message, g))
-        self._channel = channel
+        self._channel = conn.channel()
+        self._members = {self.owner: time.monotonic()}
+        queues = self._declare(self._channel)
+        # Alone, or not yet aware of the others: take every partition. The broker's single
+        # active consumer keeps a partition with whoever had it until the shares settle.
+        self._assign(queues, queues)
         if not self._ready.ready():
             self._ready.send()
         log.info("consuming events", extra=fields(queues=len(queues)))
+        announced = 0.0
         while self._running:
             try:
-                conn.drain_events(timeout=1.0)
+                conn.drain_events(timeout=0.5)
             except TimeoutError:
                 pass
             with self._write:
                 conn.heartbeat_tick()
+            if time.monotonic() - announced >= MEMBER_HEARTBEAT:
+                announced = time.monotonic()
+                with self._write:
+                    self._channel.basic_publish(amqp.Message(self.owner),
+                                                exchange=members_exchange(self.consumer))
+                self._assign(queues, share(queues, self._live_members(), self.owner))
+
+    def _heard(self, message) -> None:
+        body = message.body
+        self._members[body.decode() if isinstance(body, bytes) else body] = time.monotonic()
+
+    def _live_members(self) -> list[str]:
+        now = time.monotonic()
+        self._members = {m: at for m, at in self._members.items()
+                         if m == self.owner or now - at < MEMBER_EXPIRY}
+        return sorted(self._members)
+
+    def _assign(self, queues: list[str], mine: list[str]) -> None:
+        """Consume exactly ``mine``: open a channel per partition taken, close the channel of
+        each partition given up (the broker then hands its unacked deliveries, in order, to
+        the replica that takes it; repeats are no-ops through the inbox)."""
+        for queue in queues:
+            held = self._partitions.get(queue)
+            if queue in mine and held is None:
+                channel = self._conn.channel()
+                channel.basic_qos(0, self.prefetch, False)
+                partition = _Partition(queue, channel)
+                channel.basic_consume(queue, callback=lambda m, p=partition: self._received(m, p))
+                self._partitions[queue] = partition
+            elif queue not in mine and held is not None:
+                del self._partitions[queue]
+                held.open = False
+                with self._write:
+                    held.channel.close()
+        metrics.PARTITIONS_HELD.labels(self.consumer).set(len(self._partitions))
 
     def _close(self) -> None:
+        for partition in self._partitions.values():
+            partition.open = False  # their deliveries come again, to whoever consumes next
+        self._partitions = {}
         conn, self._conn, self._channel = self._conn, None, None
         if conn is None:
             return
@@ -225,26 +293,26 @@ class StreamConsumer(SharedExtension, ProviderCollector):
                 pass
 
     def _ack(self, item: _Item) -> None:
-        if item.generation != self._generation or self._channel is None:
-            return  # that connection is gone; the broker delivers the message again
+        if not item.partition.open:
+            return  # given up, or its connection is gone: the broker delivers it again
         try:
             with self._write:
-                self._channel.basic_ack(item.tag)
+                item.partition.channel.basic_ack(item.tag)
         except Exception as exc:  # the consuming loop notices the broken connection
             log.info("ack lost with the connection", extra=fields(error=repr(exc)))
 
-    def _received(self, message, generation: int) -> None:
+    def _received(self, message, partition: "_Partition") -> None:
         headers = dict(message.headers or {})
         body = message.body
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
         stream = headers.get(STREAM_HEADER)
         if not isinstance(stream, str) or not stream:
-            stream = f"unkeyed:{generation}:{message.delivery_tag}"  # a lane of its own
+            stream = f"unkeyed:{id(partition)}:{message.delivery_tag}"  # a lane of its own
         delivery = Delivery(body=body, headers=headers,
                             content_type=message.properties.get("content_type"),
                             routing_key=message.delivery_info.get("routing_key", ""))
-        self._enqueue(stream, _Item(delivery, generation, message.delivery_tag))
+        self._enqueue(stream, _Item(delivery, partition, message.delivery_tag))
 
     # --- lanes ----------------------------------------------------------------------------
 
@@ -262,8 +330,8 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         try:
             while lane.items and self._running:
                 item = lane.items[0]
-                if item.delivery is not None and item.generation != self._generation:
-                    lane.items.popleft()  # from a lost connection: it is redelivered
+                if item.delivery is not None and not item.partition.open:
+                    lane.items.popleft()  # given up or lost with its connection: redelivered
                     continue
                 try:
                     done = (self._drain(stream) if item.delivery is None

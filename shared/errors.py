@@ -53,6 +53,12 @@ class ServiceUnavailable(DomainError):
 
 
 @deserialize_to_instance
+class DatabaseUnavailable(ServiceUnavailable):
+    """The service's database cannot be reached (stopped, restarting, network): nothing was
+    written; retry in a moment."""
+
+
+@deserialize_to_instance
 class ServiceTimeout(DomainError):
     """The callee did not answer within the RPC timeout."""
     status = 504

@@ -35,6 +35,7 @@ from shared.delivery import (
     StreamEventHandler,
 )
 from shared.envelope import CONTENT_TYPE, Envelope, EnvelopeError, parse
+from shared.errors import DatabaseUnavailable
 from shared.logs import fields
 from shared.observe import Correlation
 
@@ -119,6 +120,11 @@ def consume(access, service, fn, contract: EventContract, delivery: Delivery) ->
             if outcome is not None:
                 return outcome
             # released meanwhile: handle it now
+        except DatabaseUnavailable as exc:
+            # Not the event's fault: no try is counted, the stream's lane waits and retries.
+            log.warning("database unavailable; the stream waits", extra=fields(
+                handler=handler, stream=envelope.subject, error=repr(exc.__cause__ or exc)))
+            return UNAVAILABLE
         except Exception as exc:
             metrics.HANDLER_FAILURES.labels(kernel.service_name, handler).inc()
             log.warning("handler failed", extra=fields(handler=handler, event_id=envelope.id,

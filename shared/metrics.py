@@ -29,6 +29,8 @@ HELD_EVENTS = Gauge("salon_held_events", "Deliveries held in parked streams and 
 DELIVERY_WAITS = Counter(
     "salon_delivery_waits_total", "Times a stream's delivery waited because the database could "
     "not take it (neither handled nor parked)", ["service"])
+PARTITIONS_HELD = Gauge("salon_partitions_held", "Partition queues this replica consumes",
+                        ["service"])
 CONSUMER_RECONNECTS = Counter(
     "salon_consumer_reconnects_total", "Times an event consumer lost the broker and reconnected",
     ["service"])

@@ -21,12 +21,13 @@ from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
 from shared.db import Database, cursors
 from shared.delivery import STREAM_HEADER
 from shared.envelope import CONTENT_TYPE
+from shared.errors import DatabaseUnavailable
 from shared.eventstore import EventStore
 from shared.logs import fields
 
 log = logging.getLogger(__name__)
 CURSOR = "relay"
-LEASE_SECONDS = 10.0
+LEASE_SECONDS = 5.0  # a crashed relay holds publishing back this long at most
 MAX_BACKOFF = 5.0
 CURSOR_SAVE_INTERVAL = 0.2
 
@@ -93,7 +94,7 @@ class OutboxRelay:
             try:
                 self.step()
                 backoff = 0.1
-            except PublishError as exc:
+            except (PublishError, DatabaseUnavailable) as exc:
                 metrics.RELAY_ERRORS.labels(self.service).inc()
                 log.warning("relay cannot publish, retrying", extra=fields(error=str(exc),
                                                                           retry_in=backoff))

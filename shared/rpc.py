@@ -1,8 +1,10 @@
 """RPC between services with a deadline. nameko's ``RpcProxy`` waits forever.
 
 ``Rpc("orders")`` is a drop-in dependency: ``self.orders.find(...)`` raises
-``ServiceTimeout`` after ``RPC_TIMEOUT`` seconds and ``ServiceUnavailable`` when no
-queue exists for the service, so a dead service gives the caller an answer, not a hang.
+``ServiceTimeout`` after ``RPC_TIMEOUT`` seconds, and ``ServiceUnavailable`` when no queue
+exists for the service, when the broker cannot take the request, or while the caller has
+just started and cannot receive replies yet: a dead service or broker gives the caller an
+answer (503 at the gateway, to retry), not a hang.
 The request message expires after the same deadline: a command the caller has given up on
 is dropped by the broker instead of running when the callee comes back. The worker's
 context (with its correlation id) travels with the call, as in nameko.
@@ -49,12 +51,18 @@ rpc = _SurvivingRpc.decorator
 
 
 class _TimedMethod:
-    def __init__(self, method, target: str, timeout: float):
+    def __init__(self, method, target: str, timeout: float, replies_ready):
         self._method = method
         self._target = target
         self._timeout = timeout
+        self._replies_ready = replies_ready
 
     def __call__(self, *args, **kwargs):
+        if not self._replies_ready():
+            # Just started: the queue our replies come back on is not consumed yet, so an
+            # answer would be lost and the caller would wait out its deadline for nothing.
+            raise ServiceUnavailable("starting up: not ready to receive replies yet",
+                                     {"service": self._target, "retry_after": 1})
         started = time.monotonic()
         try:
             # Sending is inside the deadline too: with the broker away, kombu would go on
@@ -77,17 +85,19 @@ class _TimedMethod:
 
 
 class _TimedServiceProxy:
-    def __init__(self, proxy, target: str, timeout: float):
+    def __init__(self, proxy, target: str, timeout: float, replies_ready):
         self._proxy = proxy
         self._target = target
         self._timeout = timeout
+        self._replies_ready = replies_ready
 
     def __getattr__(self, name):
-        return _TimedMethod(getattr(self._proxy, name), self._target, self._timeout)
+        return _TimedMethod(getattr(self._proxy, name), self._target, self._timeout,
+                            self._replies_ready)
 
     def within(self, seconds: float) -> "_TimedServiceProxy":
         """The same proxy with another deadline (health checks want a shorter one)."""
-        return _TimedServiceProxy(self._proxy, self._target, seconds)
+        return _TimedServiceProxy(self._proxy, self._target, seconds, self._replies_ready)
 
 
 class Rpc(RpcProxy):
@@ -97,4 +107,7 @@ class Rpc(RpcProxy):
         super().__init__(target_service, **options)
 
     def get_dependency(self, worker_ctx):
-        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)
+        # nameko 2.14 (pinned) sets this event once its reply consumer consumes.
+        replies = self.rpc_reply_listener.queue_consumer._consumers_ready
+        return _TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service,
+                                  self.timeout, replies.ready)

@@ -15,6 +15,7 @@ eventlet.monkey_patch()
 import errno  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -26,6 +27,7 @@ from shared.config import GATEWAY_PORT, LOG_LEVEL, nameko_config  # noqa: E402
 
 log = logging.getLogger("shared.serve")
 STOP_TIMEOUT = 8.0  # seconds a clean stop may take before the service is killed
+KILL_TIMEOUT = 2.0
 
 
 def main(service: str) -> int:
@@ -69,20 +71,32 @@ def main(service: str) -> int:
             if exc.errno != errno.EINTR:
                 raise
     if reason.startswith("died"):
-        runner.kill()
-        return 1
+        return kill(runner, 1)
     if not started.ready():
         log.info("stopping while starting: killing", extra=logs.fields(reason=reason))
-        runner.kill()
-        return 0
+        return kill(runner, 0)
     log.info("stopping", extra=logs.fields(reason=reason))
     try:
         with eventlet.Timeout(STOP_TIMEOUT):
             runner.stop()
     except eventlet.Timeout:
         log.warning("clean stop took too long; killing", extra=logs.fields(seconds=STOP_TIMEOUT))
-        runner.kill()
+        return kill(runner, 0)
     return 0
+
+
+def kill(runner: ServiceRunner, code: int) -> int:
+    """Kill the containers; if even that hangs (nameko waits on extensions that are still
+    starting), leave at once: nothing a starting or dying service holds needs a goodbye
+    (uncommitted work rolls back, unacked messages go back to their queues)."""
+    try:
+        with eventlet.Timeout(KILL_TIMEOUT):
+            runner.kill()
+    except eventlet.Timeout:
+        log.warning("kill hangs; exiting now", extra=logs.fields(seconds=KILL_TIMEOUT))
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ def scratch_database(server_url: str | None, sqlite_dir) -> Iterator[str]:
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()  # no pooled connection kept: the server may restart meanwhile (make chaos)
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:

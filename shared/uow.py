@@ -4,6 +4,8 @@ Domain code reads streams and records new events through it; the kernel then app
 them (with optimistic concurrency), projects them live and commits everything at once.
 Nothing is published here: the relay publishes what committed (transactional outbox).
 """
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -14,12 +16,14 @@ from shared import metrics
 from shared.contracts import EventContract
 from shared.db import Database
 from shared.envelope import Envelope
+from shared.errors import Conflict
 from shared.eventstore import ConcurrencyError, EventStore, NewEvent, Recorded
 from shared.idempotency import Idempotency, once
 from shared.projections import Projection, apply_live
 
 T = TypeVar("T")
-CONFLICT_RETRIES = 3
+CONFLICT_RETRIES = 6
+CONFLICT_PAUSE = 0.005  # seconds, times the attempt, at random: racers stop colliding in step
 
 
 @dataclass
@@ -66,7 +70,9 @@ def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Proj
                      causation_id: str | None = None,
                      before: Callable[[Connection], None] | None = None,
                      idempotency: Idempotency | None = None) -> tuple[T, list[Recorded]]:
-    """Run ``work`` in a write transaction; on a version conflict, run it again from fresh state.
+    """Run ``work`` in a write transaction; on a version conflict, run it again from fresh state
+    (after a short random pause), and after CONFLICT_RETRIES conflicts in a row give up with
+    ``Conflict`` (409 at the gateway), never an unexplained error.
 
     ``before`` runs first in the same transaction (the inbox uses it to claim an event id).
     With ``idempotency``, a key already used returns its stored result without running
@@ -85,7 +91,9 @@ def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Proj
                 recorded = uow.flush()
                 apply_live(conn, projections, recorded)
             return result, recorded
-        except ConcurrencyError:
+        except ConcurrencyError as exc:
             if attempt == CONFLICT_RETRIES:
-                raise
+                raise Conflict("what this request changes was changed by others at the same "
+                               "time, again and again; retry it", {"retry": True}) from exc
+            time.sleep(random.uniform(0, CONFLICT_PAUSE * attempt))
     raise AssertionError("unreachable")

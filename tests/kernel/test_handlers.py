@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from shared import manage, parking
 from shared.amqp import connection_params
 from shared.db import inbox
-from shared.delivery import partition_queue
+from shared.delivery import StreamConsumer, partition_queue
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.testing import metric, poll_until, publish_all, publish_raw
@@ -122,12 +122,19 @@ def test_one_streams_events_of_every_type_are_handled_in_the_order_appended_whil
     assert seen == {account: list(range(1, 9)) for account in accounts}
 
 
-def test_a_standby_replica_takes_over_a_stopped_ones_partitions_and_streams_stay_in_order(
+def partitions_held(container) -> int:
+    [consumer] = [ext for ext in container.subextensions if isinstance(ext, StreamConsumer)]
+    return len(consumer._partitions)
+
+
+def test_two_replicas_share_the_partitions_and_one_takes_all_when_the_other_stops(
         audit_db, amqp_uri, kernel_config, start_service, open_db, jitter):
     jitter(0.01)
     first = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
-    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
-    accounts = [f"r{n}" for n in range(12)]
+    second = start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    poll_until(lambda: (partitions_held(first), partitions_held(second)) == (4, 4),
+               what="eight partitions shared four and four")
+    accounts = [f"r{n}" for n in range(24)]
     db = open_db(audit_db)
 
     def versions():
@@ -144,6 +151,8 @@ def test_a_standby_replica_takes_over_a_stopped_ones_partitions_and_streams_stay
     seen = poll_until(lambda: (v := versions()) and all(len(x) == 6 for x in v.values()) and v,
                       what="every event handled once")
     assert seen == {account: list(range(1, 7)) for account in accounts}
+    assert toy.WORKED[id(first)] > 0 and toy.WORKED[id(second)] > 0
+    assert partitions_held(second) == 8
 
 
 def test_failing_event_parks_its_stream_and_later_events_of_that_stream_wait_while_others_flow(

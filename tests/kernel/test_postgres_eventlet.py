@@ -1,19 +1,25 @@
-"""PostgreSQL through pg8000 under eventlet: one slow query does not stall other greenthreads."""
+"""PostgreSQL under eventlet, through psycopg2 (the default, with psycogreen's wait callback)
+and through pg8000: one slow query does not stall other greenthreads."""
 import uuid
 
 import eventlet
+import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from shared.testing import poll_until, scratch_database
 from tests.conftest import POSTGRES
 from tests.kernel.conftest import PG_SERVER
 
 
-def test_slow_query_in_one_greenthread_does_not_stall_quick_queries_in_another(open_db, tmp_path):
+@pytest.mark.parametrize("driver", ["psycopg2", "pg8000"])
+def test_slow_query_in_one_greenthread_does_not_stall_quick_queries_in_another(open_db, tmp_path,
+                                                                                driver):
     # Runs against PostgreSQL even when the suite runs on SQLite: it is PostgreSQL's property.
     with scratch_database(POSTGRES or PG_SERVER, tmp_path) as url:
-        db = open_db(url)
-        assert db.dialect == "postgresql"
+        db = open_db(make_url(url).set(drivername=f"postgresql+{driver}").render_as_string(
+            hide_password=False))
+        assert (db.dialect, db.engine.dialect.driver) == ("postgresql", driver)
         tag = f"slow-{uuid.uuid4().hex}"
 
         def slow():

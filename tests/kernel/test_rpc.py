@@ -117,3 +117,39 @@ def test_a_reply_the_broker_cannot_take_is_counted_and_the_service_lives_on(
         except Exception:
             return None
     assert poll_until(answers, timeout=30, what="the service answers again") == "done"
+
+
+def test_a_call_the_broker_cannot_take_is_service_unavailable_within_the_deadline(
+        kernel_config, runner_factory, proxy):
+    from shared.testing import start_service
+
+    config = kernel_config()
+    GATE["open"] = eventlet.Event()
+    start_service(runner_factory, config, Sleepy)
+    caller = start_service(runner_factory, {**config, "AMQP_URI": proxy.uri(config["AMQP_URI"])},
+                           Caller)
+    proxy.cut()  # the broker is gone for the caller
+    with entrypoint_hook(caller, "ask_sleepy") as ask:
+        error, took = timed(ask)
+    GATE["open"].send()
+
+    assert isinstance(error, ServiceUnavailable)
+    assert error.retry_after == 2
+    assert took < TIMEOUT + 1
+
+
+def test_a_caller_that_cannot_receive_replies_yet_is_told_to_retry_not_left_waiting(
+        kernel_config, runner_factory, proxy):
+    from shared.testing import start_service
+
+    config = kernel_config()
+    caller = start_service(runner_factory, {**config, "AMQP_URI": proxy.uri(config["AMQP_URI"])},
+                           Caller)
+    rpc_proxy = next(dep for dep in caller.dependencies if isinstance(dep, Rpc))
+    rpc_proxy.rpc_reply_listener.queue_consumer._consumers_ready.reset()  # as at start-up
+    with entrypoint_hook(caller, "ask_sleepy") as ask:
+        error, took = timed(ask)
+
+    assert isinstance(error, ServiceUnavailable)
+    assert (error.retry_after, error.message) == (1, "starting up: not ready to receive replies yet")
+    assert took < TIMEOUT

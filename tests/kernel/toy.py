@@ -8,6 +8,7 @@ stream's events in is in its own event store. The audit handlers fail on purpose
 accounts named in ``FAILING`` (to test parking and retries). Both log a line per deposit
 (to test the log context).
 """
+import collections
 import logging
 import random
 
@@ -98,11 +99,15 @@ CLOSED: list[dict] = []  # data of the AccountClosed events handled, as the hand
 JITTER = {"seconds": 0.0}  # handlers take up to this long, at random: what would reorder a stream
 
 
+WORKED: collections.Counter = collections.Counter()  # workers run, per container
+
+
 class Jitter(DependencyProvider):
     """Each worker starts after a random pause (before any transaction, which on SQLite
-    would serialise workers in arrival order by itself)."""
+    would serialise workers in arrival order by itself); counts workers per container."""
 
     def worker_setup(self, worker_ctx):
+        WORKED[id(worker_ctx.container)] += 1
         if JITTER["seconds"]:
             eventlet.sleep(random.uniform(0, JITTER["seconds"]))
 

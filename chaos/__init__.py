@@ -1,0 +1,1 @@
+"""make chaos: fault injection against the whole running system (see __main__)."""
