@@ -9,6 +9,11 @@ spread over 500 streams, waiting in the broker before the consumer starts:
   event type, 10 workers, no order between events.
 Rate = events / seconds from the consumer's start to the last event handled (inbox rows).
 Rounds alternate; best of each is compared. Every round has a fresh vhost and database.
+
+Replicas (PostgreSQL, the database replicas share in production): the same ordered
+consumer as separate processes, two against one, each a child of this one; the backlog is
+published once the replicas are up, and the rate runs from the first publish to the last
+event handled. Two share the eight partitions four and four (shared/delivery.py).
 """
 import warnings
 
@@ -19,6 +24,9 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 from nameko.events import event_handler  # noqa: E402
@@ -110,7 +118,69 @@ def one_round(service_cls, events: int) -> float:
         return events / took
 
 
+def replica(uri: str, url: str) -> None:
+    """Child: one replica of the ordered consumer until its stdin closes."""
+    from eventlet import tpool
+
+    config = {**nameko_config("benchaudit"), "AMQP_URI": uri, "DATABASE_URL": url, "METRICS_PORT": 0}
+    runner = ServiceRunner(config)
+    runner.add_service(OrderedAudit)
+    runner.start()
+    print(json.dumps({"ready": True}), flush=True)
+    tpool.execute(sys.stdin.read)
+    runner.stop()
+
+
+def replicas_round(count: int, events: int) -> float:
+    from bench.common import read_json_line, spawn_child
+
+    with scratch_dir() as tmp, scratch_db("postgresql", tmp) as url, rabbit_vhost("replicas") as uri:
+        domain.create_schema(url)
+        children = [spawn_child("bench.consume", "--replica", uri, url, stdin=subprocess.PIPE)
+                    for _ in range(count)]
+        try:
+            for child in children:
+                read_json_line(child)
+            eventlet.sleep(2.5)  # the replicas hear of each other and split the partitions
+            db = Database(url)
+
+            def handled():
+                with db.read() as conn:
+                    return conn.execute(select(func.count()).select_from(inbox)).scalar()
+
+            started = time.monotonic()
+            publish_all(uri, "benchbank.events", backlog(events))
+            while handled() < events:
+                if time.monotonic() - started > 180:
+                    raise RuntimeError(f"only {handled()} of {events} handled in 180 s")
+                eventlet.sleep(0.02)
+            took = time.monotonic() - started
+            db.dispose()
+        finally:
+            for child in children:
+                child.stdin.close()
+            for child in children:
+                child.wait(timeout=30)
+        return events / took
+
+
 def run(quick: bool) -> list[Figure]:
+    figures = delivery_paths(quick)
+    events, rounds = (3000, 1) if quick else (8000, 2)
+    one, two = [], []
+    for n in range(rounds):
+        one.append(replicas_round(1, events))
+        two.append(replicas_round(2, events))
+        progress(f"replicas round {n + 1}: two {two[-1]:,.0f}/s, one {one[-1]:,.0f}/s")
+    figures.append(Figure(
+        "consume", f"consumer throughput, 2 replicas (PostgreSQL, {events:,} events)", max(two),
+        "events/s", "1 replica, same backlog", max(one), target=1.5,
+        notes=f"two {spread(two)}; one {spread(one)}; {os.cpu_count()} cores shared by the "
+              "replicas, RabbitMQ, PostgreSQL and this process"))
+    return figures
+
+
+def delivery_paths(quick: bool) -> list[Figure]:
     events, rounds = (2000, 1) if quick else (5000, 3)
     ordered, baseline = [], []
     for n in range(rounds):
@@ -123,4 +193,7 @@ def run(quick: bool) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    main(run, __doc__)
+    if len(sys.argv) == 4 and sys.argv[1] == "--replica":
+        replica(sys.argv[2], sys.argv[3])
+    else:
+        main(run, __doc__)
