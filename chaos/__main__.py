@@ -8,7 +8,9 @@ Several clients book distinct slots through the gateway, each booking with an
 Idempotency-Key that it retries on 503/504 or a dropped connection until it gets an answer.
 While they run, one fault at a time:
   broker kill -9   RabbitMQ killed and started again (recovery counts from the moment it
-                   accepts connections again)
+                   accepts connections again); while it is down, /healthz must answer 200,
+                   /readyz 503 naming the broker, and an API call 503 with Retry-After
+                   within RPC_TIMEOUT
   proxy reset      every broker connection closed at once
   proxy latency    every broker round trip slowed
   proxy stall      broker traffic held back, then released
@@ -242,14 +244,34 @@ def rabbit_pid() -> int | None:
     return pids[0] if pids else None
 
 
-def restart_broker() -> float:
+def while_broker_is_down(gateway: str, token: str, rpc_timeout: float) -> list[str]:
+    """What the gateway must answer with the broker gone; the failures, if any."""
+    failures = []
+    health = requests.get(f"{gateway}/healthz", timeout=5)
+    if health.status_code != 200:
+        failures.append(f"/healthz answered {health.status_code} with the broker down")
+    ready = requests.get(f"{gateway}/readyz", timeout=10)
+    if ready.status_code != 503 or "broker" not in ready.json().get("failed", {}):
+        failures.append(f"/readyz answered {ready.status_code} {ready.text[:200]} with the broker down")
+    started = time.monotonic()
+    call = requests.get(f"{gateway}/api/v1/me", headers={"Authorization": f"Bearer {token}"},
+                        timeout=rpc_timeout + 5)
+    took = time.monotonic() - started
+    if call.status_code != 503 or "Retry-After" not in call.headers or took > rpc_timeout + 1:
+        failures.append(f"an API call answered {call.status_code} in {took:.1f} s "
+                        f"(headers {dict(call.headers)}) with the broker down")
+    return failures
+
+
+def restart_broker(probe) -> float:
     pid = rabbit_pid()
     if pid is None:
         raise RuntimeError("no local RabbitMQ process to kill (broker kill -9 needs one)")
     os.kill(pid, signal.SIGKILL)
     while port_open(5672):
         time.sleep(0.1)
-    time.sleep(2)
+    time.sleep(1)
+    probe()
     subprocess.run(["rabbitmq-server", "-detached"], check=True, capture_output=True)
     deadline = time.monotonic() + 120
     while not port_open(5672):
@@ -338,7 +360,10 @@ def run(short: bool, on_postgres: bool) -> int:
                 return time.monotonic()
             return inject
 
-        faults = [("broker kill -9", restart_broker),
+        def probe():
+            failures.extend(while_broker_is_down(system.gateway, token, float(env["RPC_TIMEOUT"])))
+
+        faults = [("broker kill -9", lambda: restart_broker(probe)),
                   ("proxy reset", through_proxy(proxy.reset, lambda: None)),
                   ("proxy latency 200 ms", through_proxy(lambda: proxy.delay(0.2), lambda: proxy.delay(0))),
                   ("proxy stall", through_proxy(proxy.stall, proxy.flow)),
