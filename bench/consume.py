@@ -118,24 +118,29 @@ def one_round(service_cls, events: int, expected: int | None = None) -> float:
         runner.start()  # declares its queues
         runner.stop()
         publish_all(uri, "benchbank.events", backlog(events))
-        db = Database(url)
-
-        def handled():
-            with db.read() as conn:
-                return conn.execute(select(func.count()).select_from(inbox)).scalar()
-
         runner = ServiceRunner(config)
         runner.add_service(service_cls)
         started = time.monotonic()
         runner.start()
-        while handled() < expected:
-            if time.monotonic() - started > 120:
-                raise RuntimeError(f"only {handled()} of {expected} handled in 120 s")
-            eventlet.sleep(0.02)
-        took = time.monotonic() - started
+        took = wait_handled(url, expected, started)
         runner.stop()
-        db.dispose()
         return expected / took
+
+
+def wait_handled(url: str, expected: int, started: float, limit: float = 180) -> float:
+    """Seconds from ``started`` until ``expected`` events are in the consumer's inbox."""
+    db = Database(url)
+    try:
+        while True:
+            with db.read() as conn:
+                handled = conn.execute(select(func.count()).select_from(inbox)).scalar()
+            if handled >= expected:
+                return time.monotonic() - started
+            if time.monotonic() - started > limit:
+                raise RuntimeError(f"only {handled} of {expected} handled in {limit:g} s")
+            eventlet.sleep(0.02)
+    finally:
+        db.dispose()
 
 
 def replica(uri: str, url: str) -> None:
@@ -162,20 +167,9 @@ def replicas_round(count: int, events: int) -> float:
             for child in children:
                 read_json_line(child)
             eventlet.sleep(2.5)  # the replicas hear of each other and split the partitions
-            db = Database(url)
-
-            def handled():
-                with db.read() as conn:
-                    return conn.execute(select(func.count()).select_from(inbox)).scalar()
-
             started = time.monotonic()
             publish_all(uri, "benchbank.events", backlog(events))
-            while handled() < events:
-                if time.monotonic() - started > 180:
-                    raise RuntimeError(f"only {handled()} of {events} handled in 180 s")
-                eventlet.sleep(0.02)
-            took = time.monotonic() - started
-            db.dispose()
+            took = wait_handled(url, events, started)
         finally:
             for child in children:
                 child.stdin.close()

@@ -9,6 +9,8 @@ import socket
 import threading
 import time
 
+from shared.testing import through_port
+
 
 class BrokerProxy:
     def __init__(self, target=("127.0.0.1", 5672)):
@@ -24,10 +26,8 @@ class BrokerProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def uri(self, amqp_uri: str) -> str:
-        scheme, rest = amqp_uri.split("://", 1)
-        credentials, hostpart = rest.rsplit("@", 1)
-        vhost = hostpart.split("/", 1)[1] if "/" in hostpart else ""
-        return f"{scheme}://{credentials}@127.0.0.1:{self.port}/{vhost}"
+        """``amqp_uri`` (same credentials and vhost) through this proxy."""
+        return through_port(amqp_uri, self.port)
 
     def reset(self) -> None:
         with self._lock:

@@ -52,6 +52,15 @@ def scratch_database(server_url: str | None, sqlite_dir) -> Iterator[str]:
         admin.dispose()
 
 
+def through_port(amqp_uri: str, port: int) -> str:
+    """``amqp_uri`` (same credentials and vhost) to 127.0.0.1:``port``: a proxy in front of
+    the broker."""
+    scheme, rest = amqp_uri.split("://", 1)
+    credentials, hostpart = rest.rsplit("@", 1)
+    vhost = hostpart.split("/", 1)[1] if "/" in hostpart else ""
+    return f"{scheme}://{credentials}@127.0.0.1:{port}/{vhost}"
+
+
 def metric(name: str, **labels) -> float:
     """The current value of one Prometheus sample of this process (0 if never touched)."""
     from prometheus_client import REGISTRY

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from shared.config import nameko_config
 from shared.db import Database, cursors, events
-from shared.testing import scratch_database
+from shared.testing import scratch_database, through_port
 from shared.testing import start_service as start_container
 from tests.conftest import POSTGRES
 from tests.kernel import toy
@@ -107,10 +107,7 @@ class TcpProxy:
 
     def uri(self, amqp_uri: str) -> str:
         """``amqp_uri`` (same credentials and vhost) through this proxy."""
-        scheme, rest = amqp_uri.split("://", 1)
-        credentials, hostpart = rest.rsplit("@", 1)
-        vhost = hostpart.split("/", 1)[1] if "/" in hostpart else ""
-        return f"{scheme}://{credentials}@127.0.0.1:{self.port}/{vhost}"
+        return through_port(amqp_uri, self.port)
 
     def restore(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
