@@ -75,7 +75,13 @@ def upcast(name: str, data: dict, from_version: int, to_version: int) -> dict:
         raise ContractError(f"{name} v{from_version} is newer than v{to_version}, the version "
                             "this reader knows: upgrade the reader")
     for version in range(from_version + 1, to_version + 1):
-        data = lookup(name, version).upcast(data)
+        try:
+            data = lookup(name, version).upcast(data)
+        except ContractError:
+            raise
+        except Exception as exc:  # old data the upcaster cannot read: not retryable either
+            raise ContractError(f"{name}: upcasting v{version - 1} to v{version} failed: "
+                                f"{type(exc).__name__}: {exc}") from exc
     return data
 
 

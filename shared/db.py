@@ -42,7 +42,7 @@ from shared.signals import ChangeSignal
 CONNECT_TIMEOUT = 5  # seconds: an unreachable PostgreSQL host must not hang a worker
 # SQLSTATE classes of a server going away: connection exceptions, and operator intervention
 # (shutting down, crashed, not accepting connections yet).
-OUTAGE_SQLSTATES = ("08", "57P")
+OUTAGE_SQLSTATES = ("08", "57P", "53300")  # 53300: too many connections
 
 
 def _sqlstate(exc: DBAPIError) -> str:
@@ -146,6 +146,9 @@ parked_events = Table(
     Column("trace", Text),
     Column("parked_at", Float, nullable=False),
     Index("ix_parked_events_stream", "consumer", "stream_id", "seq"),  # as kernel_0003 creates it
+    # Never reuse a seq (SQLite would reuse a deleted last rowid): a stale drain's release of
+    # an old seq must not delete an event parked since.
+    sqlite_autoincrement=True,
 )
 
 
@@ -181,9 +184,15 @@ def engine_for(url: str) -> Engine:
         cooperative_psycopg2()
         # values_plus_batch: executemany (projection upserts) goes in pages, not a round
         # trip per row.
+        # libpq ignores connect_timeout when it connects asynchronously (as it does under the
+        # wait callback); TCP keepalives and a user timeout bound how long a dead server, or
+        # one whose packets are dropped, can hold a connection.
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10,
                              executemany_mode="values_plus_batch",
-                             connect_args={"connect_timeout": CONNECT_TIMEOUT})
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT, "keepalives": 1,
+                                           "keepalives_idle": 10, "keepalives_interval": 5,
+                                           "keepalives_count": 3,
+                                           "tcp_user_timeout": CONNECT_TIMEOUT * 3000})
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
@@ -269,8 +278,10 @@ class Database:
         if exc.connection_invalidated:
             return True
         if self.dialect == "postgresql":
-            return (isinstance(exc, InterfaceError | SqlOperationalError)
-                    or _sqlstate(exc).startswith(OUTAGE_SQLSTATES))
+            state = _sqlstate(exc)
+            if state:  # the server answered: it is going away, or it refused this statement
+                return state.startswith(OUTAGE_SQLSTATES)
+            return isinstance(exc, InterfaceError | SqlOperationalError)  # no answer at all
         return isinstance(exc, SqlOperationalError) and "locked" in str(exc.orig)
 
     def checkpoint(self) -> None:

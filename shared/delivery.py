@@ -48,7 +48,7 @@ STREAM_HEADER = "x-stream"
 HEARTBEAT = 10  # seconds: a broker that vanished without closing the socket is noticed
 CONNECT_TIMEOUT = 5.0
 MAX_BACKOFF = 5.0
-STOP_GRACE = 10.0  # seconds a stopping consumer lets lanes finish the delivery in hand
+STOP_GRACE = 4.0  # seconds a stopping consumer lets lanes finish the delivery in hand
 LEASE_SECONDS = 30.0  # a replica draining a parked stream holds it this long at most
 MEMBER_HEARTBEAT = 1.0  # seconds between a replica's "I consume here" announcements
 MEMBER_EXPIRY = 3.5  # seconds of silence after which a replica's partitions are shared out
@@ -177,7 +177,8 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         by_source: dict[str, set[str]] = {}
         for provider in self._providers:
             by_source.setdefault(provider.contract.source, set()).add(provider.contract.name)
-        return {source: sorted(types) for source, types in by_source.items()}
+        # Sorted: every replica must list the partition queues in the same order to share them.
+        return {source: sorted(by_source[source]) for source in sorted(by_source)}
 
     def _declare(self, channel) -> list[str]:
         queues = []
@@ -264,10 +265,11 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         for queue in queues:
             held = self._partitions.get(queue)
             if queue in mine and held is None:
-                channel = self._conn.channel()
-                channel.basic_qos(0, self.prefetch, False)
-                partition = _Partition(queue, channel)
-                channel.basic_consume(queue, callback=lambda m, p=partition: self._received(m, p))
+                with self._write:  # lanes ack on this connection meanwhile
+                    channel = self._conn.channel()
+                    channel.basic_qos(0, self.prefetch, False)
+                    partition = _Partition(queue, channel)
+                    channel.basic_consume(queue, callback=lambda m, p=partition: self._received(m, p))
                 self._partitions[queue] = partition
             elif queue not in mine and held is not None:
                 del self._partitions[queue]
@@ -353,13 +355,23 @@ class StreamConsumer(SharedExtension, ProviderCollector):
 
     def _deliver(self, delivery: Delivery) -> bool:
         """Run every handler of the delivery's type; False if it must be tried again."""
-        for provider in self._handlers.get(delivery.routing_key, ()):
+        providers = self._handlers.get(delivery.routing_key)
+        if not providers:
+            return self._unhandled(delivery) != UNAVAILABLE
+        for provider in providers:
             outcome = self._work(provider, delivery)
             if outcome == UNAVAILABLE:
                 return False
             if outcome in (PARKED, FAILED):
                 break  # held for all handlers: a retry runs them all, the inbox skips repeats
         return True
+
+    def _unhandled(self, delivery: Delivery) -> str:
+        """A type bound to our queues that this replica has no handler for (a newer version of
+        the service, mid-deploy, bound it): parked like a failure, never acked unseen."""
+        from shared.handlers import unhandled
+
+        return unhandled(self._kernel(), delivery)
 
     def _work(self, provider, delivery: Delivery) -> str:
         finished = Event()
@@ -420,9 +432,13 @@ class StreamConsumer(SharedExtension, ProviderCollector):
                                 content_type=properties["content_type"],
                                 routing_key=held.event_type or "", parked_seq=held.seq,
                                 stream_id=stream)
-            outcomes = [self._work(provider, delivery)
-                        for provider in self._handlers.get(delivery.routing_key, ())]
-            if UNAVAILABLE in outcomes or FAILED in outcomes:
+            providers = self._handlers.get(delivery.routing_key)
+            outcome = None if providers else self._unhandled(delivery)
+            for provider in providers or ():
+                outcome = self._work(provider, delivery)
+                if outcome in (FAILED, UNAVAILABLE):
+                    break  # one failed try counted per round, whichever handler failed
+            if outcome in (FAILED, UNAVAILABLE):
                 return True  # the failure is recorded (or the lease runs out): the timer retries
             with db.write(notify=False) as conn:
                 if parking.release(conn, self.consumer, stream, held.seq):

@@ -81,6 +81,16 @@ def parse(body: str | bytes | dict) -> Envelope:
         raise EnvelopeError(f"missing attributes: {', '.join(missing)}")
     if raw["specversion"] != SPECVERSION:
         raise EnvelopeError(f"unsupported specversion {raw['specversion']!r}")
+    # What the consumer keys and stores by must be what its tables take.
+    for name, longest in (("id", 100), ("type", 100), ("subject", 200), ("source", 100)):
+        value = raw[name]
+        if not isinstance(value, str) or not 0 < len(value) <= longest or "\x00" in value:
+            raise EnvelopeError(f"{name} must be a string of 1 to {longest} characters")
+    for name in ("streamversion", "schemaversion"):
+        if not isinstance(raw[name], int) or isinstance(raw[name], bool) or raw[name] < 1:
+            raise EnvelopeError(f"{name} must be a positive integer")
+    if not isinstance(raw["data"], dict):
+        raise EnvelopeError("data must be a JSON object")
     return Envelope(
         id=raw["id"], source=raw["source"], type=raw["type"], subject=raw["subject"],
         streamversion=raw["streamversion"], schemaversion=raw["schemaversion"],

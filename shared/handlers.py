@@ -132,6 +132,18 @@ def consume(access, service, fn, contract: EventContract, delivery: Delivery) ->
             return _failed(kernel, handler, delivery, envelope, exc, retryable=True)
 
 
+def unhandled(kernel, delivery: Delivery) -> str:
+    """Park a delivery of a type no handler of this process takes (see StreamConsumer)."""
+    handler = f"{kernel.service_name}.(none)"
+    try:
+        envelope = read_envelope(delivery)
+    except EnvelopeError as exc:
+        return _failed(kernel, handler, delivery, None, exc, retryable=False)
+    reason = ContractError(f"no handler for {envelope.type} in this version of "
+                           f"{kernel.service_name}; requeue once every replica has one")
+    return _failed(kernel, handler, delivery, envelope, reason, retryable=True)
+
+
 def _held(delivery: Delivery, envelope: Envelope | None, handler: str,
           exc: BaseException | None) -> parking.Held:
     error = {} if exc is None else describe(exc)
@@ -176,7 +188,8 @@ def _failed(kernel, handler: str, delivery: Delivery, envelope: Envelope | None,
                     conn, consumer, delivery.stream_id, delivery.parked_seq, held,
                     kernel.handler_attempts, kernel.handler_backoff, retryable)
     except Exception as park_exc:
-        log.warning("cannot park a failed event; its stream waits", extra=fields(
+        level = logging.WARNING if isinstance(park_exc, DatabaseUnavailable) else logging.ERROR
+        log.log(level, "cannot park a failed event; its stream waits", extra=fields(
             handler=handler, error=repr(exc), park_error=repr(park_exc)))
         return UNAVAILABLE
     if delivery.parked_seq is None:

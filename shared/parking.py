@@ -48,12 +48,21 @@ def _lock(conn: Connection, consumer: str, stream_id: str) -> None:
     serialize(conn, lock_key(f"parked:{consumer}:{stream_id}"))
 
 
+def _storable(text: str | None) -> str | None:
+    """Any text as every database takes it: NUL and unencodable characters escaped (a dead
+    letter can carry anything, and must still be kept)."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def _store(conn: Connection, consumer: str, held: Held, now: float) -> None:
     conn.execute(insert(parked_events).values(
         consumer=consumer, stream_id=held.stream_id, event_id=held.event_id,
-        event_type=held.event_type, stream_version=held.stream_version, body=held.body,
-        headers=json.dumps(held.properties, default=str), handler=held.handler,
-        error_type=held.error_type, error=held.error, trace=held.trace, parked_at=now))
+        event_type=(held.event_type or "")[:100] or None, stream_version=held.stream_version,
+        body=_storable(held.body), headers=json.dumps(held.properties, default=str),
+        handler=held.handler, error_type=_storable(held.error_type)[:100] if held.error_type else None,
+        error=_storable(held.error), trace=_storable(held.trace), parked_at=now))
 
 
 # Built once: every live delivery asks it.
@@ -78,7 +87,7 @@ def park(conn: Connection, consumer: str, held: Held, state: str, attempts: int,
                 consumer=consumer, stream_id=held.stream_id, state=state,
                 attempts=attempts, next_attempt_at=now + retry_in,
                 lease_owner=None, lease_until=0.0, parked_at=now,
-                error=f"{held.error_type}: {held.error}"))
+                error=_storable(f"{held.error_type}: {held.error}")))
     _store(conn, consumer, held, now)
 
 
@@ -145,14 +154,16 @@ def record_failure(conn: Connection, consumer: str, stream_id: str, seq: int, he
     declare the stream dead. Returns the stream's state."""
     now = time.time()
     key = and_(parked_streams.c.consumer == consumer, parked_streams.c.stream_id == stream_id)
+    _lock(conn, consumer, stream_id)  # two drains of one stream must not lose a count
     row = conn.execute(select(parked_streams.c.attempts).where(key)).first()
     attempts = (row.attempts if row else 0) + 1
     state = RETRYING if retryable and attempts < attempts_allowed else DEAD
     conn.execute(update(parked_streams).where(key).values(
         attempts=attempts, state=state, next_attempt_at=now + backoff * 2 ** (attempts - 1),
-        lease_owner=None, lease_until=0.0, error=f"{held.error_type}: {held.error}"))
+        lease_owner=None, lease_until=0.0, error=_storable(f"{held.error_type}: {held.error}")))
     conn.execute(update(parked_events).where(parked_events.c.seq == seq).values(
-        handler=held.handler, error_type=held.error_type, error=held.error, trace=held.trace))
+        handler=held.handler, error_type=_storable(held.error_type), error=_storable(held.error),
+        trace=_storable(held.trace)))
     return state
 
 

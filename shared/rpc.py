@@ -40,6 +40,12 @@ class _SurvivingRpcConsumer(RpcConsumer):
             metrics.RPC_REPLY_FAILURES.labels(self.container.service_name, routing_key).inc()
             log.warning("RPC reply could not be sent", extra=fields(
                 method=routing_key, error=f"{type(exc).__name__}: {exc}"))
+            # The request ran: acked, it is not run again when the consumer reconnects, and it
+            # does not hold a prefetch slot for good (nameko acks only after a reply is sent).
+            try:
+                self.queue_consumer.ack_message(message)
+            except Exception:  # its connection is gone too; the broker has it back
+                pass
             return result, exc_info
 
 

@@ -113,3 +113,17 @@ def test_recording_data_that_violates_the_contract_raises_contract_error_and_sto
     assert event_count(db) == 0
     with db.read() as conn:
         assert toy.balance_of(conn, "bob") == 0
+
+
+@pytest.mark.parametrize("attribute, value", [
+    ("subject", 123), ("subject", ""), ("subject", "s" * 201), ("id", None), ("type", ["x"]),
+    ("subject", "a\x00b"), ("streamversion", "1"), ("streamversion", 0), ("schemaversion", True),
+    ("data", [1, 2]),
+])
+def test_an_envelope_whose_keys_are_not_what_a_consumer_can_store_is_refused(attribute, value):
+    from shared.envelope import Envelope, EnvelopeError, parse
+
+    good = Envelope.new(source="toybank", type="Deposited", subject="account-a", streamversion=1,
+                        schemaversion=1, data={}).to_dict()
+    with pytest.raises(EnvelopeError, match=attribute):
+        parse(json.dumps({**good, attribute: value}))

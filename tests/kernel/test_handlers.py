@@ -313,3 +313,26 @@ def test_with_a_single_try_a_failing_event_parks_its_stream_dead_at_once(
     publish(amqp_uri, deposited("mallory"))
     overview = poll_until(lambda: parked_overview(open_db(audit_db))["streams"], what="parked")
     assert (overview[0]["state"], overview[0]["attempts"]) == ("dead", 1)
+
+
+def test_a_type_bound_to_the_queues_with_no_handler_here_is_parked_not_dropped(
+        audit_db, amqp_uri, kernel_config, start_service, open_db):
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db, HANDLER_ATTEMPTS="1"))
+    with amqp.Connection(**connection_params(amqp_uri)) as conn:
+        # As a newer replica, mid-deploy, would bind a type this one does not handle yet.
+        conn.channel().exchange_bind("toyaudit.from.toybank", "toybank.events", "Withdrawn")
+    unknown = json.loads(deposited("zed"))
+    publish(amqp_uri, json.dumps({**unknown, "type": "Withdrawn"}), routing_key="Withdrawn")
+
+    [stream] = poll_until(lambda: parked_overview(open_db(audit_db))["streams"], what="parked")
+    assert (stream["stream_id"], stream["state"]) == ("account-zed", "dead")
+    assert "no handler for Withdrawn" in stream["error"]
+
+
+def test_a_dead_letter_with_a_nul_byte_is_kept_on_every_database(
+        audit_db, amqp_uri, kernel_config, start_service, open_db):
+    start_service(toy.ToyAudit, kernel_config(DATABASE_URL=audit_db))
+    publish(amqp_uri, "not json \x00 at all \udcff".encode("utf-8", "surrogateescape"), stream="")
+
+    [letter] = poll_until(lambda: parked_overview(open_db(audit_db))["dead_letters"], what="kept")
+    assert letter["error_type"] == "EnvelopeError"

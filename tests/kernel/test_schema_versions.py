@@ -78,3 +78,19 @@ def test_a_history_mixing_versions_projects_live_and_rebuilds_to_the_same_read_m
     assert rebuild(db, store, projection) == 4
     with db.read() as conn:
         assert checksum(conn, projection) == live
+
+
+def test_an_upcaster_that_cannot_read_old_data_is_a_contract_error_not_a_crash():
+    class V1(Schema):
+        name = fields.String(required=True)
+
+    class V2(Schema):
+        full_name = fields.String(required=True)
+
+    declare("toybank", "ToyRenamed", V1)
+    renamed = declare("toybank", "ToyRenamed", V2, version=2,
+                      upcast=lambda data: {"full_name": data["name"]})
+    old = Envelope.new(source="toybank", type="ToyRenamed", subject="s", streamversion=1,
+                       schemaversion=1, data={"nom": "typo"})
+    with pytest.raises(ContractError, match="upcasting v1 to v2 failed: KeyError"):
+        renamed.read(old)

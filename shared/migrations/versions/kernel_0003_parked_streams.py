@@ -41,6 +41,7 @@ def upgrade():
         sa.Column("error", sa.Text),
         sa.Column("trace", sa.Text),
         sa.Column("parked_at", sa.Float, nullable=False),
+        sqlite_autoincrement=True,  # a seq is never reused
     )
     op.create_index("ix_parked_events_stream", "parked_events", ["consumer", "stream_id", "seq"])
 
