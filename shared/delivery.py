@@ -108,6 +108,46 @@ class _Lane:
     items: collections.deque = field(default_factory=collections.deque)
 
 
+class _Announcer:
+    """Publishes this replica's "I consume here" on a connection of its own: a broker under a
+    memory or disk alarm blocks connections that publish, and stops reading them, so the
+    connection the consumer acks on must never publish."""
+
+    def __init__(self, uri: str, exchange: str, owner: str):
+        self.uri, self.exchange, self.owner = uri, exchange, owner
+        self._conn = None
+        self._channel = None
+
+    def announce(self) -> None:
+        try:
+            if self._channel is None:
+                conn = amqp.Connection(connect_timeout=CONNECT_TIMEOUT, heartbeat=0,
+                                       **connection_params(self.uri))
+                # It only writes: nothing may read its socket behind the consumer's back.
+                conn.negotiate_capabilities = {**conn.negotiate_capabilities,
+                                               "connection.blocked": False}
+                self._conn = conn
+                conn.connect()
+                self._channel = conn.channel()
+            self._channel.basic_publish(amqp.Message(self.owner), exchange=self.exchange)
+        except Exception as exc:  # unheard this round; the others keep our share a while
+            log.info("could not announce this replica", extra=fields(error=repr(exc)))
+            self.close()
+
+    def close(self) -> None:
+        conn, self._conn, self._channel = self._conn, None, None
+        if conn is None:
+            return
+        try:
+            with eventlet.Timeout(1):
+                conn.close()
+        except BaseException:  # a broken connection cannot close politely; drop it
+            try:
+                conn.collect()
+            except Exception:
+                pass
+
+
 class StreamConsumer(SharedExtension, ProviderCollector):
     """One per container: the connection, the partition queues, the lanes, the retry timer."""
 
@@ -233,20 +273,22 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         if not self._ready.ready():
             self._ready.send()
         log.info("consuming events", extra=fields(queues=len(queues)))
+        announcer = _Announcer(self.uri, members_exchange(self.consumer), self.owner)
         announced = 0.0
-        while self._running:
-            try:
-                conn.drain_events(timeout=0.5)
-            except TimeoutError:
-                pass
-            with self._write:
-                conn.heartbeat_tick()
-            if time.monotonic() - announced >= MEMBER_HEARTBEAT:
-                announced = time.monotonic()
+        try:
+            while self._running:
+                try:
+                    conn.drain_events(timeout=0.5)
+                except TimeoutError:
+                    pass
                 with self._write:
-                    self._channel.basic_publish(amqp.Message(self.owner),
-                                                exchange=members_exchange(self.consumer))
-                self._assign(queues, share(queues, self._live_members(), self.owner))
+                    conn.heartbeat_tick()
+                if time.monotonic() - announced >= MEMBER_HEARTBEAT:
+                    announced = time.monotonic()
+                    announcer.announce()
+                    self._assign(queues, share(queues, self._live_members(), self.owner))
+        finally:
+            announcer.close()
 
     def _heard(self, message) -> None:
         body = message.body
