@@ -108,6 +108,20 @@ class _Lane:
     items: collections.deque = field(default_factory=collections.deque)
 
 
+def close_quietly(conn: amqp.Connection | None, seconds: float) -> None:
+    """Close politely within ``seconds``; a connection that cannot (it is dead) is dropped."""
+    if conn is None:
+        return
+    try:
+        with eventlet.Timeout(seconds):
+            conn.close()
+    except BaseException:
+        try:
+            conn.collect()
+        except Exception:  # closing a broken connection must not mask anything
+            pass
+
+
 class _Announcer:
     """Publishes this replica's "I consume here" on a connection of its own: a broker under a
     memory or disk alarm blocks connections that publish, and stops reading them, so the
@@ -136,16 +150,7 @@ class _Announcer:
 
     def close(self) -> None:
         conn, self._conn, self._channel = self._conn, None, None
-        if conn is None:
-            return
-        try:
-            with eventlet.Timeout(1):
-                conn.close()
-        except BaseException:  # a broken connection cannot close politely; drop it
-            try:
-                conn.collect()
-            except Exception:
-                pass
+        close_quietly(conn, seconds=1)
 
 
 class StreamConsumer(SharedExtension, ProviderCollector):
@@ -325,16 +330,8 @@ class StreamConsumer(SharedExtension, ProviderCollector):
             partition.open = False  # their deliveries come again, to whoever consumes next
         self._partitions = {}
         conn, self._conn, self._channel = self._conn, None, None
-        if conn is None:
-            return
-        try:
-            with self._write, eventlet.Timeout(2):
-                conn.close()
-        except BaseException:  # a dead connection cannot close politely; drop it
-            try:
-                conn.collect()
-            except Exception:
-                pass
+        with self._write:
+            close_quietly(conn, seconds=2)
 
     def _ack(self, item: _Item) -> None:
         if not item.partition.open:
