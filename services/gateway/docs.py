@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from shared.errors import NotFound
 
-from . import schemas
 from .api import OPERATIONS, Operation
 from .problems import PROBLEM_MIMETYPE, TITLES
+from .schemas.common import Problem
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 PATH_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -107,7 +107,7 @@ def openapi_document() -> dict:
                    info={"description": DESCRIPTION})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
-    spec.components.schema("Problem", schema=schemas.Problem)
+    spec.components.schema("Problem", schema=Problem)
     paths: dict[str, dict] = {}
     for operation in OPERATIONS:
         doc = {"operationId": operation.name, "summary": operation.summary,

@@ -1,97 +1,9 @@
-"""The HTTP contract of the gateway: request and response bodies as marshmallow schemas.
-
-Request schemas are strict (an unknown field is a 400, never silently ignored); the OpenAPI
-document is generated from these same classes.
-"""
+"""Identity: logins and tokens, the caller, member registration, accounts and the audit trail."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.identity.contracts import ROLES, USERNAME, GrantSchema
-from shared.contracts import Money
 
-ID = {"required": True, "validate": validate.Length(min=1, max=64)}
-OPTIONAL_ID = {"validate": validate.Length(min=1, max=64)}
-LIMIT = {"load_default": 50, "validate": validate.Range(min=1, max=200)}
-
-
-def plausible_year(value) -> None:
-    """Times far outside the business's life are typos or probes; they would also overflow
-    when moved between time zones at the ends of the calendar."""
-    if not 2000 <= value.year <= 2100:
-        raise ValidationError("must be between the years 2000 and 2100")
-
-
-class StrictSchema(Schema):
-    class Meta:
-        # Unknown fields are an error: a misspelt field must not be silently ignored.
-        unknown = "raise"
-
-
-class Problem(Schema):
-    """RFC 9457 problem details, as every error is answered."""
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String(required=True)
-    correlation_id = fields.String()
-    errors = fields.Dict(metadata={"description": "per field: what is wrong with it"})
-    retry_after = fields.Integer(metadata={"description": "seconds (429 only)"})
-    failed = fields.Dict()
-
-
-class BookingRequest(StrictSchema):
-    store_id = fields.String(**ID)
-    service_id = fields.String(**ID)
-    staff_id = fields.String(**ID)
-    customer_id = fields.String(**ID)
-    start = fields.DateTime(required=True, validate=plausible_year, metadata={
-        "description": "ISO 8601; without an offset it is the store's local time"})
-
-
-class Booking(Schema):
-    booking_id = fields.String()
-    store_id = fields.String()
-    service_id = fields.String()
-    staff_id = fields.String()
-    customer_id = fields.String()
-    status = fields.String()
-    start = fields.String(metadata={"description": "UTC"})
-    end = fields.String(metadata={"description": "UTC"})
-    local_start = fields.String(metadata={"description": "in the store's time zone"})
-    local_end = fields.String(metadata={"description": "in the store's time zone"})
-    timezone = fields.String()
-    price = fields.Nested(Money)
-    version = fields.Integer()
-
-
-class Page(StrictSchema):
-    limit = fields.Integer(**LIMIT)
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-
-
-class OrdersQuery(Page):
-    booking_id = fields.String(**ID)
-
-
-class Order(Schema):
-    order_id = fields.String()
-    store_id = fields.String()
-    customer_id = fields.String()
-    booking_id = fields.String(allow_none=True)
-    status = fields.String()
-    total = fields.Nested(Money)
-    created_at = fields.String()
-    version = fields.Integer()
-
-
-class PagedList(Schema):
-    """A list answer paged by limit and offset; subclasses declare ``items``."""
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class OrderList(PagedList):
-    items = fields.List(fields.Nested(Order))
+from .common import LIMIT, OPTIONAL_ID, Page, PagedList, StrictSchema, plausible_year
 
 
 class TokenRequest(StrictSchema):
