@@ -13,6 +13,10 @@ the exit status is non-zero only if a benchmark crashed.
   consume  consumer throughput, ordered delivery vs nameko's per-type queue (>= 0.5)
   auth     login timing, unknown user vs wrong password (p50 ratio >= 0.8), beside a raw
            argon2 verify; GET /api/v1/me vs GET /healthz (the cost of authentication)
+  availability  one store-day (p99 < 20 ms) and 31 days (p99 < 250 ms) of a store with 50
+           staff, 10 resource types and a year of bookings, beside the bare read of its rows
+  booking  booking creation through the gateway at 50 clients vs an RPC through the same
+           auth path (>= 0.5), p99 < 100 ms
 """
 import argparse
 import json
@@ -24,8 +28,9 @@ import time
 
 from bench.common import RESULT_PREFIX, ROOT, Figure, child_env
 
-BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth")
-TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150}
+BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth", "availability", "booking")
+TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150,
+           "availability": 300, "booking": 240}
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure] | None, str, float]:

@@ -44,6 +44,17 @@ CONSUMER_PREFETCH = Setting(
     "CONSUMER_PREFETCH", "64", "unacknowledged deliveries a consumer takes from each partition queue")
 PARKED_RETRY_POLL = Setting(
     "PARKED_RETRY_POLL", "0.1", "seconds between a consumer's looks for parked streams due a retry")
+TIMER_POLL = Setting(
+    "TIMER_POLL", "0.5", "seconds between the timer runner's looks for due timers (it wakes "
+    "sooner for a timer this process schedules, and for the next one it knows is due)")
+TIMER_ATTEMPTS = Setting(
+    "TIMER_ATTEMPTS", "6", "tries of a timer whose handler fails before it waits, dead, for an operator")
+TIMER_BACKOFF = Setting(
+    "TIMER_BACKOFF", "1", "seconds before a failed timer's first retry; doubles each try (at most 10 min)")
+NOTIFIER = Setting(
+    "NOTIFIER", "log", "how reminders reach customers: log (a JSON log line each) or smtp (SMTP_URL)")
+SMTP_URL = Setting("SMTP_URL", "smtp://127.0.0.1:25", "mail server for NOTIFIER=smtp (smtp://user:pass@host:port)")
+SMTP_FROM = Setting("SMTP_FROM", "salon@example.com", "sender address of reminder mail")
 LOG_LEVEL = Setting("LOG_LEVEL", "INFO", "log level of every service (JSON lines on stderr)")
 GATEWAY_PORT = Setting("GATEWAY_PORT", "8000", "HTTP port of the gateway")
 METRICS_PORT_BASE = Setting(
@@ -76,6 +87,9 @@ TRUSTED_PROXIES = Setting(
 DEMO_ADMIN_PASSWORD = Setting(
     "DEMO_ADMIN_PASSWORD", "", "set by `make run` only: the seed creates (or resets) the demo HQ "
     "admin `admin` with it; unset, no account gets a default password")
+DEMO_BOOKINGS = Setting(
+    "DEMO_BOOKINGS", "", "set by `make run` only: the booking seed adds three weeks of past and "
+    "three of future demo bookings to the demo chain")
 
 
 def database_url(service: str) -> str:
@@ -105,12 +119,13 @@ SETTINGS = [
             "postgresql+pg8000:// for pg8000)"),
     RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
     HANDLER_ATTEMPTS, HANDLER_BACKOFF, EVENT_PARTITIONS, CONSUMER_PREFETCH, PARKED_RETRY_POLL,
+    TIMER_POLL, TIMER_ATTEMPTS, TIMER_BACKOFF,
     LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
     Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
     VAR_DIR, AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
     LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW, LOCKOUT_DURATION, LOGIN_ADDRESS_ATTEMPTS,
     RATE_LIMIT_PER_USER, RATE_LIMIT_PER_ADDRESS, RATE_LIMIT_PUBLIC_WRITES, TRUSTED_PROXIES,
-    DEMO_ADMIN_PASSWORD,
+    DEMO_ADMIN_PASSWORD, DEMO_BOOKINGS, NOTIFIER, SMTP_URL, SMTP_FROM,
 ]
 
 

@@ -22,9 +22,39 @@ _REGISTRY: dict[tuple[str, int], "EventContract"] = {}
 ID = {"required": True, "validate": validate.Length(min=1, max=64)}
 
 
+class Boolean(fields.Boolean):
+    """true or false, nothing else: 0, 1, "yes" or "on" are refused (JSON has booleans)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class IsoDate(fields.Date):
+    """A calendar date that stays an ISO 8601 string ("2026-12-25") once checked, so event
+    data and the API's answers carry the same text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
+class IsoInstant(fields.AwareDateTime):
+    """An instant with an offset, kept as the ISO 8601 string it was given once checked."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else super()._serialize(value, attr, obj, **kwargs)
+
+
 class Money(Schema):
     """Integer minor units (cents) with an ISO 4217 currency code; never a float."""
-    amount_minor = fields.Integer(required=True, validate=validate.Range(min=0))
+    amount_minor = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
     currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -83,7 +84,8 @@ events = Table(
 )
 
 # Where a follower of the event store has got to: the outbox relay (with its lease, so
-# only one replica publishes) and every projection.
+# only one replica publishes) and every projection; and the leases of other background jobs
+# (``timers``: one replica fires them). See shared/lease.py.
 cursors = Table(
     "cursors", kernel_metadata,
     Column("name", String(100), primary_key=True),
@@ -152,6 +154,28 @@ parked_events = Table(
 )
 
 
+# Durable timers (shared/timers.py): each fires once, after ``due_at``, in the transaction of
+# its handler's effects. ``next_attempt_at`` is when it fires next (``due_at``, later after a
+# failure); ``revision`` counts its schedulings, so a failure is never counted against a timer
+# rescheduled meanwhile. Its instants are epoch seconds (UTC), like the kernel's other instants
+# that are compared and sorted (recorded_at, lease_until, next_attempt_at).
+timers = Table(
+    "timers", kernel_metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("store_id", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("dead", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_timers_due", "dead", "next_attempt_at"),  # as kernel_0004 creates it
+)
+
+
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))")
 
 
@@ -161,11 +185,17 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def writes_are_serial(conn: Connection) -> bool:
+    """Whether this database runs write transactions one at a time (SQLite) so a lock taken
+    with ``serialize`` would add nothing."""
+    return conn.dialect.name != "postgresql"
+
+
 def serialize(conn: Connection, *keys: int) -> None:
     """Make write transactions that take the same key run one after the other: on PostgreSQL
     hold transaction-scoped advisory locks (in key order, so two transactions never wait on
     each other); on SQLite nothing to do, its write transactions already run one at a time."""
-    if conn.dialect.name != "postgresql":
+    if writes_are_serial(conn):
         return
     for key in sorted(set(keys)):
         conn.execute(_ADVISORY_LOCK, {"key": key})

@@ -122,6 +122,30 @@ def close_quietly(conn: amqp.Connection | None, seconds: float) -> None:
             pass
 
 
+def run_worker(container, provider, *args):
+    """Run ``provider``'s method in a worker of ``container`` and wait for what it returns;
+    UNAVAILABLE if it raised or the container is being killed (kernel entrypoints report
+    every outcome as a value, so an exception here means the worker could not finish)."""
+    finished = Event()
+
+    def handle_result(worker_ctx, result, exc_info):
+        finished.send(UNAVAILABLE if exc_info is not None else result)
+        return result, exc_info
+
+    try:
+        container.spawn_worker(provider, args, {}, context_data={}, handle_result=handle_result)
+    except ContainerBeingKilled:
+        return UNAVAILABLE
+    return finished.wait()
+
+
+def container_kernel(container):
+    """The ``Kernel`` dependency of a container's service."""
+    from shared.kernel import Kernel
+
+    return next(dep for dep in container.dependencies if isinstance(dep, Kernel))
+
+
 class _Announcer:
     """Publishes this replica's "I consume here" on a connection of its own: a broker under a
     memory or disk alarm blocks connections that publish, and stops reading them, so the
@@ -413,25 +437,12 @@ class StreamConsumer(SharedExtension, ProviderCollector):
         return unhandled(self._kernel(), delivery)
 
     def _work(self, provider, delivery: Delivery) -> str:
-        finished = Event()
-
-        def handle_result(worker_ctx, result, exc_info):
-            finished.send(UNAVAILABLE if exc_info is not None else result)
-            return result, exc_info
-
-        try:
-            self.container.spawn_worker(provider, (delivery,), {}, context_data={},
-                                        handle_result=handle_result)
-        except ContainerBeingKilled:
-            return UNAVAILABLE
-        return finished.wait()
+        return run_worker(self.container, provider, delivery)
 
     # --- parked streams -------------------------------------------------------------------
 
     def _kernel(self):
-        from shared.kernel import Kernel
-
-        return next(dep for dep in self.container.dependencies if isinstance(dep, Kernel))
+        return container_kernel(self.container)
 
     def _retry_forever(self) -> None:
         kernel = self._kernel()

@@ -45,6 +45,9 @@ class Recorded:
 # cache key on every call costs several times what executing a cached one does.
 _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
     events.c.stream_id == bindparam("stream_id"))
+_STREAM_VERSIONS = (select(events.c.stream_id, func.max(events.c.stream_version))
+                    .where(events.c.stream_id.in_(bindparam("stream_ids", expanding=True)))
+                    .group_by(events.c.stream_id))
 _READ_STREAM = (select(events.c.envelope).where(events.c.stream_id == bindparam("stream_id"))
                 .order_by(events.c.stream_version))
 _INSERT = events.insert().returning(events.c.position, sort_by_parameter_order=True)
@@ -62,6 +65,10 @@ class EventStore:
 
     def stream_version(self, conn: Connection, stream_id: str) -> int:
         return conn.execute(_STREAM_VERSION, {"stream_id": stream_id}).scalar() or 0
+
+    def stream_versions(self, conn: Connection, stream_ids: Iterable[str]) -> dict[str, int]:
+        """The versions of several streams in one query; a stream not started is left out."""
+        return dict(conn.execute(_STREAM_VERSIONS, {"stream_ids": list(stream_ids)}).all())
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Envelope]:
         rows = conn.execute(_READ_STREAM, {"stream_id": stream_id})

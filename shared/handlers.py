@@ -71,7 +71,8 @@ def kernel_of(service):
     if name is None:
         found = [n for n, v in inspect.getmembers(cls) if isinstance(v, Kernel)]
         if len(found) != 1:
-            raise TypeError(f"{cls.__name__} needs exactly one Kernel() dependency for @handles")
+            raise TypeError(f"{cls.__name__} needs exactly one Kernel() dependency for @handles "
+                            "and @on_timer")
         name = found[0]
         cls._kernel_attr = name
     return getattr(service, name)

@@ -160,6 +160,7 @@ def main() -> int:
     # Outside `make run` neither has a default (the services refuse to start without a key).
     env.setdefault("AUTH_SECRET", secrets.token_urlsafe(48))
     env.setdefault("DEMO_ADMIN_PASSWORD", secrets.token_urlsafe(12))
+    env.setdefault("DEMO_BOOKINGS", "1")
     logs = ROOT / "var" / "log"
     logs.mkdir(parents=True, exist_ok=True)
     print(f"migrating, starting {', '.join(SERVICES)} and the gateway...")

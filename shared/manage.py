@@ -9,6 +9,11 @@
                                in full (headers, body, error, trace), as JSON
   requeue SERVICE STREAM       retry a parked stream now, in order (after fixing the cause)
   discard SERVICE SEQ          delete a dead letter that belongs to no stream
+  timers SERVICE [KEY]         timers by kind (pending, due, dead), every dead timer and the
+                               next ones due; with KEY, one timer in full (payload, error), as JSON
+  retry-timer SERVICE KEY      fire a dead timer again now, its tries counted afresh (after
+                               fixing the cause); the running service fires it
+  cancel-timer SERVICE KEY     delete a timer that must never fire (one that cannot succeed)
   schemas DIR                  write the JSON Schema of every published event type to DIR
   settings                     print the configuration table
 """
@@ -71,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     discard = sub.add_parser("discard")
     discard.add_argument("service")
     discard.add_argument("seq", type=int)
+    timers_cmd = sub.add_parser("timers")
+    timers_cmd.add_argument("service")
+    timers_cmd.add_argument("key", nargs="?")
+    for name in ("retry-timer", "cancel-timer"):
+        cmd = sub.add_parser(name)
+        cmd.add_argument("service")
+        cmd.add_argument("key")
     sub.add_parser("settings")
     sub.add_parser("schemas").add_argument("directory", type=Path)
     args = parser.parse_args(argv)
@@ -99,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
                 db.dispose()
         return 0
 
-    if args.command in ("parked", "requeue", "discard"):
+    if args.command in ("parked", "requeue", "discard", "timers", "retry-timer", "cancel-timer"):
         db = Database(database_url(args.service))
         try:
-            return _parked_command(args, db)
+            return (_parked_command if args.command in ("parked", "requeue", "discard")
+                    else _timers_command)(args, db)
         finally:
             db.dispose()
     app = load_app(args.service)
@@ -165,6 +178,42 @@ def _parked_command(args, db: Database) -> int:
         print(f"  dead letter {letter['seq']:<6} {letter['error_type']}: {(letter['error'] or '')[:100]}")
     return 0
 
+
+def _timers_command(args, db: Database) -> int:
+    import time
+
+    from shared import timers
+
+    if args.command != "timers":
+        with db.write() as conn:
+            if args.command == "retry-timer":
+                done = timers.retry(conn, args.key, time.time())
+                outcome = "fires again now (the running service fires it)" if done else "is not a dead timer"
+            else:
+                done = timers.cancel(conn, args.key)
+                outcome = "cancelled" if done else "is not a timer"
+        print(f"{args.service}: timer {args.key} {outcome}", file=sys.stdout if done else sys.stderr)
+        return 0 if done else 2
+    with db.read() as conn:
+        if args.key:
+            found = timers.detail(conn, args.key)
+            if found is None:
+                print(f"{args.service}: {args.key} is not a timer", file=sys.stderr)
+                return 2
+            print(json.dumps(found, indent=2, default=str))
+            return 0
+        found = timers.overview(conn, time.time())
+    print(f"{args.service}: {sum(k['pending'] for k in found['kinds'].values())} pending timer(s), "
+          f"{len(found['dead'])} dead")
+    for kind, counted in found["kinds"].items():
+        print(f"  {kind:30} pending {counted['pending']}  due {counted['due']}  dead {counted['dead']}")
+    for timer in found["dead"]:
+        error = (timer["last_error"] or "").split("\n", 1)[0]
+        print(f"  dead  {timer['key']:50} tries {timer['attempts']}  due {timer['due_at']}  {error[:100]}")
+    for timer in found["upcoming"]:
+        tries = f"  tries {timer['attempts']}" if timer["attempts"] else ""
+        print(f"  next  {timer['key']:50} {timer['kind']:20} at {timer['next_attempt_at']}{tries}")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,6 +36,18 @@ CONSUMER_RECONNECTS = Counter(
     ["service"])
 DUPLICATES = Counter("salon_duplicate_events_total", "Redelivered events skipped by the inbox",
                      ["service", "handler"])
+TIMERS_FIRED = Counter("salon_timers_fired_total", "Timers fired (their handler's transaction "
+                       "committed)", ["service", "kind"])
+TIMER_FAILURES = Counter("salon_timer_failures_total", "Timer handler tries that raised",
+                         ["service", "kind"])
+TIMERS_DEAD = Counter("salon_timers_dead_total", "Timers given up on (tries spent): each waits "
+                      "for an operator", ["service", "kind"])
+TIMERS = Gauge("salon_timers", "Timers by state: pending (not fired yet, due or not), unhandled "
+               "(due, of a kind this replica has no handler for), dead", ["service", "state"])
+TIMER_LAG_SECONDS = Gauge("salon_timer_lag_seconds", "How long the oldest due timer (of a kind "
+                          "handled here) has been waiting to fire", ["service"])
+TIMER_WAITS = Counter("salon_timer_waits_total", "Times the timer runner waited because the "
+                      "database could not be reached (no timer's try is counted)", ["service"])
 RPC_REPLY_FAILURES = Counter(
     "salon_rpc_reply_failures_total", "RPC replies the broker could not take (the caller times out)",
     ["service", "method"])

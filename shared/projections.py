@@ -37,7 +37,15 @@ class Delete:
     key: dict
 
 
-Change = Upsert | Delete
+@dataclass(frozen=True)
+class Update:
+    """Set some columns of the row with this key; a row that is not there stays absent."""
+    table: Table
+    key: dict
+    values: dict
+
+
+Change = Upsert | Delete | Update
 
 
 def on(*contracts: EventContract) -> Callable:
@@ -73,7 +81,7 @@ class Projection:
         if envelope.schemaversion != contract.version:
             envelope = contract.read(envelope)
         out = handler(self, envelope)
-        return [out] if isinstance(out, (Upsert, Delete)) else list(out or ())
+        return [out] if isinstance(out, (Upsert, Delete, Update)) else list(out or ())
 
 
 class _Prepared:
@@ -154,6 +162,16 @@ class ChangeWriter:
                 self._shapes[key] = self._shapes[canonical] = shape
             return shape, shape[1].params(change.row)
         columns = tuple(sorted(change.key))
+        if isinstance(change, Update):
+            values = tuple(sorted(change.values))
+            key = ("update", change.table, columns, values)
+            shape = self._shapes.get(key)
+            if shape is None:
+                shape = self._shapes[key] = ("update", change.table.update().where(
+                    and_(*(change.table.c[col] == bindparam(f"k_{col}") for col in columns)))
+                    .values({col: bindparam(f"v_{col}") for col in values}))
+            return shape, {**{f"k_{col}": value for col, value in change.key.items()},
+                           **{f"v_{col}": value for col, value in change.values.items()}}
         key = ("delete", change.table, columns)
         shape = self._shapes.get(key)
         if shape is None:
@@ -187,6 +205,12 @@ def apply_live(conn: Connection, projections: Iterable[Projection],
         if changes:
             writer.write(changes)
             _set_position(conn, cursor_name(projection), recorded[-1].position)
+
+
+def project(conn: Connection, projection: Projection, envelope: Envelope) -> None:
+    """Apply one event of another service (handled with ``@handles``) to a projection of it,
+    in the handler's transaction, so the inbox claim and the rows commit together."""
+    ChangeWriter(conn).write(projection.changes(envelope))
 
 
 def rebuild(db: Database, store: EventStore, projection: Projection, batch: int = 5000) -> int:

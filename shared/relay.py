@@ -5,8 +5,8 @@ it with pipelined confirms, and only then move the cursor. The cursor is saved i
 database at most every 0.2 s while busy and at once when idle, so a crash anywhere
 republishes a little rather than loses anything (consumers dedupe by event id). It wakes on the
 process's commit signal; ``RELAY_POLL`` only bounds how late it notices commits made by
-other processes. A lease in the cursor row keeps one publishing relay per database when
-a service runs several replicas. While the broker is down it backs off and retries;
+other processes. A lease in the cursor row (shared/lease.py) keeps one publishing relay per
+database when a service runs several replicas. While the broker is down it backs off and retries;
 commands keep committing meanwhile and the relay catches up afterwards.
 """
 import logging
@@ -14,36 +14,20 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import bindparam, or_, select, update
-
 from shared import metrics
 from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
-from shared.db import Database, cursors
+from shared.db import Database
 from shared.delivery import STREAM_HEADER
 from shared.envelope import CONTENT_TYPE
 from shared.errors import DatabaseUnavailable
 from shared.eventstore import EventStore
+from shared.lease import Lease
 from shared.logs import fields
 
 log = logging.getLogger(__name__)
 CURSOR = "relay"
-LEASE_SECONDS = 5.0  # a crashed relay holds publishing back this long at most
 MAX_BACKOFF = 5.0
 CURSOR_SAVE_INTERVAL = 0.2
-
-
-# Built once (building a statement and its cache key costs more than running a cached one).
-_CURSOR_EXISTS = select(cursors.c.name).where(cursors.c.name == CURSOR)
-_CURSOR_POSITION = select(cursors.c.position).where(cursors.c.name == CURSOR)
-_TAKE_LEASE = (update(cursors).where(cursors.c.name == CURSOR)
-               .where(or_(cursors.c.owner == bindparam("b_owner"), cursors.c.owner.is_(None),
-                          cursors.c.lease_until < bindparam("b_now")))
-               .values(owner=bindparam("b_owner"), lease_until=bindparam("b_until")))
-_RELEASE = (update(cursors).where(cursors.c.name == CURSOR)
-            .where(cursors.c.owner == bindparam("b_owner")).values(owner=None, lease_until=0.0))
-_ADVANCE = (update(cursors).where(cursors.c.name == CURSOR)
-            .where(cursors.c.owner == bindparam("b_owner"))
-            .values(position=bindparam("b_position"), lease_until=bindparam("b_until")))
 
 
 def exchange_for(service: str) -> str:
@@ -79,7 +63,7 @@ class OutboxRelay:
         self.owner = f"{self.service}-{uuid.uuid4().hex[:12]}"
         self.publisher = ConfirmedPublisher(amqp_uri, declare_exchanges=(exchange_for(self.service),))
         self._stopped = threading.Event()
-        self._lease_until = 0.0
+        self.lease = Lease(db, CURSOR, self.owner)
         self._cursor: int | None = None  # published up to here (confirmed by the broker)
         self._saved: int | None = None  # persisted up to here
         self._saved_at = 0.0
@@ -107,18 +91,10 @@ class OutboxRelay:
                 backoff = min(backoff * 2, MAX_BACKOFF)
         try:
             self._save_cursor(force=True)
-            self._release_lease()
+            self.lease.release()
         except Exception:  # stopping anyway: the next start republishes from the saved cursor
             log.warning("relay could not save its cursor on stop", exc_info=True)
         self.publisher.close()
-
-    def _release_lease(self) -> None:
-        """Hand the lease back, so a restarted or sibling relay publishes at once instead of
-        waiting out LEASE_SECONDS (only a crash should cost that wait)."""
-        if self._lease_until:
-            with self.db.write(notify=False) as conn:
-                conn.execute(_RELEASE, {"b_owner": self.owner})
-            self._lease_until = 0.0
 
     def step(self) -> int:
         """One round: publish what is pending (up to a batch), or wait for a commit."""
@@ -168,34 +144,21 @@ class OutboxRelay:
         return len(rows)
 
     def _hold_lease(self) -> bool:
-        now = time.time()
-        if self._cursor is not None and self._lease_until > now:
-            if self._lease_until - now < LEASE_SECONDS / 2:
+        if self._cursor is not None and self.lease.held():
+            if self.lease.expiring():
                 self._advance(self._cursor)  # renews the lease and saves the cursor
             return True
-        with self.db.write(notify=False) as conn:
-            exists = conn.execute(_CURSOR_EXISTS).first()
-            if exists is None:
-                conn.execute(cursors.insert().values(name=CURSOR, position=0, owner=None,
-                                                     lease_until=0.0))
-            taken = conn.execute(_TAKE_LEASE, {"b_owner": self.owner, "b_now": now,
-                                               "b_until": now + LEASE_SECONDS}).rowcount
-            if taken:
-                self._cursor = self._saved = conn.execute(_CURSOR_POSITION).scalar()
-        self._lease_until = now + LEASE_SECONDS if taken else 0.0
-        return bool(taken)
+        position = self.lease.take()
+        if position is None:
+            return False
+        self._cursor = self._saved = position
+        return True
 
     def _advance(self, position: int) -> None:
-        now = time.time()
-        with self.db.write(notify=False) as conn:
-            moved = conn.execute(_ADVANCE, {"b_owner": self.owner, "b_position": position,
-                                            "b_until": now + LEASE_SECONDS}).rowcount
-        if not moved:
-            self._lease_until = 0.0
+        if not self.lease.renew(position):
             raise PublishError("lost the relay lease; another replica publishes now")
         self._cursor = self._saved = position
         self._saved_at = time.monotonic()
-        self._lease_until = now + LEASE_SECONDS
 
     def _save_cursor(self, force: bool) -> None:
         """Persist the cursor at most every CURSOR_SAVE_INTERVAL while busy, and when idle.

@@ -3,16 +3,18 @@
 Domain code reads streams and records new events through it; the kernel then appends
 them (with optimistic concurrency), projects them live and commits everything at once.
 Nothing is published here: the relay publishes what committed (transactional outbox).
+Timers scheduled or cancelled through it (shared/timers.py) commit, or not, with the rest.
 """
 import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from shared import metrics
+from shared import metrics, timers
 from shared.contracts import EventContract
 from shared.db import Database
 from shared.envelope import Envelope
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self._pending: dict[str, _Pending] = {}
+        self._after_commit: list[Callable[[], None]] = []
 
     def load(self, stream_id: str) -> list[Envelope]:
         return self.store.read_stream(self.conn, stream_id)
@@ -53,6 +56,34 @@ class UnitOfWork:
         contract.validate(data)
         pending = self._pending.setdefault(stream_id, _Pending(expected_version))
         pending.events.append(NewEvent(contract, data, store_id))
+
+    def schedule(self, key: str, kind: str, due_at: datetime, payload: Any,
+                 store_id: str | None = None) -> None:
+        """Timer ``key`` fires once, at ``due_at`` (aware) or soon after, in this service's
+        ``@on_timer(kind)`` handler, if this unit of work commits; scheduling a key again moves
+        it and replaces its payload."""
+        due = timers.schedule(self.conn, key, kind, due_at, payload, store_id)
+        engine = self.conn.engine
+        self._after_commit.append(lambda: timers.wake(engine, due))
+
+    def cancel_timer(self, key: str) -> bool:
+        """Timer ``key`` never fires (if this unit of work commits); False if there is none."""
+        return timers.cancel(self.conn, key)
+
+    def cancel_timers(self, prefix: str) -> int:
+        """Every timer whose key starts with ``prefix`` never fires; returns how many."""
+        return timers.cancel_prefix(self.conn, prefix)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this unit of work has committed, never if it rolls back: for
+        effects outside the database (a message sent), which must not happen for work that
+        did not."""
+        self._after_commit.append(callback)
+
+    def _committed(self) -> None:
+        """Called once the transaction has committed (never if it rolled back)."""
+        for callback in self._after_commit:
+            callback()
 
     def flush(self) -> list[Recorded]:
         recorded: list[Recorded] = []
@@ -90,6 +121,7 @@ def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Proj
                 result = work(uow)
                 recorded = uow.flush()
                 apply_live(conn, projections, recorded)
+            uow._committed()
             return result, recorded
         except ConcurrencyError as exc:
             if attempt == CONFLICT_RETRIES:

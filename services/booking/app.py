@@ -3,8 +3,10 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Bookings, ReferenceData
+from .projections import Bookings, Calendar, Catalogue, Reminders, Resources, Staff, Stores
 from .seed import seed
 
 APP = ServiceApp("booking", Path(__file__).parent / "migrations",
-                 projections=(ReferenceData(), Bookings()), seed=seed)
+                 projections=(Stores(), Staff(), Resources(), Catalogue(), Calendar(), Bookings(),
+                              Reminders()),
+                 seed=seed)

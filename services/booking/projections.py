@@ -1,51 +1,158 @@
-"""Read models of the booking service: reference data (stores, catalogue, staff) and bookings."""
+"""Read models of the booking service: entities as published, the calendar's occupancy,
+and bookings with their segments."""
 import json
+from datetime import datetime
 
-from shared.projections import Projection, Upsert, on
+from shared.projections import Delete, Projection, Update, Upsert, on
 
-from .contracts import BookingCreated, ServiceListed, StaffHired, StoreOpened
-from .tables import bookings, catalogue, staff, stores
+from .contracts import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCompleted,
+    BookingCreated,
+    BookingNoShow,
+    BookingReminderDue,
+    BookingRescheduled,
+    BookingStarted,
+    PriceChanged,
+    ResourceAdded,
+    ResourceUpdated,
+    SegmentReassigned,
+    ServiceListed,
+    ServiceUpdated,
+    SlotsHeld,
+    SlotsReleased,
+    StaffHired,
+    StaffLetGo,
+    StaffUpdated,
+    StoreClosed,
+    StoreOpened,
+    StoreReopened,
+    StoreUpdated,
+)
+from .tables import booking_segments, bookings, catalogue, occupancy, reminders, resources, staff, stores
 
 
-class ReferenceData(Projection):
-    name = "reference"
-    tables = (stores, catalogue, staff)
+def _json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
 
-    @on(StoreOpened)
-    def store_opened(self, event):
-        d = event.data
-        return Upsert(stores, {"store_id": d["store_id"], "name": d["name"],
-                               "timezone": d["timezone"], "currency": d["currency"],
-                               "opening_hours": json.dumps(d["opening_hours"], sort_keys=True),
+
+def _seconds(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp())
+
+
+class Stores(Projection):
+    name = "stores"
+    tables = (stores,)
+
+    @on(StoreOpened, StoreUpdated)
+    def profile(self, event):
+        d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
+        return Upsert(stores, {"store_id": d["store_id"], "name": d["name"], "timezone": d["timezone"],
+                               "currency": d["currency"], "status": d["status"], "profile": _json(d),
                                "version": event.streamversion})
 
-    @on(ServiceListed)
-    def service_listed(self, event):
-        d = event.data
+    @on(StoreClosed)
+    def closed(self, event):
+        return Update(stores, {"store_id": event.data["store_id"]}, {"status": "closed",
+                                                                    "version": event.streamversion})
+
+    @on(StoreReopened)
+    def reopened(self, event):
+        return Update(stores, {"store_id": event.data["store_id"]}, {"status": "open",
+                                                                    "version": event.streamversion})
+
+
+class Staff(Projection):
+    name = "staff"
+    tables = (staff,)
+
+    @on(StaffHired, StaffUpdated, StaffLetGo)
+    def profile(self, event):
+        d = {k: v for k, v in event.data.items() if k not in ("by", "changed", "future_bookings")}
+        return Upsert(staff, {"staff_id": d["staff_id"], "store_id": d["store_id"], "name": d["name"],
+                              "status": d["status"], "account_id": d.get("account_id"),
+                              "profile": _json(d), "version": event.streamversion})
+
+
+class Resources(Projection):
+    name = "resources"
+    tables = (resources,)
+
+    @on(ResourceAdded, ResourceUpdated)
+    def resource(self, event):
+        d = {k: v for k, v in event.data.items() if k != "by"}
+        return Upsert(resources, {"resource_id": d["resource_id"], "store_id": d["store_id"],
+                                  "kind": d["kind"], "profile": _json(d), "version": event.streamversion})
+
+
+class Catalogue(Projection):
+    name = "catalogue"
+    tables = (catalogue,)
+
+    @on(ServiceListed, ServiceUpdated)
+    def service(self, event):
+        d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
         return Upsert(catalogue, {"service_id": d["service_id"], "name": d["name"],
-                                  "category": d["category"], "duration_minutes": d["duration_minutes"],
-                                  "buffer_minutes": d["buffer_minutes"],
-                                  "price_minor": d["base_price"]["amount_minor"],
-                                  "currency": d["base_price"]["currency"],
+                                  "category": d["category"], "profile": _json(d),
                                   "version": event.streamversion})
 
-    @on(StaffHired)
-    def staff_hired(self, event):
+    @on(PriceChanged)
+    def price(self, event):
+        # PriceChanged follows the ServiceUpdated that carries the whole new state; the row
+        # only takes the stream version, so its ETag moves with every change.
+        return Update(catalogue, {"service_id": event.data["service_id"]}, {"version": event.streamversion})
+
+
+class Calendar(Projection):
+    """What each staff member and resource unit is held for, per local day."""
+    name = "calendar"
+    tables = (occupancy,)
+
+    @on(SlotsHeld)
+    def held(self, event):
         d = event.data
-        return Upsert(staff, {"staff_id": d["staff_id"], "store_id": d["store_id"],
-                              "name": d["name"], "version": event.streamversion})
+        day = d["day"]
+        expires = _seconds(d["expires_at"]) if d.get("expires_at") else None
+        return [Delete(occupancy, {"owner_id": d["owner_id"], "day": day})] + [
+            Upsert(occupancy, {"owner_id": d["owner_id"], "day": day, "bookable_id": s["bookable_id"],
+                               "start": _seconds(s["start"]), "end": _seconds(s["end"]),
+                               "store_id": d["store_id"], "owner_kind": d["owner_kind"],
+                               "expires_at": expires}) for s in d["spans"]]
+
+    @on(SlotsReleased)
+    def released(self, event):
+        d = event.data
+        return Delete(occupancy, {"owner_id": d["owner_id"], "day": d["day"]})
 
 
 class Bookings(Projection):
     name = "bookings"
-    tables = (bookings,)
+    tables = (bookings, booking_segments)
 
-    @on(BookingCreated)
-    def created(self, event):
+    @on(BookingCreated, BookingRescheduled, BookingCancelled, BookingCheckedIn, BookingStarted,
+        BookingCompleted, BookingNoShow, SegmentReassigned)
+    def booking(self, event):
         d = event.data
-        return Upsert(bookings, {"booking_id": d["booking_id"], "store_id": d["store_id"],
-                                 "service_id": d["service_id"], "staff_id": d["staff_id"],
-                                 "customer_id": d["customer_id"], "start": d["start"], "end": d["end"],
-                                 "price_minor": d["price"]["amount_minor"],
-                                 "currency": d["price"]["currency"], "status": "booked",
-                                 "version": event.streamversion})
+        row = {"booking_id": d["booking_id"], "store_id": d["store_id"], "customer_id": d["customer_id"],
+               "status": d["status"], "start": d["start"], "end": d["end"],
+               "local_date": d["local_date"], "facts": _json(d),
+               "version": event.streamversion}
+        return [Upsert(bookings, row), Delete(booking_segments, {"booking_id": d["booking_id"]})] + [
+            Upsert(booking_segments, {"booking_id": d["booking_id"], "position": i,
+                                      "store_id": d["store_id"], "staff_id": s["staff_id"],
+                                      "start": s["start"], "local_date": row["local_date"]})
+            for i, s in enumerate(d["segments"])]
+
+
+class Reminders(Projection):
+    """Which reminders were recorded, per booking and lead time."""
+    name = "reminders"
+    tables = (reminders,)
+
+    @on(BookingReminderDue)
+    def due(self, event):
+        d = event.data
+        return Upsert(reminders, {"booking_id": d["booking_id"], "lead_hours": d["lead_hours"],
+                                  "store_id": d["store_id"], "customer_id": d["customer_id"],
+                                  "start": d["start"], "recorded_at": event.time})

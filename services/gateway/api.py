@@ -14,11 +14,11 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from shared.errors import Forbidden, PreconditionRequired
+from shared.errors import Forbidden, NotFound, PreconditionRequired
 from shared.text import storable, text_problems
 
 from .auth import Caller, bearer_token
@@ -32,6 +32,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 # A client's correlation id is adopted only if it is plain text: it is logged, stored in the
 # audit trail and sent on in every event, so it must be storable everywhere.
 CLIENT_CORRELATION = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,100}$")
+MAX_PATH_PARAM = 64  # characters: every identifier in a path (docs.py declares the same maxLength)
 MAX_BODY = 64 * 1024  # bytes: every body this API takes is a small form
 OPERATIONS: list["Operation"] = []
 
@@ -48,7 +49,7 @@ class Operation:
     response: type[Schema] | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
-    if_match: bool = False
+    if_match: bool | str = False  # True: required (428 without); "optional": checked when sent
     idempotent: bool = False
     etag: bool = False
     location: str | None = None  # of what a 201 created, filled from the result's fields
@@ -56,6 +57,8 @@ class Operation:
     # records only those it refuses before they get there
     audited_by_service: bool = False
     scope: str = "target"  # "self": acts only on the caller's own session or profile
+    # public, but a caller who sends a token is identified (a richer answer for staff)
+    identifies: bool = False
 
     @property
     def public(self) -> bool:
@@ -94,6 +97,14 @@ class Call:
     idempotency_key: str | None = None
     audit: dict = field(default_factory=dict)  # store_id / target_id / role the handler knows
     handled: bool = False  # the handler ran (a login refused before it is the gateway's to audit)
+
+    def wire(self) -> dict:
+        """The loaded body as JSON-ready data for an RPC (dates back to ISO 8601 strings)."""
+        return self.operation.body_schema.dump(self.body)
+
+    def actor(self) -> dict:
+        """Who acts, as the services record it on their events."""
+        return {"account_id": self.caller.account_id if self.caller else None, "role": self.role}
 
     def scoped_key(self) -> str | None:
         """The client's key, namespaced by account so two callers never share one."""
@@ -152,13 +163,28 @@ def reject_unstorable(**parts) -> None:
         raise BadRequest("the request carries text that cannot be stored", errors)
 
 
+def query_args(args, schema: Schema) -> dict:
+    """The query string for ``schema``: a list where the field is a list (``?a=1&a=2``),
+    else the one value (a repeated scalar is an error, not silently the first)."""
+    loaded = {}
+    for key, values in args.to_dict(flat=False).items():
+        declared = next((f for f in schema.fields.values() if (f.data_key or f.name) == key), None)
+        if isinstance(declared, fields.List):
+            loaded[key] = values
+        elif len(values) == 1:
+            loaded[key] = values[0]
+        else:
+            raise BadRequest(f"give {key} once", {key: ["repeated"]})
+    return loaded
+
+
 def json_response(status: int, payload) -> Response:
     return Response(json.dumps(payload), status=status, mimetype="application/json")
 
 
-def read_if_match(request) -> int:
+def read_if_match(request, required: bool = True) -> int:
     value = request.headers.get("If-Match")
-    if not value:
+    if not value and required:
         raise PreconditionRequired("send If-Match with the version you read (its ETag)")
     match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', value)
     if not match:
@@ -181,14 +207,15 @@ def endpoint(method: str, path: str, *, roles: tuple[str, ...], body: type[Schem
              query: type[Schema] | None = None, response: type[Schema] | None = None,
              status: int = 200, errors: tuple[int, ...] = (), if_match: bool = False,
              idempotent: bool = False, etag: bool = False, location: str | None = None,
-             audited_by_service: bool = False, scope: str = "target", document: bool = True):
+             audited_by_service: bool = False, scope: str = "target", document: bool = True,
+             identifies: bool = False):
     def decorate(fn):
         operation = Operation(
             name=fn.__name__, method=method, path=path, roles=tuple(roles),
             summary=(fn.__doc__ or fn.__name__).strip().splitlines()[0], body=body, query=query,
             response=response, status=status, errors=errors, if_match=if_match,
             idempotent=idempotent, etag=etag, location=location,
-            audited_by_service=audited_by_service, scope=scope)
+            audited_by_service=audited_by_service, scope=scope, identifies=identifies)
         if document:
             OPERATIONS.append(operation)
 
@@ -219,24 +246,29 @@ def _serve(service, fn, operation: Operation, call: Call, request, path_args) ->
     guard.limit_address(call.address)
     if operation.public and operation.changes_state:
         guard.limit_public_write(call.address)
-    if not operation.public:
+    if not operation.public or (operation.identifies and request.headers.get("Authorization")):
         claims = guard.tokens.verify(bearer_token(request.headers.get("Authorization")))
         call.caller = Caller.from_principal(
             service.identity.principal(session_id=claims["sid"], account_id=claims["sub"]))
         guard.limit_user(call.caller.account_id)
+    if not operation.public:
         allowed = call.caller.roles_among(operation.roles)
         if not allowed:
             raise Forbidden(f"your roles may not call {operation.name}")
         call.role = allowed[0]
-    reject_unstorable(path=path_args, query=request.args.to_dict())
-    if operation.if_match:
-        call.expected_version = read_if_match(request)
+    too_long = [name for name, value in path_args.items() if len(value) > MAX_PATH_PARAM]
+    if too_long:  # no identifier is that long: it names nothing (the document says maxLength)
+        raise NotFound(f"no {too_long[0].removesuffix('_id').replace('_', ' ')} with such a long id")
+    reject_unstorable(path=path_args, query={key: values[0] if len(values) == 1 else values
+                                             for key, values in request.args.to_dict(flat=False).items()})
+    if operation.if_match is True or (operation.if_match and "If-Match" in request.headers):
+        call.expected_version = read_if_match(request, required=operation.if_match is True)
     if operation.idempotent:
         call.idempotency_key = read_idempotency_key(request)
     if operation.body_schema is not None:
         call.body = load_json(request, operation.body_schema)
     if operation.query_schema is not None:
-        call.query = operation.query_schema.load(request.args.to_dict())
+        call.query = operation.query_schema.load(query_args(request.args, operation.query_schema))
     call.handled = True
     result = fn(service, call, **path_args)
     if isinstance(result, Response):

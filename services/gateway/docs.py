@@ -2,7 +2,8 @@
 
 The OpenAPI document is built by apispec from ``api.OPERATIONS`` and the marshmallow
 schemas the endpoints load and dump, so it cannot drift from the code. Each operation also
-carries ``x-roles`` (who may call it) and ``x-scope`` ("self" when it touches only the
+carries ``x-roles`` (who may call it), ``x-identifies`` (public, but a token sent is read)
+and ``x-scope`` ("self" when it touches only the
 caller's own session or profile). ``/docs`` is Swagger UI served from the
 swagger-ui-bundle package's files: it works with no internet access.
 """
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from shared.errors import NotFound
 
-from .api import OPERATIONS, Operation
+from .api import MAX_PATH_PARAM, OPERATIONS, Operation
 from .problems import PROBLEM_MIMETYPE, TITLES
 from .schemas.common import Problem
 
@@ -57,18 +58,21 @@ def _errors(operation: Operation) -> list[int]:
         codes.add(413)
     if not operation.public:
         codes |= {401, 403}
+    elif operation.identifies:
+        codes.add(401)
     return sorted(codes)
 
 
 def _parameters(operation: Operation) -> list[dict]:
     params = [{"in": "path", "name": name, "required": True,
-               "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+               "schema": {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAM}}
               for name in PATH_PARAM.findall(operation.path)]
     if operation.query:
         params.append({"in": "query", "schema": operation.query})
     if operation.if_match:
-        params.append({"in": "header", "name": "If-Match", "required": True,
-                       "description": "the ETag (version) of the resource as you read it",
+        params.append({"in": "header", "name": "If-Match", "required": operation.if_match is True,
+                       "description": "the ETag (version) of the resource as you read it"
+                       + ("" if operation.if_match is True else "; optional: sent, it is checked"),
                        "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'}})
     if operation.idempotent:
         params.append({"in": "header", "name": "Idempotency-Key", "required": False,
@@ -112,8 +116,10 @@ def openapi_document() -> dict:
     for operation in OPERATIONS:
         doc = {"operationId": operation.name, "summary": operation.summary,
                "tags": [operation.path.split("/")[3]],
-               "security": [] if operation.public else [{"bearer": []}],
+               "security": ([{}, {"bearer": []}] if operation.identifies else [])
+               if operation.public else [{"bearer": []}],
                "x-roles": list(operation.roles), "x-scope": operation.scope,
+               "x-identifies": operation.identifies,
                "parameters": _parameters(operation), "responses": _responses(operation)}
         if operation.body:
             doc["requestBody"] = {"required": True,

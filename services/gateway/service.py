@@ -16,12 +16,15 @@ from .guard import Guard
 # them in that order: keep these in the order of GatewayService's bases.
 from .routes.platform import PlatformRoutes
 from .routes.identity import IdentityRoutes
+from .routes.stores import StoreRoutes
+from .routes.catalogue import CatalogueRoutes
 from .routes.bookings import BookingRoutes
 from .routes.orders import OrderRoutes
 # isort: on
 
 
-class GatewayService(PlatformRoutes, IdentityRoutes, BookingRoutes, OrderRoutes):
+class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
+                     OrderRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

@@ -11,13 +11,14 @@ def order_id_for_booking(booking_id: str) -> str:
 
 
 def order_from_booking(booking: dict) -> dict:
-    """The OrderCreated data for a freshly created booking: one service line, unpaid."""
-    price = booking["price"]
+    """The OrderCreated data for a freshly created booking: a service line per segment, at
+    the price the booking captured, with its stylist; unpaid."""
     return {
         "order_id": order_id_for_booking(booking["booking_id"]),
         "store_id": booking["store_id"], "customer_id": booking["customer_id"],
-        "booking_id": booking["booking_id"], "status": "pending_payment",
-        "lines": [{"kind": "service", "ref": booking["service_id"], "quantity": 1,
-                   "unit_price": dict(price)}],
-        "total": dict(price),
+        "customer_name": booking["customer_name"], "booking_id": booking["booking_id"],
+        "status": "pending_payment",
+        "lines": [{"kind": "service", "ref": s["service_id"], "description": s["service_name"], "quantity": 1,
+                   "unit_price": dict(s["price"]), "staff_id": s["staff_id"]} for s in booking["segments"]],
+        "total": dict(booking["total"]), "deposit_due": dict(booking["deposit_due"]),
     }

@@ -94,6 +94,12 @@ class Api:
     def patch(self, path, **kwargs):
         return self.request("PATCH", path, **kwargs)
 
+    def put(self, path, **kwargs):
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
     def as_(self, token: str | None) -> "Api":
         """The same client address with another token (None: anonymous)."""
         return Api(self.base, token, self.address)

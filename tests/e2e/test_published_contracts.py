@@ -25,7 +25,7 @@ def test_every_published_event_validates_against_its_declared_schema(api, publis
         assert message.delivery_info["routing_key"] == event["type"]
         envelope_validator(lookup(event["type"], event["schemaversion"])).validate(event)
         seen.add(event["type"])
-    assert {"StoreOpened", "ServiceListed", "StaffHired", "BookingCreated", "StaffSlotBooked",
+    assert {"StoreOpened", "ServiceListed", "StaffHired", "BookingCreated", "SlotsHeld",
             "OrderCreated"} <= seen
 
 

@@ -13,8 +13,11 @@ from tests.e2e.test_walking_skeleton import assert_problem, fresh_slot
 
 STORE_A, STORE_B = "paris-opera", "lyon-bellecour"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors", "retry_after"}
-# Operations anyone may call: each must be here on purpose, none reads a store's data.
-PUBLIC = {"issue_token", "refresh_token", "register_member"}
+# Operations anyone may call, each here on purpose: logging in and registering, and what a
+# customer browses before logging in (stores, the catalogue, availability and stylists by
+# display name), which holds nothing private.
+PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
+          "get_service", "availability", "list_staff"}
 
 
 @pytest.fixture
@@ -23,8 +26,13 @@ def store_a(api, make_user, make_customer):
     customer = make_customer()
     booking = customer.post("/api/v1/bookings", json={**fresh_slot(), "customer_id": customer.member_id})
     assert booking.status_code == 201, booking.text
+    slot = fresh_slot()
+    hold = customer.post("/api/v1/holds", json={
+        "store_id": slot["store_id"], "start": slot["start"],
+        "segments": [{"service_id": slot["service_id"], "staff_id": slot["staff_id"]}]})
+    assert hold.status_code == 201, hold.text
     manager = make_user(("store_manager", STORE_A))
-    return {"customer": customer, "booking": booking.json(), "manager": manager}
+    return {"customer": customer, "booking": booking.json(), "manager": manager, "hold": hold.json()}
 
 
 @pytest.fixture
@@ -37,9 +45,29 @@ def outsiders(make_user, make_customer):
 def request_for(operation: dict, path: str, world: dict) -> dict:
     booking, customer, manager = world["booking"], world["customer"], world["manager"]
     targets = {"booking_id": booking["booking_id"], "member_id": customer.member_id,
-               "account_id": manager.account["account_id"], "store_id": STORE_A}
+               "account_id": manager.account["account_id"], "store_id": STORE_A, "staff_id": "amelie",
+               "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
+               "hold_id": world["hold"]["hold_id"], "date": booking["local_date"]}
+    slot = fresh_slot()
+    settings = {"name": "Walk", "phone": "+33 1 00", "currency": "EUR", "timezone": "Europe/Paris",
+                "hours": {},
+                "address": {"line1": "1 rue", "city": "Paris", "country": "FR"}}
     bodies = {
-        "create_booking": {**fresh_slot(), "customer_id": customer.member_id},
+        "create_booking": {**slot, "customer_id": customer.member_id},
+        "place_hold": {"store_id": STORE_A, "start": slot["start"], "customer_id": customer.member_id,
+                       "segments": [{"service_id": slot["service_id"]}]},
+        "open_store": settings, "update_store": {"phone": "+33 1 99"},
+        "close_store": {"reason": "walk"}, "reopen_store": {"reason": "walk"},
+        "hire_staff": {"name": "Walk Er", "display_name": "Walk", "level": "senior", "skills": [],
+                       "shifts": {}},
+        "update_staff": {"display_name": "Renamed"},
+        "add_resource": {"kind": "chair", "name": "Chair", "units": 1}, "update_resource": {"units": 9},
+        "list_service": {"name": "Walk", "category": "hair", "phases": {"initial": 30},
+                         "price": {"amount_minor": 100, "currency": "EUR"}},
+        "update_service": {"name": "Renamed"}, "set_price": {"price_minor": 1},
+        "set_store_price": {"price_minor": 1},
+        "reschedule_booking": {"start": fresh_slot()["start"]}, "cancel_booking": {"reason": "walk"},
+        "reassign_segment": {"position": 0, "staff_id": "amelie"},
         "create_account": {"username": f"x-{uuid.uuid4().hex[:8]}", "password": "long enough pw",
                            "grants": [{"role": "store_manager", "store_id": STORE_A}]},
         "update_account": {"disabled": True},
@@ -78,7 +106,8 @@ def test_no_operation_lets_another_store_or_customer_see_or_change_store_a(
                 continue
             if operation["x-scope"] == "self":
                 assert "requestBody" not in operation and not [
-                    p for p in operation.get("parameters", []) if p["in"] in ("path", "query")], \
+                    p for p in operation.get("parameters", [])
+                    if p["in"] == "path" or p["name"].endswith("_id")], \
                     f"{name} claims to touch only the caller, yet takes a target"
                 continue
             for who, client in outsiders.items():

@@ -6,11 +6,12 @@ them with ``@handles`` and records ``DepositAudited`` in its own store. It also 
 handles it records ``Seen`` on a stream per source stream, so the order it handled each
 stream's events in is in its own event store. The audit handlers fail on purpose for
 accounts named in ``FAILING`` (to test parking and retries). Both log a line per deposit
-(to test the log context).
+(to test the log context). ``toytimer`` fires ``remind`` timers (shared/timers.py).
 """
 import collections
 import logging
 import random
+import time
 
 import eventlet
 from marshmallow import Schema, fields
@@ -26,6 +27,7 @@ from shared.handlers import handles
 from shared.kernel import Kernel
 from shared.projections import Projection, Upsert, on
 from shared.rpc import rpc
+from shared.timers import on_timer
 
 log = logging.getLogger(__name__)
 
@@ -190,3 +192,44 @@ class ToyAudit:
     def audited_count(self, account: str):
         with self.kernel.read() as conn:
             return len(conn.execute(audited.select().where(audited.c.account == account)).all())
+
+
+class RemindedSchema(Schema):
+    key = fields.String(required=True)
+    payload = fields.Dict(required=True)
+    attempts = fields.Integer(required=True)
+    replica = fields.String(required=True)
+
+
+Reminded = declare("toytimer", "Reminded", RemindedSchema)
+TIMER = ServiceApp("toytimer", None)
+TIMER_TRIES: list[dict] = []  # every try of ``remind``, committed or rolled back, in order
+TIMER_FAILING: set[str] = set()  # ``remind`` raises for these timer keys
+TIMER_HOOK: dict = {"on_try": None}  # called with (timer, uow) on each try, before failing
+
+
+class ToyTimer:
+    """Fires ``remind`` timers: records ``Reminded`` on the stream ``reminded``, so the order
+    they fired in (and which replica fired each) is in its event store."""
+    name = "toytimer"
+    kernel = Kernel(TIMER)
+    jitter = Jitter()
+
+    @on_timer("remind")
+    def remind(self, timer, uow):
+        replica = str(id(self.kernel.worker_ctx.container))
+        TIMER_TRIES.append({"key": timer.key, "attempts": timer.attempts, "at": time.time(),
+                            "due_at": timer.due_at, "replica": replica})
+        uow.record("reminded", None, Reminded, {"key": timer.key, "payload": timer.payload,
+                                                "attempts": timer.attempts, "replica": replica})
+        if TIMER_HOOK["on_try"] is not None:
+            TIMER_HOOK["on_try"](timer, uow)
+        if timer.key in TIMER_FAILING:
+            raise RuntimeError(f"reminder {timer.key} refused")
+
+
+def reminded(conn) -> list[dict]:
+    """The data of every ``Reminded`` toytimer committed, in the order the timers fired."""
+    from shared.eventstore import EventStore
+
+    return [e.data for e in EventStore("toytimer").read_stream(conn, "reminded")]

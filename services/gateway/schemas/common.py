@@ -1,5 +1,7 @@
 """What every area's schemas build on: strict requests, problems, paging and field rules."""
-from marshmallow import Schema, ValidationError, fields, validate
+import copy
+
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 ID = {"required": True, "validate": validate.Length(min=1, max=64)}
 OPTIONAL_ID = {"validate": validate.Length(min=1, max=64)}
@@ -41,3 +43,31 @@ class PagedList(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+def query_flag(**kwargs):
+    """A boolean in a query string: exactly true or false."""
+    return fields.Boolean(truthy={"true"}, falsy={"false"}, **kwargs)
+
+
+SLUG = {"validate": validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$", error="lowercase letters, digits and -"),
+        "metadata": {"description": "optional: chosen by the server when left out"}}
+
+
+def changes_of(settings: type[Schema], name: str, without: tuple[str, ...] = ()) -> type[Schema]:
+    """A PATCH body for ``settings``: the same fields and rules, each optional, at least one."""
+    declared = {}
+    for key, field in settings._declared_fields.items():
+        if key in without:
+            continue
+        optional = copy.copy(field)
+        optional.required, optional.load_default = False, missing
+        declared[key] = optional
+
+    def something_to_change(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one field to change", "_body")
+
+    return type(name, (StrictSchema,), {**declared,
+                                        "_something_to_change": validates_schema(something_to_change),
+                                        "__doc__": f"Any of {settings.__name__}'s fields."})

@@ -13,7 +13,7 @@ class OrdersQuery(Page):
 class Order(Schema):
     order_id = fields.String()
     store_id = fields.String()
-    customer_id = fields.String()
+    customer_id = fields.String(allow_none=True)
     booking_id = fields.String(allow_none=True)
     status = fields.String()
     total = fields.Nested(Money)

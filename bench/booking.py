@@ -1,0 +1,187 @@
+"""Booking creation through the gateway with 50 concurrent clients, beside an RPC through
+the same gateway and authentication path.
+
+Targets (issue #8): bookings per second >= 0.5 x the echo's requests per second; booking
+p99 < 100 ms.
+
+The whole system is started as ``make run`` starts it (bench/auth.py's environment: each
+service its own process, SQLite files, a throwaway RabbitMQ vhost, rate limits out of the
+way), seeded with the demo chain. The bench logs in as the demo HQ admin (a counter
+booking: no notice or horizon) and asks the availability API, per stylist, for the free
+starts of a cut over the coming months, keeping starts an hour apart: 8 hair stylists in 3
+stores, a few thousand distinct slots.
+- bookings: 50 client threads, each its own keep-alive session and client address, take
+  slots from one shared queue and POST /api/v1/bookings (one segment, a named stylist);
+  every answer must be 201. Each booking also goes on to orders (BookingCreated -> order),
+  as in production.
+- echo: the same 50 clients GET /api/v1/stores/{store}/staff with the same token: the
+  token check, identity's principal RPC and one booking RPC (a read), no write.
+Two rounds of each, alternating (echo first), 8 s per round (3 s with --quick), after a
+warm-up of 1 s each, not counted; throughput is answers per second over the rounds,
+latency the wall time of each request in the client.
+"""
+import queue
+import signal
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+from bench.auth import ADMIN_PASSWORD, address, system_env
+from bench.common import (
+    Figure,
+    cpu_times,
+    machine_load,
+    median,
+    percentile,
+    progress,
+    rabbit_vhost,
+    scratch_dir,
+)
+from bench.common import main as cli
+
+CLIENTS = 50
+STYLISTS = [("paris-opera", "amelie"), ("paris-opera", "hugo"), ("paris-opera", "ines"),
+            ("paris-opera", "lucas"), ("lyon-bellecour", "camille"), ("lyon-bellecour", "theo"),
+            ("lisbon-chiado", "joao"), ("lisbon-chiado", "beatriz")]
+SERVICE = "cut-and-blow-dry"
+
+
+def free_slots(base: str, token: str, months: int) -> list[dict]:
+    """Distinct bookable starts, an hour apart per stylist, from the availability API."""
+    session, slots = requests.Session(), []
+    headers = {"Authorization": f"Bearer {token}"}
+    for store_id, staff_id in STYLISTS:
+        first = date.today() + timedelta(days=2)
+        for month in range(months):
+            start = first + timedelta(days=31 * month)
+            found = session.get(f"{base}/api/v1/stores/{store_id}/availability", headers=headers, timeout=30,
+                                params={"service_id": SERVICE, "staff_id": staff_id,
+                                        "from": start.isoformat(),
+                                        "to": (start + timedelta(days=30)).isoformat()})
+            found.raise_for_status()
+            last = None
+            for slot in found.json()["slots"]:
+                moment = slot["start"]
+                epoch = time.mktime(time.strptime(moment[:19], "%Y-%m-%dT%H:%M:%S"))
+                if last is None or epoch - last >= 3600:
+                    slots.append({"store_id": store_id, "start": moment, "service_id": SERVICE,
+                                  "staff_id": staff_id, "customer_name": "Bench"})
+                    last = epoch
+    session.close()
+    return slots
+
+
+def hammer(base: str, token: str, seconds: float, request) -> tuple[list[float], int, float]:
+    """CLIENTS threads calling ``request(session, headers)`` for ``seconds``; returns the
+    latencies of good answers, the number of bad ones and the elapsed time."""
+    stop = time.monotonic() + seconds
+    latencies, bad, lock = [], [0], threading.Lock()
+
+    def client():
+        session = requests.Session()
+        session.headers["Content-Type"] = "application/json"
+        headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": address()}
+        mine = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            ok = request(session, headers)
+            if ok is None:
+                break
+            if ok:
+                mine.append(time.perf_counter() - started)
+            else:
+                with lock:
+                    bad[0] += 1
+        with lock:
+            latencies.extend(mine)
+        session.close()
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, bad[0], time.monotonic() - began
+
+
+def measure(quick: bool) -> dict:
+    from shared.launcher import run_manage, start_system
+
+    round_seconds = 3 if quick else 8
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    with scratch_dir() as tmp, rabbit_vhost("booking") as uri:
+        env = system_env(uri, tmp)
+        logs = Path(tmp) / "logs"
+        logs.mkdir()
+        progress("booking: starting the system")
+        system = start_system(env, logs=logs)
+        try:
+            run_manage(env, "seed", "all")
+            base = system.gateway
+            token = requests.post(f"{base}/api/v1/auth/token", timeout=30,
+                                  headers={"X-Forwarded-For": address()},
+                                  json={"username": "admin",
+                                        "password": ADMIN_PASSWORD}).json()["access_token"]
+            slots = queue.SimpleQueue()
+            found = free_slots(base, token, 3 if quick else 6)
+            for slot in found:
+                slots.put(slot)
+            progress(f"booking: {len(found):,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
+
+            def book(session, headers):
+                try:
+                    slot = slots.get_nowait()
+                except queue.Empty:
+                    return None
+                answer = session.post(f"{base}/api/v1/bookings", json=slot, headers=headers, timeout=30)
+                return answer.status_code == 201
+
+            def echo(session, headers):
+                answer = session.get(f"{base}/api/v1/stores/paris-opera/staff", headers=headers, timeout=30)
+                return answer.status_code == 200
+
+            hammer(base, token, 1, echo)
+            hammer(base, token, 1, book)
+            out = {"echo": ([], 0, 0.0), "book": ([], 0, 0.0)}
+            before = cpu_times()
+            for _ in range(2):
+                for name, request in (("echo", echo), ("book", book)):
+                    latencies, bad, elapsed = hammer(base, token, round_seconds, request)
+                    got = out[name]
+                    out[name] = (got[0] + latencies, got[1] + bad, got[2] + elapsed)
+            out["load"] = machine_load(before, cpu_times())
+            out["slots"] = len(found)
+        finally:
+            progress("booking: stopping the system")
+            system.stop_all()
+    return out
+
+
+def run(quick: bool) -> list[Figure]:
+    found = measure(quick)
+    (booked, failed, book_time), (echoed, echo_failed, echo_time) = found["book"], found["echo"]
+    ms = 1000.0
+    rate, echo_rate = len(booked) / book_time, len(echoed) / echo_time
+    note = (f"{CLIENTS} clients; {len(booked):,} bookings ({failed} not 201), {len(echoed):,} echoes "
+            f"({echo_failed} not 200); {found['load']}")
+    return [
+        Figure("booking", "POST /api/v1/bookings, 50 clients", rate, "req/s",
+               "GET .../staff (auth + RPC) at 50 clients", echo_rate, target=0.5, notes=note),
+        Figure("booking", "POST /api/v1/bookings p99", percentile(booked, 99) * ms, "ms",
+               "echo p99", percentile(echoed,
+                                      99) * ms, higher_is_better=False, target=100, target_kind="value",
+               notes=f"p50 {median(booked) * ms:.1f} ms; echo p50 {median(echoed) * ms:.1f} ms"),
+    ]
+
+
+def main() -> None:
+    cli(run, __doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Why the rules refuse a well-formed request."""
+
+CONFLICT, UNPROCESSABLE = "conflict", "unprocessable"
+
+
+class BookingRefused(Exception):
+    """``kind`` is CONFLICT (an overlap: 409) or UNPROCESSABLE (any other rule: 422)."""
+
+    def __init__(self, kind: str, field: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+        self.field = field
+        self.reason = reason
+
+
+def unprocessable(field: str, reason: str) -> BookingRefused:
+    return BookingRefused(UNPROCESSABLE, field, reason)
+
+
+def conflict(field: str, reason: str) -> BookingRefused:
+    return BookingRefused(CONFLICT, field, reason)
