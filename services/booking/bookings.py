@@ -10,7 +10,7 @@ from datetime import datetime
 
 from shared.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 
-from . import calendar, holds, planning, reads, reminders
+from . import calendar, holds, planning, reads, reminders, waitlist
 from .contracts import (
     BookingCancelled,
     BookingCheckedIn,
@@ -56,6 +56,8 @@ def create(uow, request: dict, actor: dict, now: datetime, booking_id: str | Non
     calendar.hold(uow, store, booking_id, "booking", option.holds, versions)
     if held is not None:
         holds.release(uow, hold_id, "booked", booking_id)
+        if held.get("waitlist_entry_id"):
+            waitlist.end(uow, held["waitlist_entry_id"], "booked", booking_id)
     segments = planning.segment_facts(option, services, store)
     total = sum(s["price"]["amount_minor"] for s in segments)
     customer_id = request.get("customer_id")

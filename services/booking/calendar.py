@@ -9,7 +9,7 @@ in key order) before they are read, so racers queue instead of retrying; the ver
 stays the guarantee.
 """
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
@@ -18,6 +18,8 @@ from .contracts import SlotsHeld, SlotsReleased
 from .domain.availability import Hold
 from .domain.intervals import days_touched, instant
 from .domain.stores import Store
+
+WAITLIST_CHECK = "waitlist-check"
 
 
 def stream(store_id: str, day: date) -> str:
@@ -68,6 +70,18 @@ def release_all(uow, store_id: str, owner_id: str, owner_days) -> None:
 
 
 def release(uow, store_id: str, owner_id: str, days, versions: dict[date, int]) -> None:
+    """Free what ``owner_id`` holds on these days; each day freed is looked at soon for
+    someone on the waitlist (waitlist.py), whatever freed it."""
     for day in sorted(set(days)):
         uow.record(stream(store_id, day), versions[day], SlotsReleased, {
             "store_id": store_id, "day": day.isoformat(), "owner_id": owner_id}, store_id=store_id)
+        freed(uow, store_id, day)
+
+
+def freed(uow, store_id: str, day: date) -> None:
+    uow.schedule(waitlist_check_key(store_id, day), WAITLIST_CHECK, datetime.now(UTC),
+                 {"store_id": store_id, "day": day.isoformat()}, store_id=store_id)
+
+
+def waitlist_check_key(store_id: str, day: date) -> str:
+    return f"waitlist:{store_id}:{day.isoformat()}"

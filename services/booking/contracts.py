@@ -112,6 +112,8 @@ class StoreSettings(Schema):
     policy = fields.Nested(Policy, load_default=dict)
     reminder_hours = fields.List(whole(validate=validate.Range(min=1, max=24 * 14)),
                                  load_default=lambda: [24, 2], validate=validate.Length(max=5))
+    waitlist_offer_minutes = whole(load_default=30, validate=validate.Range(min=5, max=24 * 60), metadata={
+        "description": "how long a waitlisted customer has to take a slot offered to them"})
     hold_minutes = whole(load_default=10, validate=validate.Range(min=1, max=60),
                                   metadata={
         "description": "how long POST /holds keeps a slot for a customer to finish booking"})
@@ -252,6 +254,10 @@ class ResourceSchema(ResourceSettings):
     resource_id = fields.String(**ID)
     store_id = fields.String(**ID)
     by = fields.String(**OPTIONAL_ID)
+
+
+class ResourceUpdatedSchema(ResourceSchema):
+    changed = fields.List(fields.String(), required=True)
 
 
 # --- catalogue --------------------------------------------------------------------------
@@ -431,12 +437,47 @@ class HoldPlacedSchema(Schema):
     timezone = fields.String(required=True)
     segments = fields.List(fields.Nested(SegmentSchema), required=True, validate=validate.Length(min=1))
     expires_at = fields.String(required=True)
+    waitlist_entry_id = fields.String(**OPTIONAL_ID,
+                                      metadata={"description": "an offer to a waitlisted customer"})
 
 
 class HoldReleasedSchema(Schema):
     hold_id = fields.String(**ID)
     store_id = fields.String(**ID)
     reason = fields.String(required=True, validate=validate.OneOf(["booked", "expired", "released"]))
+    booking_id = fields.String(**OPTIONAL_ID)
+
+
+class WaitedService(Schema):
+    service_id = fields.String(**ID)
+
+
+class WaitlistJoinedSchema(Schema):
+    entry_id = fields.String(**ID)
+    store_id = fields.String(**ID)
+    customer_id = fields.String(required=True, allow_none=True)
+    by = fields.String(**OPTIONAL_ID)
+    segments = fields.List(fields.Nested(WaitedService), required=True, validate=validate.Length(min=1,
+                                                                                                 max=5))
+    staff_id = fields.String(**OPTIONAL_ID)
+    first_day = IsoDate(required=True)
+    last_day = IsoDate(required=True)
+
+
+class WaitlistOfferedSchema(Schema):
+    entry_id = fields.String(**ID)
+    store_id = fields.String(**ID)
+    customer_id = fields.String(required=True, allow_none=True)
+    hold_id = fields.String(**ID)
+    start = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+class WaitlistEndedSchema(Schema):
+    entry_id = fields.String(**ID)
+    store_id = fields.String(**ID)
+    customer_id = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["booked", "left", "lapsed", "expired"]))
     booking_id = fields.String(**OPTIONAL_ID)
 
 
@@ -497,7 +538,7 @@ StaffHired = declare("booking", "StaffHired", StaffProfile, version=2, upcast=st
 StaffUpdated = declare("booking", "StaffUpdated", StaffUpdatedSchema)
 StaffLetGo = declare("booking", "StaffLetGo", StaffLetGoSchema)
 ResourceAdded = declare("booking", "ResourceAdded", ResourceSchema)
-ResourceUpdated = declare("booking", "ResourceUpdated", ResourceSchema)
+ResourceUpdated = declare("booking", "ResourceUpdated", ResourceUpdatedSchema)
 ServiceListedV1Contract = declare("booking", "ServiceListed", ServiceListedV1)
 ServiceListed = declare("booking", "ServiceListed", ServiceSchema, version=2, upcast=service_listed_v2)
 ServiceUpdated = declare("booking", "ServiceUpdated", ServiceUpdatedSchema)
@@ -514,6 +555,9 @@ BookingNoShow = declare("booking", "BookingNoShow", BookingNoShowSchema)
 SegmentReassigned = declare("booking", "SegmentReassigned", SegmentReassignedSchema)
 HoldPlaced = declare("booking", "HoldPlaced", HoldPlacedSchema)
 HoldReleased = declare("booking", "HoldReleased", HoldReleasedSchema)
+WaitlistJoined = declare("booking", "WaitlistJoined", WaitlistJoinedSchema)
+WaitlistOffered = declare("booking", "WaitlistOffered", WaitlistOfferedSchema)
+WaitlistEnded = declare("booking", "WaitlistEnded", WaitlistEndedSchema)
 BookingReminderDue = declare("booking", "BookingReminderDue", BookingReminderDueSchema)
 SlotsHeld = declare("booking", "SlotsHeld", SlotsHeldSchema)
 SlotsReleased = declare("booking", "SlotsReleased", SlotsReleasedSchema)

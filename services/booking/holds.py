@@ -29,18 +29,21 @@ def timer_key(hold_id: str) -> str:
     return f"hold:{hold_id}"
 
 
-def place(uow, request: dict, actor: dict, now: datetime, hold_id: str | None = None) -> str:
+def place(uow, request: dict, actor: dict, now: datetime, hold_id: str | None = None,
+          minutes: int | None = None, waitlist_entry_id: str | None = None) -> str:
+    """Hold a slot for the store's ``hold_minutes`` (or ``minutes``: a waitlist offer's)."""
     hold_id = hold_id or str(uuid.uuid4())
     ref, services, start = planning.requested(uow.conn, request, actor, now)
     store = ref.store
     wanted = [s.get("staff_id") for s in request["segments"]]
     option, versions = planning.plan(uow, ref, services, wanted, start, seconds(now))
-    expires = now + timedelta(minutes=store.hold_minutes)
+    expires = now + timedelta(minutes=minutes or store.hold_minutes)
     calendar.hold(uow, store, hold_id, "hold", option.holds, versions, expires_at=seconds(expires))
     uow.record(stream(hold_id), 0, HoldPlaced, {
         "hold_id": hold_id, "store_id": store.store_id, "customer_id": request.get("customer_id"),
         "by": actor.get("account_id"), **planning.timing(option, store),
-        "segments": planning.segment_facts(option, services, store), "expires_at": utc_iso(expires)},
+        "segments": planning.segment_facts(option, services, store), "expires_at": utc_iso(expires),
+        "waitlist_entry_id": waitlist_entry_id},
         store_id=store.store_id)
     uow.schedule(timer_key(hold_id), EXPIRY, expires, {"hold_id": hold_id}, store_id=store.store_id)
     return hold_id

@@ -29,8 +29,21 @@ from .contracts import (
     StoreOpened,
     StoreReopened,
     StoreUpdated,
+    WaitlistEnded,
+    WaitlistJoined,
+    WaitlistOffered,
 )
-from .tables import booking_segments, bookings, catalogue, occupancy, reminders, resources, staff, stores
+from .tables import (
+    booking_segments,
+    bookings,
+    catalogue,
+    occupancy,
+    reminders,
+    resources,
+    staff,
+    stores,
+    waitlist,
+)
 
 
 def _json(data: dict) -> str:
@@ -81,7 +94,7 @@ class Resources(Projection):
 
     @on(ResourceAdded, ResourceUpdated)
     def resource(self, event):
-        d = {k: v for k, v in event.data.items() if k != "by"}
+        d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
         return Upsert(resources, {"resource_id": d["resource_id"], "store_id": d["store_id"],
                                   "kind": d["kind"], "profile": _json(d), "version": event.streamversion})
 
@@ -156,3 +169,27 @@ class Reminders(Projection):
         return Upsert(reminders, {"booking_id": d["booking_id"], "lead_hours": d["lead_hours"],
                                   "store_id": d["store_id"], "customer_id": d["customer_id"],
                                   "start": d["start"], "recorded_at": event.time})
+
+
+class Waitlist(Projection):
+    """Who waits, in joining order: waiting, offered (a hold stands for them) or ended."""
+    name = "waitlist"
+    tables = (waitlist,)
+
+    @on(WaitlistJoined)
+    def joined(self, event):
+        d = event.data
+        return Upsert(waitlist, {"entry_id": d["entry_id"], "store_id": d["store_id"],
+                                 "customer_id": d["customer_id"], "first_day": d["first_day"],
+                                 "last_day": d["last_day"], "status": "waiting", "joined_at": event.time,
+                                 "facts": _json(d), "version": event.streamversion})
+
+    @on(WaitlistOffered)
+    def offered(self, event):
+        return Update(waitlist, {"entry_id": event.data["entry_id"]},
+                      {"status": "offered", "hold_id": event.data["hold_id"], "version": event.streamversion})
+
+    @on(WaitlistEnded)
+    def ended(self, event):
+        return Update(waitlist, {"entry_id": event.data["entry_id"]},
+                      {"status": event.data["reason"], "version": event.streamversion})

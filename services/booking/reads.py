@@ -13,7 +13,7 @@ from .domain.intervals import Span
 from .domain.resources import ResourceType
 from .domain.staff import StaffMember
 from .domain.stores import Store
-from .tables import booking_segments, bookings, catalogue, occupancy, resources, staff, stores
+from .tables import booking_segments, bookings, catalogue, occupancy, resources, staff, stores, waitlist
 
 
 def _kind(name: str):
@@ -192,6 +192,30 @@ def hold(conn, hold_id: str) -> dict | None:
     placed, ended = found[0].data, (found[-1].data if len(found) > 1 else None)
     return {**placed, "status": ended["reason"] if ended else "held",
             "booking_id": ended.get("booking_id") if ended else None}
+
+
+def waiting(conn, store_id: str, day: str) -> list[dict]:
+    """Entries still waiting for a day at a store, first in line first."""
+    rows = conn.execute(select(waitlist).where(
+        waitlist.c.store_id == store_id, waitlist.c.status == "waiting", waitlist.c.first_day <= day,
+        waitlist.c.last_day >= day).order_by(waitlist.c.joined_at, waitlist.c.entry_id))
+    return [{**json.loads(r.facts), "version": r.version} for r in rows]
+
+
+def waitlist_entry(conn, entry_id: str) -> dict | None:
+    row = conn.execute(select(waitlist).where(waitlist.c.entry_id == entry_id)).first()
+    return None if row is None else {**json.loads(row.facts), "status": row.status, "hold_id": row.hold_id,
+                                     "version": row.version}
+
+
+def store_waitlist(conn, store_id: str, limit: int, offset: int) -> dict:
+    where = (waitlist.c.store_id == store_id, waitlist.c.status.in_(("waiting", "offered")))
+    total = conn.execute(select(func.count()).select_from(waitlist).where(*where)).scalar()
+    rows = conn.execute(select(waitlist).where(*where).order_by(waitlist.c.joined_at, waitlist.c.entry_id)
+                        .limit(limit).offset(offset))
+    return {"items": [{**json.loads(r.facts), "status": r.status, "hold_id": r.hold_id, "version": r.version}
+                      for r in rows],
+            "total": total, "limit": limit, "offset": offset}
 
 
 def booking_facts(conn, booking_id: str) -> dict | None:

@@ -145,7 +145,7 @@ def _demo_bookings(db: Database, store: EventStore, projections, today: date) ->
     for offset in range(-21, 22):
         day = today + timedelta(days=offset)
         for staff_id, store_id, _, _, skills, _ in STAFF:
-            for hour in sorted(rng.sample(range(9, 19), 4)):
+            for hour in sorted(rng.sample(range(9, 19), 6)):
                 booking_id = str(uuid.uuid5(DEMO, f"{staff_id}:{day.isoformat()}:{hour}"))
                 service_id = rng.choice(skills)
                 start = f"{day.isoformat()}T{hour:02d}:{rng.choice(('00', '30'))}:00"

@@ -12,8 +12,21 @@ from shared.kernel import Kernel, Pingable
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import bookings, entities, holds, notifier, reads, reminders, search, views
+from . import (
+    bookings,
+    calendar,
+    entities,
+    holds,
+    notifier,
+    planning,
+    reads,
+    reminders,
+    search,
+    views,
+    waitlist,
+)
 from .app import APP
+from .domain import recurrence
 from .domain.intervals import seconds
 
 SYSTEM = {"account_id": None, "role": None}
@@ -217,6 +230,33 @@ class BookingService(Pingable):
         return self.get_booking(booking_id)
 
     @rpc
+    def create_series(self, store_id: str, start: str, segments: list[dict], every_weeks: int, count: int,
+                      customer_id: str | None = None, customer_name: str | None = None,
+                      actor: dict = SYSTEM) -> dict:
+        """Recurring bookings: the same local time every ``every_weeks`` weeks, ``count`` times.
+        Every occurrence is checked and booked on its own; the answer says which were booked
+        and, for the others, why not."""
+        with self.kernel.read() as conn:
+            store = reads.store(conn, store_id)
+        if store is None:
+            raise Unprocessable(f"unknown store {store_id}", {"store_id": [f"unknown store {store_id}"]})
+        first = planning.in_store_time(datetime.fromisoformat(start), store).replace(tzinfo=None)
+        series_id, booked, refused = str(uuid.uuid4()), [], []
+        for occurrence in recurrence.occurrences(first, every_weeks, count):
+            request = {"store_id": store_id, "start": occurrence.isoformat(), "segments": segments,
+                       "customer_id": customer_id, "customer_name": customer_name, "series_id": series_id}
+            try:
+                booking_id = self.kernel.execute(lambda uow, r=request: bookings.create(uow, r, actor,
+                                                                                        _now()))
+            except (Conflict, Unprocessable) as why:
+                refused.append({"local_start": occurrence.isoformat(), "status": why.status,
+                                "reason": why.message,
+                                "errors": why.details})
+            else:
+                booked.append(self.get_booking(booking_id))
+        return {"series_id": series_id, "booked": booked, "refused": refused}
+
+    @rpc
     def place_hold(self, store_id: str, start: str, segments: list[dict], customer_id: str | None = None,
                    actor: dict = SYSTEM) -> dict:
         """Keep a slot for the store's ``hold_minutes`` while the customer completes the booking."""
@@ -228,7 +268,7 @@ class BookingService(Pingable):
     def get_hold(self, hold_id: str) -> dict:
         with self.kernel.read() as conn:
             found = reads.hold(conn, hold_id)
-        return _found(found, "hold", hold_id)
+        return views.hold(_found(found, "hold", hold_id))
 
     @rpc
     def release_hold(self, hold_id: str, actor: dict = SYSTEM) -> dict:
@@ -236,15 +276,52 @@ class BookingService(Pingable):
             facts, _, _ = holds.current(uow, hold_id)
             if facts["by"] != actor["account_id"]:
                 raise NotFound(f"no hold {hold_id}", {"hold_id": hold_id})
-            holds.release(uow, hold_id, "released")
+            waitlist.hold_ended(uow, hold_id, "released")
         self.kernel.execute(work)
         return self.get_hold(hold_id)
 
     @on_timer(holds.EXPIRY)
     def expire_hold(self, timer, uow):
         """A hold's time is up: it is recorded as expired and its rows freed (the calendar
-        treated it as free from its expiry on anyway)."""
-        holds.release(uow, timer.payload["hold_id"], "expired")
+        treated it as free from its expiry on anyway); a lapsed waitlist offer passes on."""
+        waitlist.hold_ended(uow, timer.payload["hold_id"], "expired")
+
+    @rpc
+    def join_waitlist(self, store_id: str, segments: list[dict], first_day: str, last_day: str,
+                      staff_id: str | None = None, customer_id: str | None = None,
+                      actor: dict = SYSTEM) -> dict:
+        request = {"store_id": store_id, "segments": segments, "first_day": first_day, "last_day": last_day,
+                   "staff_id": staff_id, "customer_id": customer_id}
+        entry_id = self.kernel.execute(lambda uow: waitlist.join(uow, request, actor, _now()))
+        return self.get_waitlist_entry(entry_id)
+
+    @rpc
+    def get_waitlist_entry(self, entry_id: str) -> dict:
+        with self.kernel.read() as conn:
+            return _found(reads.waitlist_entry(conn, entry_id), "waitlist entry", entry_id)
+
+    @rpc
+    def leave_waitlist(self, entry_id: str, actor: dict = SYSTEM) -> dict:
+        self.kernel.execute(lambda uow: waitlist.end(uow, entry_id, "left"))
+        return self.get_waitlist_entry(entry_id)
+
+    @rpc
+    def store_waitlist(self, store_id: str, limit: int = 50, offset: int = 0) -> dict:
+        with self.kernel.read() as conn:
+            return reads.store_waitlist(conn, store_id, limit, offset)
+
+    @on_timer(calendar.WAITLIST_CHECK)
+    def offer_freed_time(self, timer, uow):
+        """Time was freed on a store-day: the first in line it suits is offered it."""
+        offered = waitlist.offer(uow, timer.payload["store_id"], date.fromisoformat(timer.payload["day"]),
+                                 _now())
+        if offered is not None:
+            uow.after_commit(lambda: notifier.notifier().send({"kind": "waitlist-offer", **offered}))
+
+    @on_timer(waitlist.EXPIRE)
+    def end_waitlist_entry(self, timer, uow):
+        """The entry's last day has passed."""
+        waitlist.end(uow, timer.payload["entry_id"], "expired")
 
     @on_timer(reminders.KIND)
     def remind(self, timer, uow):

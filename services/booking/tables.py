@@ -89,3 +89,17 @@ reminders = Table(
     Column("start", String(40), nullable=False),
     Column("recorded_at", String(40), nullable=False),
 )
+waitlist = Table(
+    "waitlist", metadata,
+    Column("entry_id", String(64), primary_key=True),
+    Column("store_id", String(64), nullable=False),
+    Column("customer_id", String(64)),
+    Column("first_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("hold_id", String(64)),
+    Column("joined_at", String(40), nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_waitlist_store_status", "store_id", "status", "joined_at"),
+)

@@ -34,6 +34,14 @@ def booking(facts: dict, version: int, staff: dict[str, dict]) -> dict:
             "service_id": first["service_id"], "staff_id": first["staff_id"], "price": facts["total"]}
 
 
+def hold(facts: dict) -> dict:
+    """A hold with the store's local times beside the UTC ones."""
+    zone = ZoneInfo(facts["timezone"])
+    return {**facts, "local_start": local(facts["start"], zone), "local_end": local(facts["end"], zone),
+            "segments": [{**s, "local_start": local(s["start"], zone), "local_end": local(s["end"], zone)}
+                         for s in facts["segments"]]}
+
+
 def option(found: Option, store: Store, staff: dict[str, dict]) -> dict:
     zone = store.zone
     return {"start": utc_iso(instant(found.start)), "end": utc_iso(instant(found.end)),

@@ -187,3 +187,12 @@ def test_shift_and_store_mismatch_uses_the_shift_the_store_lets_them_work():
     early = replace(HUGO, shifts={d: [{"start": "07:00", "end": "19:00"}] for d in SHIFT})
     found = starts(search(day_of(staff=(AMELIE, early), resources=(BASINS,)), [CUT], ["hugo"], EVERYTHING))
     assert found[0] == "09:00"  # the store opens at nine: the customer cannot come before
+
+
+def test_a_visit_may_run_past_midnight_where_the_store_and_stylist_go_on_working():
+    store = open_all_day()
+    night = replace(HUGO, shifts={d: [{"start": "00:00", "end": "24:00"}] for d in
+                                  ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    late = fit(day_of(store=store, staff=(night,)), [CUT], ["hugo"], at("23:30", store=store), explain=True)
+    assert not isinstance(late, BookingRefused)
+    assert local_date(late.end, store.zone) == TUESDAY + timedelta(days=1)

@@ -217,3 +217,13 @@ def test_every_read_model_rebuilt_from_the_events_matches_the_live_one(calendar)
         rebuild(calendar.db, calendar.store, projection)
         with calendar.db.read() as conn:
             assert checksum(conn, projection) == live, projection.name
+
+
+def test_a_resource_gains_units_and_says_what_changed(calendar):
+    _, version = act(calendar, entities.current, entities.RESOURCE, "paris-opera-basin")
+    updated = act(calendar, entities.update_resource, "paris-opera-basin", {"units": 5}, version, "m",
+                  datetime.now(UTC))
+    assert updated["units"] == 5
+    with pytest.raises(PreconditionFailed):
+        act(calendar, entities.update_resource, "paris-opera-basin", {"units": 6}, version, "m",
+            datetime.now(UTC))

@@ -23,9 +23,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def system(request, vhost_pipeline, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("system")
+@contextlib.contextmanager
+def running_system(request, vhost_pipeline, tmp):
+    """Every service and the gateway as processes, on a vhost and databases of their own."""
     amqp = request.config.getoption("RABBIT_AMQP_URI").rstrip("/")
     with vhost_pipeline.get() as vhost, contextlib.ExitStack() as stack:
         env = {**os.environ, "AMQP_URI": f"{amqp}/{vhost}", "VAR_DIR": str(tmp),
@@ -41,6 +41,12 @@ def system(request, vhost_pipeline, tmp_path_factory):
                     scratch_database(POSTGRES, tmp))
         running = start_system(env, logs=tmp)
         stack.callback(running.stop_all)
+        yield running
+
+
+@pytest.fixture(scope="session")
+def system(request, vhost_pipeline, tmp_path_factory):
+    with running_system(request, vhost_pipeline, tmp_path_factory.mktemp("system")) as running:
         yield running
 
 

@@ -239,3 +239,72 @@ def test_a_reminder_is_published_once_when_its_lead_time_comes(api, published):
         seen += reminders()
         time.sleep(0.2)
     assert [e["data"]["lead_hours"] for e in seen] == [1]
+
+
+def test_a_weekly_series_books_what_it_can_and_says_which_were_not_booked(store, manager):
+    store_id = store["store_id"]
+    hire(manager, store_id, "vera")
+    first = weekday_ahead(2)
+    taken = manager.post("/api/v1/bookings", json={
+        "store_id": store_id, "start": f"{first + timedelta(days=7)}T10:00:00",
+        "service_id": "cut-and-blow-dry", "staff_id": "vera", "customer_name": "Early bird"})
+    assert taken.status_code == 201, taken.text
+    answer = manager.post("/api/v1/bookings/series", json={
+        "store_id": store_id, "start": f"{first}T10:00:00", "every_weeks": 1, "count": 4,
+        "segments": [{"service_id": "cut-and-blow-dry", "staff_id": "vera"}], "customer_name": "Regular"})
+    assert answer.status_code == 201, answer.text
+    series = answer.json()
+    assert [b["local_date"] for b in series["booked"]] == [
+        str(first), str(first + timedelta(days=14)), str(first + timedelta(days=21))]
+    assert [(r["local_start"][:10], r["status"]) for r in series["refused"]] == [
+        (str(first + timedelta(days=7)), 409)]
+    assert all(b["local_start"][11:16] == "10:00" for b in series["booked"])
+
+
+def test_freed_time_is_offered_to_the_waitlist_and_booked_with_the_offer(store, manager, make_customer):
+    store_id = store["store_id"]
+    hire(manager, store_id, "wes")
+    day = weekday_ahead(3)
+    taken = [manager.post("/api/v1/bookings", json={
+        "store_id": store_id, "start": f"{day}T{hour:02d}:00:00", "service_id": "cut-and-blow-dry",
+        "staff_id": "wes", "customer_name": f"C{hour}"}).json() for hour in (9, 10, 11, 12, 14, 15, 16, 17)]
+    customer = make_customer()
+    joined = customer.post("/api/v1/waitlist", json={
+        "store_id": store_id, "segments": [{"service_id": "cut-and-blow-dry"}], "staff_id": "wes",
+        "first_day": str(day), "last_day": str(day)})
+    assert joined.status_code == 201, joined.text
+    entry = joined.json()
+    assert entry["status"] == "waiting"
+    assert manager.post(f"/api/v1/bookings/{taken[2]['booking_id']}/cancel", json={}).status_code == 200
+    deadline = time.monotonic() + 15
+    while entry["status"] == "waiting" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        entry = customer.get(f"/api/v1/waitlist/{entry['entry_id']}").json()
+    assert entry["status"] == "offered" and entry["hold_id"]
+    hold = customer.get(f"/api/v1/holds/{entry['hold_id']}").json()
+    assert hold["local_date"] == str(day) and hold["segments"][0]["local_start"][11:16] == "11:00"
+    booked = customer.post("/api/v1/bookings", json={"store_id": store_id, "start": hold["start"],
+                                                     "segments": [{"service_id": "cut-and-blow-dry"}],
+                                                     "hold_id": entry["hold_id"]})
+    assert booked.status_code == 201, booked.text
+    assert customer.get(f"/api/v1/waitlist/{entry['entry_id']}").json()["status"] == "booked"
+    assert [e["entry_id"] for e in manager.get(f"/api/v1/stores/{store_id}/waitlist").json()["items"]] == []
+
+
+def test_a_stylist_linked_to_an_account_sees_their_own_day(store, manager, make_user):
+    store_id = store["store_id"]
+    stylist = make_user(("staff", store_id))
+    answer = manager.post(f"/api/v1/stores/{store_id}/staff", json={
+        "staff_id": f"{store_id}-yan", "name": "Yan Morel", "display_name": "Yan", "level": "junior",
+        "skills": ["cut-and-blow-dry"], "shifts": SHIFTS, "account_id": stylist.account["account_id"]})
+    assert answer.status_code == 201, answer.text
+    hire(manager, store_id, "zora")
+    day = weekday_ahead(4)
+    for staff_id in (f"{store_id}-yan", "zora"):
+        assert manager.post("/api/v1/bookings", json={
+            "store_id": store_id, "start": f"{day}T10:00:00", "service_id": "cut-and-blow-dry",
+            "staff_id": staff_id, "customer_name": "X"}).status_code == 201
+    mine = stylist.get("/api/v1/me/calendar", params={"date": str(day)})
+    assert mine.status_code == 200, mine.text
+    assert [(m["staff_id"], len(m["segments"])) for m in mine.json()["staff"]] == [(f"{store_id}-yan", 1)]
+    assert_problem(manager.get("/api/v1/me/calendar", params={"date": str(day)}), 404)

@@ -31,8 +31,13 @@ def store_a(api, make_user, make_customer):
         "store_id": slot["store_id"], "start": slot["start"],
         "segments": [{"service_id": slot["service_id"], "staff_id": slot["staff_id"]}]})
     assert hold.status_code == 201, hold.text
+    waiting = customer.post("/api/v1/waitlist", json={
+        "store_id": slot["store_id"], "segments": [{"service_id": slot["service_id"]}],
+        "first_day": slot["start"][:10], "last_day": slot["start"][:10]})
+    assert waiting.status_code == 201, waiting.text
     manager = make_user(("store_manager", STORE_A))
-    return {"customer": customer, "booking": booking.json(), "manager": manager, "hold": hold.json()}
+    return {"customer": customer, "booking": booking.json(), "manager": manager, "hold": hold.json(),
+            "entry": waiting.json()}
 
 
 @pytest.fixture
@@ -47,7 +52,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
     targets = {"booking_id": booking["booking_id"], "member_id": customer.member_id,
                "account_id": manager.account["account_id"], "store_id": STORE_A, "staff_id": "amelie",
                "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
-               "hold_id": world["hold"]["hold_id"], "date": booking["local_date"]}
+               "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
+               "date": booking["local_date"]}
     slot = fresh_slot()
     settings = {"name": "Walk", "phone": "+33 1 00", "currency": "EUR", "timezone": "Europe/Paris",
                 "hours": {},
@@ -68,6 +74,12 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "set_store_price": {"price_minor": 1},
         "reschedule_booking": {"start": fresh_slot()["start"]}, "cancel_booking": {"reason": "walk"},
         "reassign_segment": {"position": 0, "staff_id": "amelie"},
+        "create_series": {"store_id": STORE_A, "start": slot["start"], "every_weeks": 1, "count": 2,
+                          "segments": [{"service_id": slot["service_id"]}],
+                          "customer_id": customer.member_id},
+        "join_waitlist": {"store_id": STORE_A, "segments": [{"service_id": slot["service_id"]}],
+                          "first_day": slot["start"][:10], "last_day": slot["start"][:10],
+                          "customer_id": customer.member_id},
         "create_account": {"username": f"x-{uuid.uuid4().hex[:8]}", "password": "long enough pw",
                            "grants": [{"role": "store_manager", "store_id": STORE_A}]},
         "update_account": {"disabled": True},

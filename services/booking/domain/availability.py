@@ -72,7 +72,10 @@ class Day:
     _shapes: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.open = FreeTime(self.store.open_spans(self.day))
+        # A visit starts on this day but may run on past midnight where the store (and the
+        # stylist) go on working: the next day's hours join today's.
+        self._next = self.day + timedelta(days=1)
+        self.open = FreeTime(self.store.open_spans(self.day) + self.store.open_spans(self._next))
         start, end = local_day(self.day, self.store.zone)
         self._window = [(start, end + 86400)]
 
@@ -80,7 +83,8 @@ class Day:
         found = self._free.get(bookable_id)
         if found is None:
             member = self.staff.get(bookable_id)
-            base = member.working_spans(self.day, self.store.zone) if member else self._window
+            base = (member.working_spans(self.day, self.store.zone)
+                    + member.working_spans(self._next, self.store.zone)) if member else self._window
             found = self._free[bookable_id] = FreeTime(subtract(base, self.busy.get(bookable_id, ())),
                                                         already_merged=True)
         return found
@@ -126,11 +130,11 @@ def fit(day: Day, services: list[CatalogueService], wanted: list[str | None], st
     if not day.open.covers((start, end)):
         if not explain:
             return None
-        if not day.open.spans:
+        if not store.open_spans(day.day):
             closure = store.closure_on(day.day)
             why = f" ({closure['reason']})" if closure and closure.get("reason") else ""
             return unprocessable("start", f"{store.name} is closed on {day.day.isoformat()}{why}")
-        hours = ", ".join(f"{_clock(a, store)}-{_clock(b, store)}" for a, b in day.open.spans)
+        hours = ", ".join(f"{_clock(a, store)}-{_clock(b, store)}" for a, b in store.open_spans(day.day))
         return unprocessable("start", f"{store.name} is open {hours} on {day.day.isoformat()}")
     held: dict[str, list[Span]] = {}
     chosen: list[tuple[str, tuple[str, ...], bool]] = []

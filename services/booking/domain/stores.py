@@ -26,6 +26,7 @@ class Store:
     policy: Policy = Policy()
     status: str = OPEN
     hold_minutes: int = 10
+    waitlist_offer_minutes: int = 30
     reminder_hours: tuple = (24, 2)
 
     @property
@@ -41,7 +42,8 @@ class Store:
             {date.fromisoformat(s["date"]): s["ranges"] for s in d.get("special_hours") or ()},
             d.get("slot_interval_minutes", 15), d.get("min_notice_minutes", 60),
             d.get("horizon_days", 90), Policy.from_data(d.get("policy")), d.get("status", OPEN),
-            d.get("hold_minutes", 10), tuple(d.get("reminder_hours", (24, 2))))
+            d.get("hold_minutes", 10), d.get("waitlist_offer_minutes", 30), tuple(d.get("reminder_hours",
+                                                                                        (24, 2))))
 
     def closure_on(self, day: date) -> dict | None:
         return next((c for c in self.closures if c["first_day"] <= day <= c["last_day"]), None)

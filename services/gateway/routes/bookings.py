@@ -44,12 +44,7 @@ class BookingRoutes:
         """Book one or several services; each segment with a named stylist or any available.
         A customer books only for themselves; staff book walk-ins by name."""
         body = call.wire()
-        role = booker_role(call, body)
-        if role == CUSTOMER and "customer_name" in body:
-            raise Forbidden("a customer books as a member, not as a walk-in")
-        if role != CUSTOMER and "customer_id" not in body and "customer_name" not in body:
-            raise InvalidInput("say who the booking is for", {
-                "customer_id": ["give customer_id, or customer_name for a walk-in"]})
+        booked_for(call, body)
         booking = self.booking.create_booking(
             store_id=body["store_id"], start=body["start"], segments=body.get("segments"),
             service_id=body.get("service_id"), staff_id=body.get("staff_id"),
@@ -57,6 +52,20 @@ class BookingRoutes:
             hold_id=body.get("hold_id"), actor=call.actor(), idempotency_key=call.scoped_key())
         call.audit["target_id"] = booking["booking_id"]
         return booking
+
+    @endpoint("POST", "/api/v1/bookings/series", roles=BOOKERS, body=schemas.SeriesRequest,
+              response=schemas.Series, status=201, errors=(422,))
+    def create_series(self, call):
+        """Recurring bookings every N weeks: each occurrence is checked and booked on its own,
+        and the answer lists which were booked and which were not, and why."""
+        body = call.wire()
+        booked_for(call, body)
+        series = self.booking.create_series(
+            store_id=body["store_id"], start=body["start"], segments=body["segments"],
+            every_weeks=body["every_weeks"], count=body["count"], customer_id=body.get("customer_id"),
+            customer_name=body.get("customer_name"), actor=call.actor())
+        call.audit["target_id"] = series["series_id"]
+        return series
 
     @endpoint("POST", "/api/v1/holds", roles=BOOKERS, body=schemas.HoldRequest, response=schemas.Hold,
               status=201, errors=(409, 422), location="/api/v1/holds/{hold_id}")
@@ -90,6 +99,50 @@ class BookingRoutes:
         if hold is None or hold["by"] != call.caller.account_id:
             raise NotFound(f"no hold {hold_id}")
         return hold
+
+    @endpoint("POST", "/api/v1/waitlist", roles=BOOKERS, body=schemas.WaitlistRequest,
+              response=schemas.WaitlistEntry, status=201, errors=(422,),
+              location="/api/v1/waitlist/{entry_id}")
+    def join_waitlist(self, call):
+        """Wait for a service at a store over some days: freed time that suits is offered to
+        the first in line as a hold (the notifier tells them), then to the next."""
+        body = call.wire()
+        booker_role(call, body)
+        entry = self.booking.join_waitlist(store_id=body["store_id"], segments=body["segments"],
+                                           first_day=body["first_day"], last_day=body["last_day"],
+                                           staff_id=body.get("staff_id"), customer_id=body.get("customer_id"),
+                                           actor=call.actor())
+        call.audit["target_id"] = entry["entry_id"]
+        return entry
+
+    @endpoint("GET", "/api/v1/waitlist/<string:entry_id>", roles=BOOKERS, response=schemas.WaitlistEntry,
+              errors=(404,), etag=True)
+    def get_waitlist_entry(self, call, entry_id):
+        """A waitlist entry: its customer, or its store's people."""
+        return self._visible_entry(call, entry_id)
+
+    @endpoint("DELETE", "/api/v1/waitlist/<string:entry_id>", roles=BOOKERS, response=schemas.WaitlistEntry,
+              errors=(404,))
+    def leave_waitlist(self, call, entry_id):
+        """Stop waiting."""
+        self._visible_entry(call, entry_id)
+        return self.booking.leave_waitlist(entry_id=entry_id, actor=call.actor())
+
+    @endpoint("GET", "/api/v1/stores/<string:store_id>/waitlist", roles=STORE_VIEWERS, query=schemas.Page,
+              response=schemas.WaitlistPage, errors=(404,))
+    def store_waitlist(self, call, store_id):
+        """Who is waiting at a store, first in line first (its people, HQ)."""
+        require_visible(call.caller, STORE_VIEWERS, store_id, None, "store", store_id)
+        return self.booking.store_waitlist(store_id=store_id, **call.query)
+
+    def _visible_entry(self, call: Call, entry_id: str) -> dict:
+        try:
+            entry = self.booking.get_waitlist_entry(entry_id)
+        except NotFound:
+            raise NotFound(f"no waitlist entry {entry_id}") from None
+        require_visible(call.caller, BOOKERS, entry["store_id"], entry["customer_id"], "waitlist entry",
+                        entry_id)
+        return entry
 
     @endpoint("GET", "/api/v1/bookings", roles=STORE_VIEWERS, query=schemas.BookingsQuery,
               response=schemas.BookingList, errors=(404, 422))
@@ -233,4 +286,15 @@ def booker_role(call: Call, body: dict) -> str:
     if role is None:
         role = require_store(caller, BOOKERS, body["store_id"])
     call.audit["role"] = call.role = role
+    return role
+
+
+def booked_for(call: Call, body: dict) -> str:
+    """``booker_role``, and who the booking is for: a member, or a walk-in by name (staff)."""
+    role = booker_role(call, body)
+    if role == CUSTOMER and "customer_name" in body:
+        raise Forbidden("a customer books as a member, not as a walk-in")
+    if role != CUSTOMER and "customer_id" not in body and "customer_name" not in body:
+        raise InvalidInput("say who the booking is for", {
+            "customer_id": ["give customer_id, or customer_name for a walk-in"]})
     return role

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.booking.contracts import Policy
 from services.booking.domain.lifecycle import STATUSES
+from services.booking.domain.recurrence import MAX_EVERY_WEEKS, MAX_OCCURRENCES
 from shared.contracts import Boolean, Money
 
 from .common import ID, OPTIONAL_ID, Page, PagedList, StrictSchema, plausible_year
@@ -99,6 +100,8 @@ class Hold(Schema):
     booking_id = fields.String(allow_none=True)
     start = fields.String(metadata={"description": "UTC"})
     end = fields.String(metadata={"description": "UTC"})
+    local_start = fields.String()
+    local_end = fields.String()
     local_date = fields.String()
     timezone = fields.String()
     segments = fields.List(fields.Nested(SegmentView))
@@ -228,3 +231,68 @@ class CalendarDay(Schema):
     open = fields.List(fields.Nested(Span))
     staff = fields.List(fields.Nested(CalendarStaff))
     resources = fields.List(fields.Nested(CalendarUnit))
+
+
+class WaitlistRequest(StrictSchema):
+    """Wait for services at a store on any of a range of days (optionally with one stylist)."""
+    store_id = fields.String(**ID)
+    segments = fields.List(fields.Nested(SegmentRequest), required=True,
+                           validate=validate.Length(min=1, max=MAX_SEGMENTS))
+    first_day = fields.Date(required=True, validate=plausible_year)
+    last_day = fields.Date(required=True, validate=plausible_year)
+    staff_id = fields.String(**OPTIONAL_ID)
+    customer_id = fields.String(**OPTIONAL_ID)
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data["last_day"] < data["first_day"]:
+            raise ValidationError("last_day is before first_day", "last_day")
+        if (data["last_day"] - data["first_day"]).days > 62:
+            raise ValidationError("wait at most 63 days at once", "last_day")
+
+
+class WaitedService(Schema):
+    service_id = fields.String()
+
+
+class WaitlistEntry(Schema):
+    entry_id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String(allow_none=True)
+    segments = fields.List(fields.Nested(WaitedService))
+    staff_id = fields.String(allow_none=True)
+    first_day = fields.String()
+    last_day = fields.String()
+    status = fields.String(metadata={"description": "waiting, offered, booked, left, lapsed or expired"})
+    hold_id = fields.String(allow_none=True, metadata={"description": "while offered: book with this hold"})
+    version = fields.Integer()
+
+
+class WaitlistPage(PagedList):
+    items = fields.List(fields.Nested(WaitlistEntry))
+
+
+class SeriesRequest(StrictSchema):
+    """The same booking every N weeks (the store's local time), up to a limit."""
+    store_id = fields.String(**ID)
+    start = fields.DateTime(required=True, validate=plausible_year, **LOCAL_START)
+    segments = fields.List(fields.Nested(SegmentRequest), required=True,
+                           validate=validate.Length(min=1, max=MAX_SEGMENTS))
+    every_weeks = fields.Integer(strict=True, required=True, validate=validate.Range(min=1,
+                                                                                     max=MAX_EVERY_WEEKS))
+    count = fields.Integer(strict=True, required=True, validate=validate.Range(min=2, max=MAX_OCCURRENCES))
+    customer_id = fields.String(**OPTIONAL_ID)
+    customer_name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class Refused(Schema):
+    local_start = fields.String()
+    status = fields.Integer(metadata={"description": "409 (taken) or 422 (a rule), as for one booking"})
+    reason = fields.String()
+    errors = fields.Dict()
+
+
+class Series(Schema):
+    series_id = fields.String()
+    booked = fields.List(fields.Nested(Booking))
+    refused = fields.List(fields.Nested(Refused))
