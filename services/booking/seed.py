@@ -16,7 +16,7 @@ from shared.errors import DomainError
 from shared.eventstore import EventStore
 from shared.uow import run_unit_of_work
 
-from . import bookings, entities
+from . import bookings, entities, reminders
 from .domain.intervals import instant, seconds
 
 DEMO = uuid.UUID("0f6b0a8e-5d0c-4a8e-9a39-5b3f7d1c2e40")
@@ -161,32 +161,40 @@ def _one(db, store, projections, booking_id, store_id, staff_id, service_id, sta
     stream = bookings.booking_stream(booking_id)
     fate = rng.random()
 
-    def work(uow):
+    begin = datetime.fromisoformat(start)
+    # Past bookings were made a week before their day, as the calendar then saw it.
+    made_at = datetime.now(UTC) if offset > 0 else datetime.combine(
+        begin.date() - timedelta(days=7), datetime.min.time(), UTC)
+
+    def run(work):
+        return run_unit_of_work(db, store, projections, work)[0]
+
+    def book(uow):
         if uow.version(stream) != 0:
-            return 0
-        begin = datetime.fromisoformat(start)
-        # Past bookings were made a week before their day, as the calendar then saw it.
-        made_at = datetime.now(UTC) if offset > 0 else datetime.combine(
-            begin.date() - timedelta(days=7), datetime.min.time(), UTC)
+            return False
         bookings.create(uow, request, SEED_ACTOR, made_at, booking_id)
-        if offset >= 0:
-            return 1
-        facts, _ = bookings.current(uow, booking_id)
-        after = instant(seconds(datetime.fromisoformat(facts["start"])) + 60)
-        if fate < 0.05:
-            bookings.no_show(uow, booking_id, SEED_ACTOR, None, after)
-        elif fate < 0.10:
-            bookings.cancel(uow, booking_id, "changed plans", False, SEED_ACTOR, None, made_at)
-        else:
-            for action in ("check_in", "start", "complete"):
-                bookings.advance(uow, booking_id, action, SEED_ACTOR, None, after)
-        return 1
+        return True
 
     try:
-        made, _ = run_unit_of_work(db, store, projections, work)
+        if not run(book):
+            return 0
     except DomainError:
         return 0  # the slot does not fit this stylist's day (a break, a closure): no booking
-    return made
+    if offset >= 0:
+        return 1
+    # Its reminders went out long ago; then what became of it, each step its own transaction.
+    run(lambda uow: reminders.cancel(uow, booking_id))
+    after = instant(seconds(run(lambda uow: datetime.fromisoformat(bookings.current(uow,
+                                                                                    booking_id)[0]["start"])))
+                    + 60)
+    if fate < 0.05:
+        run(lambda uow: bookings.no_show(uow, booking_id, SEED_ACTOR, None, after))
+    elif fate < 0.10:
+        run(lambda uow: bookings.cancel(uow, booking_id, "changed plans", False, SEED_ACTOR, None, made_at))
+    else:
+        for action in ("check_in", "start", "complete"):
+            run(lambda uow, a=action: bookings.advance(uow, booking_id, a, SEED_ACTOR, None, after))
+    return 1
 
 
 def seed(db: Database, store: EventStore, projections) -> str:
