@@ -98,6 +98,13 @@ def store_list(conn, limit: int, offset: int, status: str | None = None) -> dict
             "total": total, "limit": limit, "offset": offset}
 
 
+def staff_profiles(conn, staff_ids) -> dict[str, dict]:
+    if not staff_ids:
+        return {}
+    rows = conn.execute(select(staff).where(staff.c.staff_id.in_(sorted(staff_ids))))
+    return {r.staff_id: {**json.loads(r.profile), "version": r.version} for r in rows}
+
+
 def staff_profile(conn, staff_id: str) -> dict | None:
     row = conn.execute(select(staff).where(staff.c.staff_id == staff_id)).first()
     return None if row is None else {**json.loads(row.profile), "version": row.version}

@@ -334,7 +334,7 @@ class BookingService(Pingable):
     def get_booking(self, booking_id: str) -> dict:
         with self.kernel.read() as conn:
             facts = _found(reads.booking_facts(conn, booking_id), "booking", booking_id)
-            return self._view(conn, facts)
+            return self._views(conn, [facts])[0]
 
     @rpc
     def list_bookings(self, limit: int = 50, offset: int = 0, store_id: str | None = None,
@@ -348,7 +348,7 @@ class BookingService(Pingable):
             page = reads.booking_list(conn, limit, offset, store_id, local_date, staff_id, customer_id,
                                       status,
                                       since, until, newest_first=when == "past")
-            page["items"] = [self._view(conn, facts) for facts in page["items"]]
+            page["items"] = self._views(conn, page["items"])
         return page
 
     @rpc
@@ -397,7 +397,7 @@ class BookingService(Pingable):
             ref = reads.reference(conn, store_id, [])
             store, members = _found(ref.store, "store", store_id), ref.staff
             page = reads.booking_list(conn, 1000, 0, store_id=store_id, local_date=local_date)
-            booked = [self._view(conn, facts) for facts in page["items"]]
+            booked = self._views(conn, page["items"])
             held = reads.busy(conn, store_id, [day], 0)
             units = ref.units
         zone = store.zone
@@ -423,11 +423,9 @@ class BookingService(Pingable):
                          for a, b in store.open_spans(day)],
                 "staff": people, "resources": resources if staff_id is None else []}
 
-    def _view(self, conn, facts: dict) -> dict:
-        ids = {s["staff_id"] for s in facts["segments"]}
-        staff = {sid: p for sid in ids if (p := reads.staff_profile(conn, sid)) is not None}
-        return views.booking(facts, facts["version"], staff)
-
-
+    def _views(self, conn, found: list[dict]) -> list[dict]:
+        """Bookings as callers see them, with every stylist named in one query."""
+        staff = reads.staff_profiles(conn, {s["staff_id"] for facts in found for s in facts["segments"]})
+        return [views.booking(facts, facts["version"], staff) for facts in found]
 
 SERVICE = BookingService
