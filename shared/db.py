@@ -161,6 +161,7 @@ parked_events = Table(
 # that are compared and sorted (recorded_at, lease_until, next_attempt_at).
 timers = Table(
     "timers", kernel_metadata,
+    # kernel_0005 collates it "C" on PostgreSQL: code point order, as SQLite always compares
     Column("key", String(200), primary_key=True),
     Column("kind", String(100), nullable=False),
     Column("due_at", Float, nullable=False),

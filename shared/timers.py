@@ -1,9 +1,10 @@
 """Durable timers: work due later, kept in the service's own database, fired exactly once.
 
 Owns the logic of the kernel's ``timers`` table (defined in shared/db.py, created by
-kernel_0004), the ``@on_timer(kind)`` entrypoint, ``TimerRunner`` (the extension of each
-container that fires due timers) and the operator's view (``manage timers``,
-``manage retry-timer``, ``manage cancel-timer``).
+kernel_0004; its keys in code point order on PostgreSQL since kernel_0005), the
+``@on_timer(kind)`` entrypoint, ``TimerRunner`` (the extension of each container that fires
+due timers) and the operator's view (``manage timers``, ``manage retry-timer``,
+``manage cancel-timer``).
 
 Scheduling belongs to a command: ``uow.schedule(key, kind, due_at, payload, store_id)``
 (shared/uow.py) writes the timer in the unit of work's transaction, so it exists exactly when
@@ -144,6 +145,14 @@ _FAILED = (update(timers).where(timers.c.key == bindparam("b_key"),
                                 timers.c.attempts == bindparam("b_seen"))
            .values(attempts=bindparam("b_attempts"), last_error=bindparam("b_error"),
                    dead=bindparam("b_dead"), next_attempt_at=bindparam("b_next")))
+# cancel_prefix: a range of the primary key, not LIKE. SQLite's LIKE ignores case and so
+# cannot use the index, and every booking command cancels reminders this way. Keys compare in
+# code point order (SQLite's BINARY, PostgreSQL's "C" since kernel_0005), where the keys that
+# start with a prefix are exactly those from it up to its successor; substr says it exactly.
+_CANCEL_FROM = delete(timers).where(
+    timers.c.key >= bindparam("b_from"),
+    func.substr(timers.c.key, 1, bindparam("b_length")) == bindparam("b_from"))
+_CANCEL_RANGE = _CANCEL_FROM.where(timers.c.key < bindparam("b_to"))
 _RETRY = (update(timers).where(timers.c.key == bindparam("b_key"), timers.c.dead == true())
           .values(dead=False, attempts=0, next_attempt_at=bindparam("b_now")))
 
@@ -172,9 +181,10 @@ def cancel_prefix(conn: Connection, prefix: str) -> int:
     count as themselves); returns how many."""
     if not prefix:
         raise ValueError("an empty prefix would cancel every timer of the service")
-    return conn.execute(delete(timers).where(
-        timers.c.key.startswith(prefix, autoescape=True),  # narrows (SQLite's LIKE ignores case)
-        func.substr(timers.c.key, 1, len(prefix)) == prefix)).rowcount
+    if prefix[-1] == chr(0x10FFFF):  # no successor: the range has no upper end
+        return conn.execute(_CANCEL_FROM, {"b_from": prefix, "b_length": len(prefix)}).rowcount
+    return conn.execute(_CANCEL_RANGE, {"b_from": prefix, "b_to": prefix[:-1] + chr(ord(prefix[-1]) + 1),
+                                        "b_length": len(prefix)}).rowcount
 
 
 def due(conn: Connection, kinds: Iterable[str], now: float, limit: int = BATCH) -> list:

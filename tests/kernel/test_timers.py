@@ -395,3 +395,29 @@ def test_a_timer_is_due_at_an_aware_instant_and_its_key_fits_every_database(time
     with pytest.raises(ValueError, match="empty"):
         schedule(db, "", at(1))
     assert pending(db) == {}
+
+
+def test_cancelling_a_prefix_searches_the_key_index_instead_of_scanning_every_timer(timer_db, open_db):
+    db = open_db(timer_db)
+    with db.write() as conn:
+        compiled = timers._CANCEL_RANGE.compile(dialect=conn.dialect)
+        bound = compiled.construct_params({"b_from": "reminder:b1:", "b_to": "reminder:b1;", "b_length": 12})
+        args = tuple(bound[name] for name in compiled.positiontup) if compiled.positional else bound
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table is scanned anyway
+            plan = " ".join(conn.exec_driver_sql(f"EXPLAIN {compiled}", args).scalars())
+            assert "timers_pkey" in plan, plan
+        else:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)
+            plan = " ".join(str(row[-1]) for row in rows)
+            assert "USING INDEX" in plan and "SCAN" not in plan, plan
+
+
+def test_a_prefix_ending_in_the_last_code_point_cancels_exactly_its_group(timer_db, open_db):
+    db = open_db(timer_db)
+    last = chr(0x10FFFF)
+    for key in (f"odd:{last}", f"odd:{last}:1", "odd:~", "odder"):
+        schedule(db, key, at(3600))
+
+    assert run_unit_of_work(db, STORE, (), lambda uow: uow.cancel_timers(f"odd:{last}"))[0] == 2
+    assert sorted(pending(db)) == ["odd:~", "odder"]
