@@ -9,6 +9,7 @@ handlers pure and lets the kernel apply the same changes two ways:
   batching consecutive changes of one shape into a single executemany.
 ``checksum`` digests the tables so a rebuilt model can be compared with the live one.
 """
+import functools
 import gc
 import hashlib
 import json
@@ -163,21 +164,23 @@ class ChangeWriter:
             return shape, shape[1].params(change.row)
         columns = tuple(sorted(change.key))
         if isinstance(change, Update):
-            values = tuple(sorted(change.values))
-            key = ("update", change.table, columns, values)
-            shape = self._shapes.get(key)
-            if shape is None:
-                shape = self._shapes[key] = ("update", change.table.update().where(
-                    and_(*(change.table.c[col] == bindparam(f"k_{col}") for col in columns)))
-                    .values({col: bindparam(f"v_{col}") for col in values}))
+            shape = _update_shape(change.table, columns, tuple(sorted(change.values)))
             return shape, {**{f"k_{col}": value for col, value in change.key.items()},
                            **{f"v_{col}": value for col, value in change.values.items()}}
-        key = ("delete", change.table, columns)
-        shape = self._shapes.get(key)
-        if shape is None:
-            shape = self._shapes[key] = ("delete", change.table.delete().where(
-                and_(*(change.table.c[col] == bindparam(f"k_{col}") for col in columns))))
-        return shape, {f"k_{col}": value for col, value in change.key.items()}
+        return _delete_shape(change.table, columns), {f"k_{col}": value for col, value in change.key.items()}
+
+
+# One shape object per distinct statement for the life of the process (a writer lives for
+# one transaction): constructing a statement costs more than running it.
+@functools.cache
+def _update_shape(table: Table, columns: tuple[str, ...], values: tuple[str, ...]) -> tuple:
+    return "update", table.update().where(and_(*(table.c[col] == bindparam(f"k_{col}") for col in columns))) \
+        .values({col: bindparam(f"v_{col}") for col in values})
+
+
+@functools.cache
+def _delete_shape(table: Table, columns: tuple[str, ...]) -> tuple:
+    return "delete", table.delete().where(and_(*(table.c[col] == bindparam(f"k_{col}") for col in columns)))
 
 
 # Plain text() is cached by SQLAlchemy (the dialect insert().on_conflict_* is not).

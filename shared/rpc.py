@@ -9,9 +9,10 @@ The request message expires after the same deadline: a command the caller has gi
 is dropped by the broker instead of running when the callee comes back. The worker's
 context (with its correlation id) travels with the call, as in nameko.
 
-``@rpc`` is nameko's, except that a reply the broker cannot take (it is restarting, the
-connection is gone) is logged and counted instead of killing the service: the caller has
-its deadline, and the service must outlive any broker outage.
+``@rpc`` is nameko's, except that replies go without publisher confirms, and a reply the
+broker cannot take (it is restarting, the connection is gone) is logged and counted
+instead of killing the service: the caller has its deadline, and the service must outlive
+any broker outage.
 """
 import logging
 import time
@@ -19,9 +20,17 @@ import time
 import eventlet
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError as KombuOperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.exceptions import UnknownService
+from nameko.rpc import Responder, RpcConsumer, RpcProxy, get_rpc_exchange
 from nameko.rpc import Rpc as RpcEntrypoint
-from nameko.rpc import RpcConsumer, RpcProxy
 
 from shared import metrics
 from shared.config import RPC_TIMEOUT
@@ -31,10 +40,28 @@ from shared.logs import fields
 log = logging.getLogger(__name__)
 
 
+class _ReplyPublisher(Publisher):
+    # A reply needs no publisher confirm: the caller's deadline already covers a reply the
+    # broker loses, and waiting for the confirm held the worker (and its database
+    # connection) for one more broker round trip on every call.
+    use_confirms = False
+
+
+class _Responder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
 class _SurvivingRpcConsumer(RpcConsumer):
     def handle_result(self, message, result, exc_info):
+        config = self.container.config
         try:
-            return super().handle_result(message, result, exc_info)
+            responder = _Responder(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+                                   config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+                                   ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                   login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+            result, exc_info = responder.send_response(result, exc_info)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
         except Exception as exc:  # the broker is away: the reply is lost, the service is not
             routing_key = message.delivery_info.get("routing_key", "")
             metrics.RPC_REPLY_FAILURES.labels(self.container.service_name, routing_key).inc()

@@ -53,9 +53,9 @@ class UnitOfWork:
     def record(self, stream_id: str, expected_version: int | None, contract: EventContract,
                data: dict, store_id: str | None = None) -> None:
         """Queue an event for ``stream_id``; ``expected_version`` is what the caller read."""
-        contract.validate(data)
+        checked = contract.validate(data)
         pending = self._pending.setdefault(stream_id, _Pending(expected_version))
-        pending.events.append(NewEvent(contract, data, store_id))
+        pending.events.append(NewEvent(contract, checked, store_id, checked=True))
 
     def schedule(self, key: str, kind: str, due_at: datetime, payload: Any,
                  store_id: str | None = None) -> None:
