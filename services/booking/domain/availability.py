@@ -70,37 +70,40 @@ class Day:
     _free: dict = field(default_factory=dict)
     _ranked: dict = field(default_factory=dict)
     _shapes: dict = field(default_factory=dict)
+    _by_load: list | None = None
 
     def __post_init__(self):
         # A visit starts on this day but may run on past midnight where the store (and the
         # stylist) go on working: the next day's hours join today's.
         self._next = self.day + timedelta(days=1)
+        self.zone = self.store.zone
         self.open = FreeTime(self.store.open_spans(self.day) + self.store.open_spans(self._next))
-        start, end = local_day(self.day, self.store.zone)
+        start, end = local_day(self.day, self.zone)
         self._window = [(start, end + 86400)]
 
     def free(self, bookable_id: str) -> FreeTime:
         found = self._free.get(bookable_id)
         if found is None:
             member = self.staff.get(bookable_id)
-            base = (member.working_spans(self.day, self.store.zone)
-                    + member.working_spans(self._next, self.store.zone)) if member else self._window
+            base = (member.working_spans(self.day, self.zone)
+                    + member.working_spans(self._next, self.zone)) if member else self._window
             found = self._free[bookable_id] = FreeTime(subtract(base, self.busy.get(bookable_id, ())),
                                                         already_merged=True)
         return found
 
-    def ranked(self, service_id: str) -> list[StaffMember]:
-        """Who may do a service, least booked first: "any available" spreads the work."""
+    def ranked(self, service_id: str) -> list[tuple[StaffMember, FreeTime]]:
+        """Who may do a service, least booked first ("any available" spreads the work), each
+        with their free time."""
         found = self._ranked.get(service_id)
         if found is None:
-            day = local_day(self.day, self.store.zone)
-            load = {sid: sum(min(e, day[1]) - max(s, day[0]) for s, e in self.busy.get(sid, ())
-                             if s < day[1] and e > day[0]) for sid in self.staff}
-            found = self._ranked[service_id] = sorted(
-                (m for m in self.staff.values() if m.can_perform(service_id)),
-                key=lambda m: (load[m.staff_id], m.staff_id))
+            if self._by_load is None:
+                day = local_day(self.day, self.zone)
+                load = {sid: sum(min(e, day[1]) - max(s, day[0]) for s, e in self.busy.get(sid, ())
+                                 if s < day[1] and e > day[0]) for sid in self.staff}
+                self._by_load = sorted(self.staff.values(), key=lambda m: (load[m.staff_id], m.staff_id))
+            found = self._ranked[service_id] = [(m, self.free(m.staff_id)) for m in self._by_load
+                                                if m.can_perform(service_id)]
         return found
-
 
     def shape(self, service: CatalogueService, before: bool, after: bool) -> list[Span]:
         """The stylist's spans for ``service`` relative to its start (searches ask for the
@@ -146,16 +149,16 @@ def fit(day: Day, services: list[CatalogueService], wanted: list[str | None], st
             return candidates
         picked, problems = None, []
         fresh = day.shape(service, True, True)  # for anyone but the previous segment's stylist
-        for member in candidates:
+        for member, free in candidates:
             adjacent = member.staff_id == previous
             shape = day.shape(service, False, True) if adjacent else fresh
             # The hot loop of every search: the cheap test first (is the first span inside
             # the stylist's free time?) before building anything.
             begin, end = shape[0]
-            if not explain and not day.free(member.staff_id).covers((t + begin, t + end)):
+            if not explain and not free.covers((t + begin, t + end)):
                 continue
             spans = [(t + a, t + b) for a, b in shape]
-            if not _staff_free(day, member, spans, held, adjacent):
+            if not _staff_free(free, held.get(member.staff_id), spans, adjacent):
                 if explain:
                     problems.append(_why_not(day, member, spans, f"segments.{i}.staff_id"))
                 continue
@@ -196,15 +199,16 @@ def _candidates(day: Day, service: CatalogueService, wanted: str | None, i: int,
             return unprocessable(f"segments.{i}.staff_id",
                                  f"staff {wanted} does not work at {day.store.name}")
         return unprocessable(f"segments.{i}.staff_id", f"{member.name} does not do {service.name}")
-    return [member]
+    return [(member, day.free(wanted))]
 
 
-def _staff_free(day: Day, member: StaffMember, spans: list[Span], held: dict, adjacent: bool) -> bool:
-    covers = day.free(member.staff_id).covers
+def _staff_free(free: FreeTime, mine: list[Span] | None, spans: list[Span], adjacent: bool) -> bool:
+    """Whether a stylist with ``free`` time, already holding ``mine`` in this booking, can
+    take ``spans``."""
+    covers = free.covers
     for span in spans:
         if not covers(span):
             return False
-    mine = held.get(member.staff_id)
     if not mine:
         return True
     # A stylist doing two segments in a row drops the buffer between them: the last span

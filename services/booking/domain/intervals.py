@@ -4,6 +4,7 @@ Instants are integers (seconds since the epoch, UTC), so a daylight-saving chang
 an hour that a local day has more or fewer of: nothing is ever computed in "minutes since
 local midnight" and patched afterwards (the bug behind Cal.com's DST slots).
 """
+import functools
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,30 +15,43 @@ Span = tuple[int, int]  # [start, end) in POSIX seconds
 
 def merged(spans: Iterable[Span]) -> list[Span]:
     """Sorted, with touching or overlapping spans joined; empty spans dropped."""
-    out: list[list[int]] = []
-    for start, end in sorted(s for s in spans if s[1] > s[0]):
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
         if out and start <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], end)
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
         else:
-            out.append([start, end])
-    return [(a, b) for a, b in out]
+            out.append((start, end))
+    return out
 
 
 def subtract(spans: Iterable[Span], cuts: Iterable[Span]) -> list[Span]:
-    """``spans`` minus ``cuts``; both may be unsorted, the result is sorted and merged."""
-    remaining = merged(spans)
-    for cut_start, cut_end in merged(cuts):
-        kept: list[Span] = []
-        for start, end in remaining:
-            if cut_end <= start or end <= cut_start:
-                kept.append((start, end))
-                continue
-            if start < cut_start:
-                kept.append((start, cut_start))
-            if cut_end < end:
-                kept.append((cut_end, end))
-        remaining = kept
-    return remaining
+    """``spans`` minus ``cuts``; both may be unsorted, the result is sorted and merged.
+
+    One sweep over both sorted lists: every stylist's free time of every searched day is
+    made here."""
+    out: list[Span] = []
+    cuts = merged(cuts)
+    j, n = 0, len(cuts)
+    for start, end in merged(spans):
+        while j < n and cuts[j][1] <= start:
+            j += 1
+        k = j
+        while k < n and cuts[k][0] < end:
+            cut_start, cut_end = cuts[k]
+            if cut_start > start:
+                out.append((start, cut_start))
+            if cut_end >= end:
+                start = end
+                break
+            start = cut_end
+            k += 1
+        if start < end:
+            out.append((start, end))
+        j = k
+    return out
 
 
 def intersect(a: Iterable[Span], b: Iterable[Span]) -> list[Span]:
@@ -75,11 +89,13 @@ class FreeTime:
         return sum(end - start for start, end in self.spans)
 
 
+@functools.lru_cache(maxsize=65536)
 def wall_clock(day: date, hhmm: str, zone: ZoneInfo) -> int:
     """The instant a local wall-clock time happens on ``day``; "24:00" is the next midnight.
 
     A time skipped by a spring-forward change is read with the offset before the change,
-    so 02:30 on that day is 03:30 new time, never an error.
+    so 02:30 on that day is 03:30 new time, never an error. Cached: every stylist's shift
+    on a day starts at one of a few times, and a search asks for each of them.
     """
     if hhmm == "24:00":
         return int(datetime.combine(day + timedelta(days=1), time(0), zone).timestamp())

@@ -8,6 +8,7 @@ from .intervals import Span, merged, ranges_on, seconds, subtract
 from .stores import WEEKDAYS
 
 ACTIVE, LEFT = "active", "left"
+SPANS_KEPT = 400  # days of working spans remembered per member: over a year of searches
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class StaffMember:
     time_off: tuple = ()  # ((start, end, reason), ...) in POSIX seconds
     account_id: str | None = None
     status: str = ACTIVE
+    # working_spans by (day, zone): a member is immutable, and the same object serves every
+    # search while its profile is unchanged (reads.reference caches it by profile)
+    _spans: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def from_data(cls, d: dict) -> "StaffMember":
@@ -40,6 +44,14 @@ class StaffMember:
     def working_spans(self, day: date, zone: ZoneInfo) -> list[Span]:
         """On shift on a local date: the override if there is one, else the weekly pattern,
         minus breaks and time off."""
+        found = self._spans.get((day, zone))
+        if found is None:
+            if len(self._spans) >= SPANS_KEPT:
+                self._spans.clear()
+            found = self._spans[(day, zone)] = self._working_spans(day, zone)
+        return list(found)
+
+    def _working_spans(self, day: date, zone: ZoneInfo) -> list[Span]:
         if self.status != ACTIVE:
             return []
         shifts = self.overrides.get(day)
