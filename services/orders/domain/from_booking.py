@@ -1,4 +1,4 @@
-"""Order rules, free of any framework."""
+"""The order a booking makes: one per booking, whichever way its event arrives."""
 import uuid
 
 # Orders made from a booking get an id derived from the booking id, so the same booking
