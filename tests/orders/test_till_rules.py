@@ -1,11 +1,14 @@
 """The till's rules on their own: money splits to the minor unit, lines carry their tax,
 tenders move one idempotent step at a time, and an order's status follows its booking and
 its payments."""
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.orders.domain import lines as L
+from services.orders.domain import order as O
 from services.orders.domain import tenders as T
 from services.orders.domain.money import allocate, share, tax_in
 from services.orders.domain.status import Standing, status
@@ -177,3 +180,64 @@ def test_a_refund_goes_back_to_the_last_captured_tenders_first():
 def test_the_status_a_user_sees_follows_the_booking_and_the_payments(fulfilment, gross, deposit, paid,
                                                                      refunded, expected):
     assert status(Standing(fulfilment, gross, deposit, paid, refunded)) == expected
+
+
+# --- the order ---------------------------------------------------------------------------
+
+def order(**changes) -> O.Order:
+    base = {"order_id": "o1", "store_id": "paris", "currency": "EUR", "booking_id": "b1",
+            "fulfilment": "booked", "deposit_due": 2680, "lines": (line(unit_price=8900),)}
+    return O.Order(**{**base, **changes})
+
+
+def test_payments_racing_on_one_order_cannot_together_take_more_than_its_balance():
+    first = T.authorized(T.requested("t1", T.CARD_ONLINE, 6000), "psp-1")[0]
+    racing = order(tenders=(first,))
+    O.start_payment(racing, [T.requested("t2", T.CARD_PRESENT, 2900)])
+    with pytest.raises(T.TenderRefused, match="more than the balance"):
+        O.start_payment(racing, [T.requested("t2", T.CARD_PRESENT, 2901)])
+
+
+def test_a_tip_rides_on_top_of_the_bill_and_is_not_counted_as_paid():
+    due = order(fulfilment="completed")
+    O.start_payment(due, [T.requested("t1", T.CARD_PRESENT, 9900)], tip=1000)
+    with pytest.raises(T.TenderRefused, match="more than the balance"):
+        O.start_payment(due, [T.requested("t1", T.CARD_PRESENT, 9901)], tip=1000)
+    with pytest.raises(T.TenderRefused, match="within the first tender"):
+        O.start_payment(due, [T.requested("t1", T.CARD_PRESENT, 500)], tip=1000)
+    taken = T.Tender("t1", T.CARD_PRESENT, 9900, status=T.CAPTURED)
+    tipped = order(fulfilment="completed", tenders=(taken,), tips=(("t1", "amelie", 1000),))
+    assert (tipped.paid, tipped.tips_paid, tipped.balance, tipped.status) == (8900, 1000, 0, "completed")
+    assert O.receipt_due(tipped)
+    assert not O.receipt_due(replace(tipped, receipt_number=41))
+
+
+def test_a_line_added_at_checkout_is_refused_once_settled_or_cancelled_and_a_big_discount_needs_a_manager():
+    extra = line(line_id="l2", discount=1000, discount_reason="loyal customer")
+    assert O.add_line(order(), extra, manager=True, threshold_bp=1000) == extra
+    with pytest.raises(L.LineRefused, match="needs a store manager"):
+        O.add_line(order(), extra, manager=False, threshold_bp=1000)
+    with pytest.raises(L.LineRefused, match="settled"):
+        O.add_line(order(receipt_number=7), extra, manager=True, threshold_bp=1000)
+    with pytest.raises(L.LineRefused, match="no-show"):
+        O.add_line(order(fulfilment="no_show"), extra, manager=True, threshold_bp=1000)
+    with pytest.raises(L.LineRefused, match="already"):
+        O.add_line(order(), line(), manager=True, threshold_bp=1000)
+
+
+def test_a_refund_is_at_most_what_was_paid_and_goes_to_the_last_tenders_first():
+    paid = order(fulfilment="completed", tenders=(T.Tender("cash", T.CASH, 4000, status=T.CAPTURED),
+                                                  T.Tender("card", T.CARD_PRESENT, 4900, status=T.CAPTURED)))
+    assert O.plan_refund(paid, 5000) == [("card", 4900), ("cash", 100)]
+    with pytest.raises(T.TenderRefused):
+        O.plan_refund(paid, 8901)
+
+
+def test_a_tender_is_replaced_in_place_when_it_moves_on():
+    pending = T.requested("t1", T.CARD_ONLINE, 2680)
+    with_one = order().with_tender(pending)
+    held = with_one.with_tender(T.authorized(pending, "psp-1")[0])
+    assert [t.status for t in held.tenders] == [T.AUTHORIZED]
+    assert held.tender("t1").reference == "psp-1"
+    with pytest.raises(T.TenderRefused):
+        held.tender("t9")

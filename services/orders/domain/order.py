@@ -1,0 +1,117 @@
+"""An order's state, and the decisions taken on it.
+
+The order keeps two things apart: where its booking stands (``fulfilment``) and the money
+(lines, tenders, tips, refunds); ``status`` derives what a user sees from both. The decisions
+(``add_line``, ``start_payment``, ``plan_refund``, ``receipt_due``) accept or refuse with the
+field and the reason. Nothing here knows about nameko, SQLAlchemy or the wire; the service
+builds the state from the order's events.
+"""
+from dataclasses import dataclass, replace
+
+from . import tenders as T
+from .lines import Line, LineRefused, discount_needs_manager, totals
+from .status import CANCELLED, NO_SHOW, Standing, status
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    store_id: str
+    currency: str
+    customer_id: str | None = None
+    booking_id: str | None = None
+    fulfilment: str | None = None  # the booking's status; None for a counter sale
+    deposit_due: int = 0
+    lines: tuple[Line, ...] = ()
+    tenders: tuple[T.Tender, ...] = ()
+    tips: tuple[tuple[str, str | None, int], ...] = ()  # (tender id, staff id, amount)
+    receipt_number: int | None = None
+
+    @property
+    def gross(self) -> int:
+        return totals(list(self.lines)).gross
+
+    @property
+    def paid(self) -> int:
+        """Captured and not refunded, tips apart: what the order has received."""
+        return sum(t.captured - t.refunded for t in self.tenders) - self.tips_paid
+
+    @property
+    def refunded(self) -> int:
+        return sum(t.refunded for t in self.tenders)
+
+    @property
+    def tips_paid(self) -> int:
+        captured = {t.tender_id for t in self.tenders if t.status == T.CAPTURED}
+        return sum(amount for tender_id, _, amount in self.tips if tender_id in captured)
+
+    @property
+    def held(self) -> int:
+        """Authorized or still pending: money on its way that a new payment must leave room for."""
+        return sum(t.amount for t in self.tenders if t.status in (T.PENDING, T.AUTHORIZED))
+
+    @property
+    def balance(self) -> int:
+        return self.gross - self.paid
+
+    @property
+    def status(self) -> str:
+        return status(Standing(self.fulfilment, self.gross, self.deposit_due, self.paid, self.refunded))
+
+    def tender(self, tender_id: str) -> T.Tender:
+        found = next((t for t in self.tenders if t.tender_id == tender_id), None)
+        if found is None:
+            raise T.TenderRefused("tender_id", f"no tender {tender_id} on this order", conflict=False)
+        return found
+
+    def with_tender(self, tender: T.Tender) -> "Order":
+        """The order with ``tender`` added, or in place of its earlier state."""
+        others = tuple(t for t in self.tenders if t.tender_id != tender.tender_id)
+        if len(others) == len(self.tenders):
+            return replace(self, tenders=self.tenders + (tender,))
+        return replace(self, tenders=tuple(tender if t.tender_id == tender.tender_id else t
+                                           for t in self.tenders))
+
+
+def add_line(order: Order, line: Line, manager: bool, threshold_bp: int) -> Line:
+    """A line added at checkout: refused once the order is settled or its booking over without
+    it, and a discount above the store's threshold needs a store manager."""
+    if order.receipt_number is not None:
+        raise LineRefused("order", "the order is settled: a receipt was issued")
+    if order.fulfilment in (CANCELLED, NO_SHOW):
+        raise LineRefused("order", f"the booking was {order.fulfilment.replace('_', '-')}")
+    if any(existing.line_id == line.line_id for existing in order.lines):
+        raise LineRefused("line_id", f"the order has a line {line.line_id} already")
+    if line.discount and not manager and discount_needs_manager(line, threshold_bp):
+        raise LineRefused("discount", "a discount this large needs a store manager")
+    return line
+
+
+def start_payment(order: Order, requested: list[T.Tender], tip: int = 0) -> None:
+    """Whether these tenders may start paying the order: never more than what is left once
+    what is already on its way is counted, so payments racing on one order cannot together
+    take more than its balance; a tip rides on top of the bill, on the first tender."""
+    if order.fulfilment in (CANCELLED, NO_SHOW) and order.balance <= 0:
+        raise T.TenderRefused("order", "the order is cancelled and nothing is owed")
+    if tip < 0:
+        raise T.TenderRefused("tip", "a tip is not negative", conflict=False)
+    if tip and (not requested or tip > requested[0].amount):
+        raise T.TenderRefused("tip", "a tip is paid within the first tender", conflict=False)
+    if order.balance - order.held <= 0:
+        raise T.TenderRefused("tenders", "nothing is left to pay on this order")
+    T.check_payment(order.balance - order.held + tip, [t.amount for t in requested])
+
+
+def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
+    """A refund of ``amount`` over the order's captured tenders (tips are the stylist's and
+    are not refunded with the bill)."""
+    if amount > order.paid:
+        raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({order.paid})",
+                              conflict=False)
+    return T.refund_split(list(order.tenders), amount)
+
+
+def receipt_due(order: Order) -> bool:
+    """An order is settled, and gets the store's next receipt number, once nothing is owed
+    and no tender is still on its way; it gets one number only."""
+    return order.receipt_number is None and order.balance <= 0 and not order.held and bool(order.tenders)
