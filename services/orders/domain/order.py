@@ -97,9 +97,7 @@ def start_payment(order: Order, requested: list[T.Tender], tip: int = 0) -> None
         raise T.TenderRefused("tip", "a tip is not negative", conflict=False)
     if tip and (not requested or tip > requested[0].amount):
         raise T.TenderRefused("tip", "a tip is paid within the first tender", conflict=False)
-    if order.balance - order.held <= 0:
-        raise T.TenderRefused("tenders", "nothing is left to pay on this order")
-    T.check_payment(order.balance - order.held + tip, [t.amount for t in requested])
+    T.check_payment(order.balance - order.held, [t.amount for t in requested], tip)
 
 
 def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:

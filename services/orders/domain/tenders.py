@@ -111,14 +111,16 @@ def saga_next(tenders: list[Tender]) -> list[tuple[str, str]]:
     return [(t.tender_id, CAPTURED) for t in tenders if t.status == AUTHORIZED]
 
 
-def check_payment(balance: int, amounts: list[int]) -> None:
-    """Tenders that would pay more than the balance are refused as a whole (cash that is more
-    gives change instead: its ``amount`` is what it pays, ``tendered`` what was handed over)."""
+def check_payment(balance: int, amounts: list[int], tip: int = 0) -> None:
+    """Tenders that would pay more than the balance (plus the tip they carry) are refused as a
+    whole; cash that is more gives change instead: its ``amount`` is what it pays,
+    ``tendered`` what was handed over."""
     if balance <= 0:
         raise TenderRefused("tenders", "nothing is left to pay on this order")
-    if sum(amounts) > balance:
+    if sum(amounts) > balance + tip:
+        with_tip = f" and the tip of {tip}" if tip else ""
         raise TenderRefused("tenders", f"the tenders come to {sum(amounts)}, more than the balance of "
-                                       f"{balance}", conflict=False)
+                                       f"{balance}{with_tip}", conflict=False)
 
 
 def refund_split(tenders: list[Tender], amount: int) -> list[tuple[str, int]]:
