@@ -151,12 +151,15 @@ _JSON_TYPES = {
 
 
 def _field_schema(field) -> dict:
+    structured = None
     if isinstance(field, fields.Nested):
-        return _object_schema(field.schema)
-    if isinstance(field, fields.List):
-        return {"type": "array", "items": _field_schema(field.inner)}
-    if isinstance(field, fields.Dict):
-        return {"type": "object"}
+        structured = _object_schema(field.schema)
+    elif isinstance(field, fields.List):
+        structured = {"type": "array", "items": _field_schema(field.inner)}
+    elif isinstance(field, fields.Dict):
+        structured = {"type": "object"}
+    if structured is not None:
+        return {"anyOf": [structured, {"type": "null"}]} if field.allow_none else structured
     for kind in type(field).__mro__:
         if kind in _JSON_TYPES:
             out = dict(_JSON_TYPES[kind])

@@ -197,3 +197,19 @@ def start_service(runner_factory, config: dict, service_class):
     runner = runner_factory(config, service_class)
     runner.start()
     return next(iter(runner.containers))
+
+
+def race(calls: list[Callable[[], object]]) -> list[str]:
+    """Run every call at once (green threads); each ends "won" or as the name of the refusal
+    it got (``Conflict``, ``Unprocessable``, ``Forbidden``): what a test of "only once" counts."""
+    import eventlet
+
+    from shared.errors import Conflict, Forbidden, Unprocessable
+
+    def attempt(call):
+        try:
+            call()
+        except (Conflict, Unprocessable, Forbidden) as refused:
+            return type(refused).__name__
+        return "won"
+    return list(eventlet.GreenPool(len(calls)).imap(attempt, calls))

@@ -4,29 +4,17 @@ time, and exactly as many win as there is room for; the others are told why."""
 from collections import Counter
 from datetime import timedelta
 
-import eventlet
 import pytest
 from sqlalchemy import func, select
 
 from services.booking import entities
 from services.booking.tables import occupancy
 from shared.db import events
-from shared.errors import Conflict, Unprocessable
+from shared.testing import race
 from tests.booking.conftest import STAFF_ACTOR, cut, next_weekday
 
 ROUNDS = 200
 CLIENTS = 50
-
-
-def race(calls) -> list[str]:
-    """Run every call at once; each ends "won" or as the name of the error it got."""
-    def attempt(call):
-        try:
-            call()
-        except (Conflict, Unprocessable) as refused:
-            return type(refused).__name__
-        return "won"
-    return list(eventlet.GreenPool(len(calls)).imap(attempt, calls))
 
 
 def slots(count: int):

@@ -34,3 +34,14 @@ def test_schema_refuses_an_event_with_a_renamed_field(tmp_path):
     event["data"]["amount"] = event["data"].pop("total")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(event, schema)
+
+
+def test_an_optional_nested_field_may_be_null_in_the_published_schema(tmp_path):
+    schema = json.loads(next(p for p in write_schemas(tmp_path)
+                             if p.name.startswith("PaymentRequested.v1")).read_text())
+    tender = schema["properties"]["data"]["properties"]["tenders"]["items"]
+    validator = jsonschema.Draft202012Validator(tender)
+    money = {"amount_minor": 100, "currency": "EUR"}
+    assert validator.is_valid({"tender_id": "t", "kind": "cash", "amount": money, "tendered": None})
+    assert validator.is_valid({"tender_id": "t", "kind": "cash", "amount": money, "tendered": money})
+    assert not validator.is_valid({"tender_id": "t", "kind": "cash", "amount": money, "tendered": 5})
