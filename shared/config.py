@@ -90,6 +90,18 @@ DEMO_ADMIN_PASSWORD = Setting(
 DEMO_BOOKINGS = Setting(
     "DEMO_BOOKINGS", "", "set by `make run` only: the booking seed adds three weeks of past and "
     "three of future demo bookings to the demo chain")
+PROVIDER_LATENCY = Setting(
+    "PROVIDER_LATENCY", "0.02", "seconds the simulated payment provider takes per call")
+PROVIDER_SECRET = Setting(
+    "PROVIDER_SECRET", "", "HMAC key the payment provider signs its callbacks with (the gateway "
+    "checks them); no default: `make run` makes one per run, unset, every callback is refused")
+PROVIDER_CALLBACK_URL = Setting(
+    "PROVIDER_CALLBACK_URL", "", "where the simulated provider reports payments it decided later "
+    "(default: the gateway's /api/v1/payments/callback on GATEWAY_PORT)")
+PROVIDER_CALLBACK_DELAY = Setting(
+    "PROVIDER_CALLBACK_DELAY", "1", "seconds before the simulated provider confirms a tok_later payment")
+RETENTION_DAYS = Setting(
+    "RETENTION_DAYS", "30", "days idempotency keys, provider callback ids and provider references are kept")
 
 
 def database_url(service: str) -> str:
@@ -126,6 +138,7 @@ SETTINGS = [
     LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW, LOCKOUT_DURATION, LOGIN_ADDRESS_ATTEMPTS,
     RATE_LIMIT_PER_USER, RATE_LIMIT_PER_ADDRESS, RATE_LIMIT_PUBLIC_WRITES, TRUSTED_PROXIES,
     DEMO_ADMIN_PASSWORD, DEMO_BOOKINGS, NOTIFIER, SMTP_URL, SMTP_FROM,
+    PROVIDER_LATENCY, PROVIDER_SECRET, PROVIDER_CALLBACK_URL, PROVIDER_CALLBACK_DELAY, RETENTION_DAYS,
 ]
 
 

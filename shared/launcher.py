@@ -156,9 +156,10 @@ def main() -> int:
               "  rabbitmq-plugins enable rabbitmq_consistent_hash_exchange", file=sys.stderr)
         return 2
     env = dict(os.environ)
-    # Demo mode only: a signing key for this run and a fresh password for the demo HQ admin.
+    # Demo mode only: signing keys for this run and a fresh password for the demo HQ admin.
     # Outside `make run` neither has a default (the services refuse to start without a key).
     env.setdefault("AUTH_SECRET", secrets.token_urlsafe(48))
+    env.setdefault("PROVIDER_SECRET", secrets.token_urlsafe(32))
     env.setdefault("DEMO_ADMIN_PASSWORD", secrets.token_urlsafe(12))
     env.setdefault("DEMO_BOOKINGS", "1")
     logs = ROOT / "var" / "log"

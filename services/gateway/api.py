@@ -48,9 +48,10 @@ class Operation:
     query: type[Schema] | None = None
     response: type[Schema] | None = None
     status: int = 200
+    also: tuple[int, ...] = ()  # other success statuses the handler may answer (202: accepted, not done)
     errors: tuple[int, ...] = ()
     if_match: bool | str = False  # True: required (428 without); "optional": checked when sent
-    idempotent: bool = False
+    idempotent: bool | str = False  # True: an Idempotency-Key is honoured; "required": it must be sent
     etag: bool = False
     location: str | None = None  # of what a 201 created, filled from the result's fields
     # identity records the logins it sees itself (the lockout counts them); the gateway
@@ -205,15 +206,16 @@ def read_idempotency_key(request) -> str | None:
 
 def endpoint(method: str, path: str, *, roles: tuple[str, ...], body: type[Schema] | None = None,
              query: type[Schema] | None = None, response: type[Schema] | None = None,
-             status: int = 200, errors: tuple[int, ...] = (), if_match: bool = False,
-             idempotent: bool = False, etag: bool = False, location: str | None = None,
+             status: int = 200, also: tuple[int, ...] = (), errors: tuple[int, ...] = (),
+             if_match: bool = False,
+             idempotent: bool | str = False, etag: bool = False, location: str | None = None,
              audited_by_service: bool = False, scope: str = "target", document: bool = True,
              identifies: bool = False):
     def decorate(fn):
         operation = Operation(
             name=fn.__name__, method=method, path=path, roles=tuple(roles),
             summary=(fn.__doc__ or fn.__name__).strip().splitlines()[0], body=body, query=query,
-            response=response, status=status, errors=errors, if_match=if_match,
+            response=response, status=status, also=also, errors=errors, if_match=if_match,
             idempotent=idempotent, etag=etag, location=location,
             audited_by_service=audited_by_service, scope=scope, identifies=identifies)
         if document:
@@ -265,6 +267,9 @@ def _serve(service, fn, operation: Operation, call: Call, request, path_args) ->
         call.expected_version = read_if_match(request, required=operation.if_match is True)
     if operation.idempotent:
         call.idempotency_key = read_idempotency_key(request)
+        if operation.idempotent == "required" and call.idempotency_key is None:
+            raise BadRequest("send an Idempotency-Key: this request moves money",
+                             {"Idempotency-Key": ["required"]})
     if operation.body_schema is not None:
         call.body = load_json(request, operation.body_schema)
     if operation.query_schema is not None:

@@ -75,7 +75,8 @@ def _parameters(operation: Operation) -> list[dict]:
                        + ("" if operation.if_match is True else "; optional: sent, it is checked"),
                        "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'}})
     if operation.idempotent:
-        params.append({"in": "header", "name": "Idempotency-Key", "required": False,
+        params.append({"in": "header", "name": "Idempotency-Key",
+                       "required": operation.idempotent == "required",
                        "description": "retrying with the same key returns the first result",
                        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{8,100}$"}})
     return params
@@ -94,6 +95,9 @@ def _responses(operation: Operation) -> dict:
     if headers:
         success["headers"] = headers
     responses = {str(operation.status): success}
+    for code in operation.also:
+        responses[str(code)] = {**success,
+                                "description": "Accepted: not finished yet" if code == 202 else "OK"}
     for code in _errors(operation):
         error = {"description": TITLES.get(code, "Error"),
                  "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}}}

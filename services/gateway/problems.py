@@ -15,7 +15,8 @@ from shared.errors import DomainError, ServiceUnavailable, TooManyRequests, Unau
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://salon.example/problems/"
 PROBLEM_MIMETYPE = "application/problem+json"
-TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+TITLES = {400: "Bad request", 401: "Unauthorized", 402: "Payment required", 403: "Forbidden",
+          404: "Not found",
           409: "Conflict", 412: "Precondition failed", 413: "Payload too large", 422: "Unprocessable request",
           428: "Precondition required", 429: "Too many requests", 500: "Internal error",
           503: "Service unavailable", 504: "Service timeout"}

@@ -3,6 +3,6 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Orders
+from .projections import Orders, TillSettingsView
 
-APP = ServiceApp("orders", Path(__file__).parent / "migrations", projections=(Orders(),))
+APP = ServiceApp("orders", Path(__file__).parent / "migrations", projections=(Orders(), TillSettingsView()))

@@ -1,46 +1,269 @@
-"""Read models of the orders service: its orders, and the stores it learns from booking."""
-from services.booking.contracts import StoreClosed, StoreOpened, StoreReopened, StoreUpdated
+"""Read models of the orders service: its orders with their lines, tenders and refunds, and
+each store's till settings (from its own events); the stores and the services' categories
+it learns from booking's events."""
+
+import json
+
+from services.booking.contracts import (
+    ServiceListed,
+    ServiceUpdated,
+    StoreClosed,
+    StoreOpened,
+    StoreReopened,
+    StoreUpdated,
+)
 from shared.projections import Projection, Update, Upsert, on
 
-from .contracts import OrderCreated
-from .tables import orders, stores
+from .contracts import (
+    OrderCancelled,
+    OrderCreated,
+    OrderLineAdded,
+    OrderPaid,
+    OrderProgressed,
+    OrderRefunded,
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRequested,
+    PaymentVoided,
+    TillSettingsChanged,
+)
+from .tables import (
+    order_lines,
+    order_refunds,
+    order_tenders,
+    orders,
+    service_categories,
+    stores,
+    till_settings,
+)
+
+ADDED_LINES = 1000  # positions of lines added after creation: after the booking's, in the order added
+
+
+def _summary(event) -> dict:
+    d = event.data
+    values = {
+        "status": d["status"],
+        "owed_minor": d["owed"]["amount_minor"],
+        "paid_minor": d["paid"]["amount_minor"],
+        "refunded_minor": d["refunded"]["amount_minor"],
+        "updated_at": event.time,
+        "version": event.streamversion,
+    }
+    if "totals" in d:
+        values.update(
+            total_minor=d["totals"]["gross"]["amount_minor"], tax_minor=d["totals"]["tax"]["amount_minor"]
+        )
+    return values
+
+
+def _order(event, **values) -> Update:
+    return Update(orders, {"order_id": event.data["order_id"]}, {**_summary(event), **values})
+
+
+def _line(order_id: str, position: int, facts: dict) -> Upsert:
+    return Upsert(
+        order_lines,
+        {
+            "order_id": order_id,
+            "line_id": facts["line_id"],
+            "position": position,
+            "facts": json.dumps(facts, sort_keys=True),
+            "staff_id": facts["staff_id"],
+            "cancelled": False,
+        },
+    )
+
+
+def _tender(event, **values) -> Update:
+    return Update(order_tenders, {"tender_id": event.data["tender_id"]}, {"updated_at": event.time, **values})
 
 
 class Orders(Projection):
     name = "orders"
-    tables = (orders,)
+    tables = (orders, order_lines, order_tenders, order_refunds)
 
     @on(OrderCreated)
     def created(self, event):
         d = event.data
-        return Upsert(orders, {"order_id": d["order_id"], "store_id": d["store_id"],
-                               "customer_id": d["customer_id"], "booking_id": d["booking_id"],
-                               "status": d["status"], "total_minor": d["total"]["amount_minor"],
-                               "currency": d["total"]["currency"], "created_at": event.time,
-                               "version": event.streamversion})
+        row = {
+            "order_id": d["order_id"],
+            "store_id": d["store_id"],
+            "customer_id": d["customer_id"],
+            "customer_name": d["customer_name"],
+            "booking_id": d["booking_id"],
+            "fulfilment": d["fulfilment"],
+            "deposit_minor": d["deposit_due"]["amount_minor"],
+            "currency": d["deposit_due"]["currency"],
+            "local_date": d["local_date"],
+            "receipt_number": None,
+            "receipt_date": None,
+            "created_at": event.time,
+            **_summary(event),
+        }
+        return [Upsert(orders, row)] + [_line(d["order_id"], n, line) for n, line in enumerate(d["lines"], 1)]
+
+    @on(OrderLineAdded)
+    def line_added(self, event):
+        d = event.data
+        return [_order(event), _line(d["order_id"], ADDED_LINES * event.streamversion, d["line"])]
+
+    @on(OrderProgressed)
+    def progressed(self, event):
+        d = event.data
+        return [_order(event, fulfilment=d["fulfilment"])] + [
+            Update(order_lines, {"order_id": d["order_id"], "line_id": line_id}, {"staff_id": staff_id})
+            for line_id, staff_id in sorted(d["staff"].items())
+        ]
+
+    @on(OrderCancelled)
+    def cancelled(self, event):
+        d = event.data
+        return [_order(event, fulfilment=d["fulfilment"])] + [
+            Update(order_lines, {"order_id": d["order_id"], "line_id": line_id}, {"cancelled": True})
+            for line_id in d["cancelled_lines"]
+        ]
+
+    @on(PaymentRequested)
+    def requested(self, event):
+        d = event.data
+        tip = d["tip"] or {}
+        rows = [
+            Upsert(
+                order_tenders,
+                {
+                    "tender_id": t["tender_id"],
+                    "order_id": d["order_id"],
+                    "payment_id": d["payment_id"],
+                    "store_id": d["store_id"],
+                    "kind": t["kind"],
+                    "amount_minor": t["amount"]["amount_minor"],
+                    "tendered_minor": None if t["tendered"] is None else t["tendered"]["amount_minor"],
+                    "change_minor": 0
+                    if t["tendered"] is None
+                    else t["tendered"]["amount_minor"] - t["amount"]["amount_minor"],
+                    "tip_minor": tip["amount"]["amount_minor"]
+                    if tip.get("tender_id") == t["tender_id"]
+                    else 0,
+                    "tip_staff_id": tip.get("staff_id") if tip.get("tender_id") == t["tender_id"] else None,
+                    "status": "pending",
+                    "reason": None,
+                    "captured_date": None,
+                    "created_at": event.time,
+                    "updated_at": event.time,
+                },
+            )
+            for t in d["tenders"]
+        ]
+        return [_order(event)] + rows
+
+    @on(PaymentAuthorized)
+    def authorized(self, event):
+        return [_order(event), _tender(event, status="authorized")]
+
+    @on(PaymentFailed)
+    def failed(self, event):
+        return [_order(event), _tender(event, status="failed", reason=event.data["reason"])]
+
+    @on(PaymentVoided)
+    def voided(self, event):
+        return [_order(event), _tender(event, status="voided", reason=event.data["reason"])]
+
+    @on(PaymentCaptured)
+    def captured(self, event):
+        return [_order(event), _tender(event, status="captured", captured_date=event.data["local_date"])]
+
+    @on(OrderPaid)
+    def paid(self, event):
+        d = event.data
+        return [_order(event, receipt_number=d["receipt_number"], receipt_date=d["local_date"])]
+
+    @on(OrderRefunded)
+    def refunded(self, event):
+        d = event.data
+        return [_order(event)] + [
+            Upsert(
+                order_refunds,
+                {
+                    "refund_id": d["refund_id"],
+                    "tender_id": p["tender_id"],
+                    "order_id": d["order_id"],
+                    "store_id": d["store_id"],
+                    "kind": p["kind"],
+                    "amount_minor": p["amount"]["amount_minor"],
+                    "reason": d["reason"],
+                    "overpayment": d["overpayment"],
+                    "lines": json.dumps(d["lines"]),
+                    "local_date": d["local_date"],
+                    "by": d["by"],
+                    "created_at": event.time,
+                },
+            )
+            for p in d["parts"]
+        ]
+
+
+class TillSettingsView(Projection):
+    name = "till_settings"
+    tables = (till_settings,)
+
+    @on(TillSettingsChanged)
+    def changed(self, event):
+        d = event.data
+        settings = {k: d[k] for k in ("tax_rates_bp", "discount_manager_bp", "refund_manager_minor")}
+        return Upsert(
+            till_settings,
+            {
+                "store_id": d["store_id"],
+                "settings": json.dumps(settings, sort_keys=True),
+                "version": event.streamversion,
+            },
+        )
 
 
 class KnownStores(Projection):
     """Booking's stores as orders needs them. Fed by booking's events (not orders' own), so
     it is not among the app's replayable projections."""
+
     name = "stores"
     tables = (stores,)
 
     @on(StoreOpened, StoreUpdated)
     def profile(self, event):
         d = event.data
-        return Upsert(stores, {"store_id": d["store_id"], "name": d["name"], "currency": d["currency"],
-                               "timezone": d["timezone"], "status": d["status"],
-                               "version": event.streamversion})
+        return Upsert(
+            stores,
+            {
+                "store_id": d["store_id"],
+                "name": d["name"],
+                "currency": d["currency"],
+                "timezone": d["timezone"],
+                "status": d["status"],
+                "version": event.streamversion,
+            },
+        )
 
     @on(StoreClosed, StoreReopened)
     def status(self, event):
-        return Update(stores, {"store_id": event.data["store_id"]}, {
-            "status": "closed" if event.type == "StoreClosed" else "open", "version": event.streamversion})
+        return Update(
+            stores,
+            {"store_id": event.data["store_id"]},
+            {"status": "closed" if event.type == "StoreClosed" else "open", "version": event.streamversion},
+        )
 
 
-def order_view(row) -> dict:
-    return {"order_id": row.order_id, "store_id": row.store_id, "customer_id": row.customer_id,
-            "booking_id": row.booking_id, "status": row.status,
-            "total": {"amount_minor": row.total_minor, "currency": row.currency},
-            "created_at": row.created_at, "version": row.version}
+class ServiceCategories(Projection):
+    """The category of each catalogue service (it decides a line's tax rate), from booking's
+    events like ``KnownStores``."""
+
+    name = "service_categories"
+    tables = (service_categories,)
+
+    @on(ServiceListed, ServiceUpdated)
+    def listed(self, event):
+        d = event.data
+        return Upsert(
+            service_categories,
+            {"service_id": d["service_id"], "category": d["category"], "version": event.streamversion},
+        )

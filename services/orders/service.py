@@ -1,33 +1,127 @@
-"""The orders service's nameko face: it turns bookings into orders, learns the stores, and
-answers queries."""
+"""The orders service's nameko face: it follows bookings, takes payments and gives refunds,
+and answers queries. The rules are in ``domain``; the commands in ``following``,
+``checkout``, ``payments`` and ``refunds``.
+
+Callers (the gateway) pass ``actor`` = {"account_id", "role"}: who acts, recorded on every
+event. Money-moving commands take the caller's idempotency key: a retry with the same key
+moves no more money and gets the same answer.
+"""
+
+import functools
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from nameko.timer import timer
 from sqlalchemy import select
 
-from services.booking.contracts import BookingCreated, StoreClosed, StoreOpened, StoreReopened, StoreUpdated
+from services.booking.contracts import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCompleted,
+    BookingCreated,
+    BookingNoShow,
+    BookingRescheduled,
+    BookingStarted,
+    SegmentReassigned,
+    ServiceListed,
+    ServiceUpdated,
+    StoreClosed,
+    StoreOpened,
+    StoreReopened,
+    StoreUpdated,
+)
+from shared.config import (
+    GATEWAY_PORT,
+    PROVIDER_CALLBACK_DELAY,
+    PROVIDER_CALLBACK_URL,
+    PROVIDER_LATENCY,
+    PROVIDER_SECRET,
+    RETENTION_DAYS,
+    VAR_DIR,
+)
 from shared.errors import NotFound
 from shared.handlers import handles
+from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
 from shared.projections import project
 from shared.rpc import rpc
+from shared.timers import on_timer
 
+from . import checkout, following, payments, reads, receipts, refunds, retention
 from .app import APP
-from .contracts import OrderCreated
-from .domain import order_from_booking
-from .projections import KnownStores, order_view
-from .tables import orders, stores
+from .projections import KnownStores, ServiceCategories
+from .provider import Callbacks, SimulatedProvider
+from .streams import settings_of, store_of
+from .tables import orders
+from .tender_protocol import Tenders
 
 KNOWN_STORES = KnownStores()
+SERVICE_CATEGORIES = ServiceCategories()
+IDEMPOTENT = uuid.UUID("0b8e3f0e-4a57-4c43-8a8f-1f7b8e0f5a21")  # payment and refund ids from the caller's key
+PURGE_EVERY = 3600  # seconds
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def ways_to_pay() -> Tenders:
+    """This process's way to every tender: the simulated provider (its file is shared by
+    every replica) and the drawer."""
+    url = PROVIDER_CALLBACK_URL.get() or f"http://127.0.0.1:{GATEWAY_PORT.get()}/api/v1/payments/callback"
+    secret = PROVIDER_SECRET.get()
+    callbacks = Callbacks(url, secret, float(PROVIDER_CALLBACK_DELAY.get())) if secret else None
+    Path(VAR_DIR.get()).mkdir(parents=True, exist_ok=True)
+    return Tenders(
+        SimulatedProvider(
+            str(Path(VAR_DIR.get()) / "payment-provider.db"), float(PROVIDER_LATENCY.get()), callbacks
+        )
+    )
+
+
+def _id_for(key: str | None, scope: str) -> str:
+    return str(uuid.uuid4()) if key is None else str(uuid.uuid5(IDEMPOTENT, f"{scope}:{key}"))
 
 
 class OrdersService(Pingable):
     name = "orders"
     kernel = Kernel(APP)
 
+    # --- following bookings and learning the catalogue ----------------------------------
+
     @handles(BookingCreated)
     def on_booking_created(self, event, uow):
-        order = order_from_booking(event.data)
-        stream = f"order-{order['order_id']}"
-        if uow.version(stream) == 0:
-            uow.record(stream, 0, OrderCreated, order, store_id=order["store_id"])
+        following.created(uow, event.data)
+
+    @handles(BookingCheckedIn)
+    def on_booking_checked_in(self, event, uow):
+        following.progressed(uow, event.type, event.data)
+
+    @handles(BookingStarted)
+    def on_booking_started(self, event, uow):
+        following.progressed(uow, event.type, event.data)
+
+    @handles(BookingCompleted)
+    def on_booking_completed(self, event, uow):
+        following.progressed(uow, event.type, event.data)
+
+    @handles(BookingRescheduled)
+    def on_booking_rescheduled(self, event, uow):
+        following.progressed(uow, event.type, event.data)
+
+    @handles(SegmentReassigned)
+    def on_segment_reassigned(self, event, uow):
+        following.progressed(uow, event.type, event.data)
+
+    @handles(BookingCancelled)
+    def on_booking_cancelled(self, event, uow):
+        following.cancelled(uow, event.data, _now())
+
+    @handles(BookingNoShow)
+    def on_booking_no_show(self, event, uow):
+        following.cancelled(uow, event.data, _now())
 
     @handles(StoreOpened)
     def on_store_opened(self, event, uow):
@@ -45,27 +139,184 @@ class OrdersService(Pingable):
     def on_store_reopened(self, event, uow):
         project(uow.conn, KNOWN_STORES, event)
 
+    @handles(ServiceListed)
+    def on_service_listed(self, event, uow):
+        project(uow.conn, SERVICE_CATEGORIES, event)
+
+    @handles(ServiceUpdated)
+    def on_service_updated(self, event, uow):
+        project(uow.conn, SERVICE_CATEGORIES, event)
+
+    # --- queries ------------------------------------------------------------------------
+
+    @rpc
+    def get_order(self, order_id: str, wait_seconds: float | None = 0) -> dict:
+        """An order with its lines, payments and refunds."""
+
+        def query(conn):
+            row = reads.order_row(conn, order_id)
+            return None if row is None else reads.detail(conn, row)
+
+        found = self.kernel.wait_for(query, wait_seconds) if wait_seconds else self._read(query)
+        if found is None:
+            raise NotFound(f"no order {order_id}", {"order_id": order_id})
+        return found
+
     @rpc
     def find_by_booking(self, booking_id: str, wait_seconds: float | None = None) -> dict:
         """The order made from a booking; waits (bounded) for it when the booking is fresh."""
-        def query(conn):
-            return conn.execute(select(orders).where(orders.c.booking_id == booking_id)).first()
 
-        row = self.kernel.wait_for(query, wait_seconds)
-        if row is None:
+        def query(conn):
+            row = conn.execute(select(orders).where(orders.c.booking_id == booking_id)).first()
+            return None if row is None else reads.detail(conn, row)
+
+        found = self.kernel.wait_for(query, wait_seconds)
+        if found is None:
             raise NotFound(f"no order for booking {booking_id}", {"booking_id": booking_id})
-        return order_view(row)
+        return found
+
+    @rpc
+    def list_orders(
+        self,
+        store_id: str | None = None,
+        date: str | None = None,
+        status: str | None = None,
+        customer_id: str | None = None,
+        booking_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict:
+        with self.kernel.read() as conn:
+            return reads.order_list(conn, store_id, date, status, customer_id, booking_id, limit, offset)
+
+    @rpc
+    def takings(self, store_id: str, date: str) -> dict:
+        """A store's takings for a day, per tender."""
+        with self.kernel.read() as conn:
+            if store_of(conn, store_id) is None:
+                raise NotFound(f"orders knows no store {store_id}", {"store_id": store_id})
+            return reads.takings(conn, store_id, date)
+
+    @rpc
+    def receipt(self, order_id: str, as_html: bool = False):
+        """A settled order's receipt, as data or as a printable page."""
+        with self.kernel.read() as conn:
+            row = reads.order_row(conn, order_id)
+            if row is None:
+                raise NotFound(f"no order {order_id}", {"order_id": order_id})
+            found = receipts.receipt(conn, row)
+        if found is None:
+            raise NotFound(f"order {order_id} has no receipt: it is not settled", {"order_id": order_id})
+        return receipts.html(found) if as_html else found
 
     @rpc
     def known_store(self, store_id: str, wait_seconds: float | None = None) -> dict:
         """A store as orders learnt it from booking's events."""
+
         def query(conn):
-            return conn.execute(select(stores).where(stores.c.store_id == store_id)).first()
+            return store_of(conn, store_id)
 
         row = self.kernel.wait_for(query, wait_seconds)
         if row is None:
             raise NotFound(f"orders knows no store {store_id}", {"store_id": store_id})
         return dict(row._mapping)
+
+    @rpc
+    def till_settings(self, store_id: str) -> dict:
+        with self.kernel.read() as conn:
+            if store_of(conn, store_id) is None:
+                raise NotFound(f"orders knows no store {store_id}", {"store_id": store_id})
+            return {"store_id": store_id, **settings_of(conn, store_id).as_data()}
+
+    # --- commands -----------------------------------------------------------------------
+
+    @rpc
+    def set_till_settings(self, store_id: str, changes: dict, actor: dict) -> dict:
+        self.till_settings(store_id)  # a store orders knows
+        self.kernel.execute(lambda uow: checkout.set_settings(uow, store_id, changes, actor))
+        return self.till_settings(store_id)
+
+    @rpc
+    def add_line(self, order_id: str, line: dict, actor: dict) -> dict:
+        """A line added at checkout (a service or a product, optionally discounted)."""
+        self.kernel.execute(lambda uow: checkout.add_line(uow, order_id, line, actor))
+        return self.get_order(order_id)
+
+    @rpc
+    def pay(
+        self,
+        order_id: str,
+        tenders: list[dict],
+        tip: dict | None = None,
+        actor: dict | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict:
+        """Pay with one or several tenders; answers the payment (captured, failed or pending)
+        and the order. With ``idempotency_key`` a retry charges nothing more."""
+        wanted = {"order_id": order_id, "tenders": tenders, "tip": tip}
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("orders.pay", idempotency_key, fingerprint(wanted))
+        )
+        payment_id = payments.pay(self.kernel.execute, ways_to_pay(), order_id, wanted, actor or {},
+                                  _id_for(idempotency_key, "pay"), _now, idempotency)
+        return self._payment(order_id, payment_id)
+
+    def _payment(self, order_id: str, payment_id: str) -> dict:
+        order = self.get_order(order_id, wait_seconds=None)
+        with self.kernel.read() as conn:
+            return reads.payment_view(conn, order, payment_id)
+
+    @rpc
+    def refund(self, order_id: str, request: dict, actor: dict, idempotency_key: str | None = None) -> dict:
+        """Give money back to the tenders that paid (the last first), for an amount or lines."""
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("orders.refund", idempotency_key, fingerprint({"order_id": order_id, **request}))
+        )
+        refund_id = _id_for(idempotency_key, "refund")
+        done = self.kernel.execute(
+            lambda uow: refunds.refund(uow, order_id, request, actor, refund_id, ways_to_pay(), _now()),
+            idempotency=idempotency,
+        )
+        order = self.get_order(order_id, wait_seconds=None)
+        refund = next(r for r in order["refunds"] if r["refund_id"] == done["refund_id"])
+        return {**refund, "order": order}
+
+    @rpc
+    def provider_callback(
+        self, callback_id: str, reference: str, status: str, provider_ref: str | None = None
+    ) -> dict:
+        """The provider reports a payment it decided later (the gateway checked its signature)."""
+        found = self.kernel.execute(
+            lambda uow: payments.callback(uow, callback_id, reference, status, provider_ref, _now())
+        )
+        payments.drive(self.kernel.execute, ways_to_pay(), found["order_id"], found["payment_id"], {}, _now)
+        return self._payment(found["order_id"], found["payment_id"])
+
+    # --- timers -------------------------------------------------------------------------
+
+    @on_timer(payments.RECOVERY)
+    def recover_payment(self, timer, uow):
+        """A payment not seen to its end (a lost answer, a process that died): drive it on."""
+        payments.recover(uow, timer, self.kernel.execute, ways_to_pay(), _now)
+
+    @on_timer(following.OVERPAYMENT)
+    def give_back_overpayment(self, timer, uow):
+        """A cancelled order was paid beyond its fee: give the rest back."""
+        refunds.give_back_overpayment(uow, timer.payload["order_id"], ways_to_pay(), _now())
+
+    @timer(interval=PURGE_EVERY)
+    def purge(self):
+        """Idempotency keys, callback ids and provider references older than RETENTION_DAYS go."""
+        cutoff = _now() - timedelta(days=float(RETENTION_DAYS.get()))
+        self.kernel.execute(lambda uow: retention.purge(uow.conn, cutoff))
+
+    def _read(self, query):
+        with self.kernel.read() as conn:
+            return query(conn)
 
 
 SERVICE = OrdersService

@@ -15,6 +15,7 @@ from tests.conftest import POSTGRES
 
 RPC_TIMEOUT = 3
 ADMIN_PASSWORD = "demo-" + uuid.uuid4().hex
+PROVIDER_SECRET = uuid.uuid4().hex
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ def running_system(request, vhost_pipeline, tmp):
                "GATEWAY_PORT": str(free_port()), "RPC_TIMEOUT": str(RPC_TIMEOUT),
                "READY_TIMEOUT": "1", "LOG_LEVEL": "INFO", "AUTH_SECRET": uuid.uuid4().hex * 2,
                "DEMO_ADMIN_PASSWORD": ADMIN_PASSWORD, "TRUSTED_PROXIES": "1",
+               "PROVIDER_SECRET": PROVIDER_SECRET, "PROVIDER_CALLBACK_DELAY": "0.3",
                "RATE_LIMIT_PER_USER": "100000", "RATE_LIMIT_PER_ADDRESS": "100000",
                "RATE_LIMIT_PUBLIC_WRITES": "100000"}
         for service in SERVICES:

@@ -15,9 +15,10 @@ STORE_A, STORE_B = "paris-opera", "lyon-bellecour"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors", "retry_after"}
 # Operations anyone may call, each here on purpose: logging in and registering, and what a
 # customer browses before logging in (stores, the catalogue, availability and stylists by
-# display name), which holds nothing private.
+# display name), which holds nothing private; and the payment provider's callback, which
+# carries no token but a signature over its body.
 PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
-          "get_service", "availability", "list_staff"}
+          "get_service", "availability", "list_staff", "provider_callback"}
 
 
 @pytest.fixture
@@ -36,8 +37,10 @@ def store_a(api, make_user, make_customer):
         "first_day": slot["start"][:10], "last_day": slot["start"][:10]})
     assert waiting.status_code == 201, waiting.text
     manager = make_user(("store_manager", STORE_A))
+    orders = customer.get("/api/v1/orders", params={"booking_id": booking.json()["booking_id"]})
+    assert orders.status_code == 200 and orders.json()["total"] == 1, orders.text
     return {"customer": customer, "booking": booking.json(), "manager": manager, "hold": hold.json(),
-            "entry": waiting.json()}
+            "entry": waiting.json(), "order": orders.json()["items"][0]}
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "account_id": manager.account["account_id"], "store_id": STORE_A, "staff_id": "amelie",
                "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
                "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
-               "date": booking["local_date"]}
+               "date": booking["local_date"], "order_id": world["order"]["order_id"]}
     slot = fresh_slot()
     settings = {"name": "Walk", "phone": "+33 1 00", "currency": "EUR", "timezone": "Europe/Paris",
                 "hours": {},
@@ -83,6 +86,12 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "create_account": {"username": f"x-{uuid.uuid4().hex[:8]}", "password": "long enough pw",
                            "grants": [{"role": "store_manager", "store_id": STORE_A}]},
         "update_account": {"disabled": True},
+        "add_line": {"kind": "service", "ref": "cut-and-blow-dry", "description": "Walk",
+                     "unit_price": {"amount_minor": 100, "currency": "EUR"}},
+        "pay": {"tenders": [{"kind": "card_online", "amount": {"amount_minor": 100, "currency": "EUR"},
+                             "token": "tok_approve"}]},
+        "refund": {"amount": {"amount_minor": 100, "currency": "EUR"}, "reason": "walk"},
+        "set_till_settings": {"refund_manager_minor": 1},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):
@@ -133,6 +142,7 @@ def test_no_operation_lets_another_store_or_customer_see_or_change_store_a(
     assert walked >= 3 * 8
     assert api.get(f"/api/v1/bookings/{store_a['booking']['booking_id']}").json() == before["booking"]
     assert api.get(f"/api/v1/accounts/{store_a['manager'].account['account_id']}").json() == before["account"]
+    assert api.get(f"/api/v1/orders/{store_a['order']['order_id']}").json()["payments"] == []
 
 
 def test_store_people_see_their_own_stores_bookings(store_a, make_user):

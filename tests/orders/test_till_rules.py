@@ -1,6 +1,7 @@
 """The till's rules on their own: money splits to the minor unit, lines carry their tax,
 tenders move one idempotent step at a time, and an order's status follows its booking and
 its payments."""
+
 from dataclasses import replace
 
 import pytest
@@ -15,12 +16,21 @@ from services.orders.domain.status import Standing, status
 
 
 def line(**changes) -> L.Line:
-    base = {"line_id": "l1", "kind": L.SERVICE, "ref": "cut", "description": "Cut", "category": "hair",
-            "quantity": 1, "unit_price": 4500, "tax_rate_bp": 2000}
+    base = {
+        "line_id": "l1",
+        "kind": L.SERVICE,
+        "ref": "cut",
+        "description": "Cut",
+        "category": "hair",
+        "quantity": 1,
+        "unit_price": 4500,
+        "tax_rate_bp": 2000,
+    }
     return L.Line(**{**base, **changes})
 
 
 # --- money -------------------------------------------------------------------------------
+
 
 def test_tax_inside_a_tax_inclusive_price_is_found_and_rounded_half_up():
     assert tax_in(12000, 2000) == 2000  # 120.00 at 20 %: 100.00 net + 20.00 tax
@@ -32,7 +42,7 @@ def test_tax_inside_a_tax_inclusive_price_is_found_and_rounded_half_up():
         tax_in(100, 10_001)
 
 
-@given(st.integers(-10**9, 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=12))
+@given(st.integers(-(10**9), 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=12))
 def test_an_allocation_always_sums_to_the_whole_and_follows_the_weights(total, weights):
     if sum(weights) == 0:
         with pytest.raises(ValueError):
@@ -54,29 +64,54 @@ def test_a_share_is_rounded_half_away_from_zero():
 
 # --- lines -------------------------------------------------------------------------------
 
+
 @given(st.integers(0, 10**7), st.integers(1, 20), st.integers(0, 10_000), st.data())
 def test_a_line_is_net_plus_tax_equals_gross_equals_list_less_discount(price, quantity, rate, data):
     discount = data.draw(st.integers(0, price * quantity))
-    found = line(unit_price=price, quantity=quantity, tax_rate_bp=rate, discount=discount,
-                 discount_reason="regular" if discount else None)
+    found = line(
+        unit_price=price,
+        quantity=quantity,
+        tax_rate_bp=rate,
+        discount=discount,
+        discount_reason="regular" if discount else None,
+    )
     assert found.net + found.tax == found.gross == price * quantity - discount
     assert 0 <= found.tax <= found.gross
 
 
 def test_totals_add_up_line_by_line_and_per_tax_rate():
-    found = L.totals([line(), line(line_id="l2", kind=L.PRODUCT, ref="sku-1", category="retail",
-                                   unit_price=1990, quantity=2, discount=390, discount_reason="bundle"),
-                      line(line_id="l3", category="wellness", unit_price=6000, tax_rate_bp=1000)])
+    found = L.totals(
+        [
+            line(),
+            line(
+                line_id="l2",
+                kind=L.PRODUCT,
+                ref="sku-1",
+                category="retail",
+                unit_price=1990,
+                quantity=2,
+                discount=390,
+                discount_reason="bundle",
+            ),
+            line(line_id="l3", category="wellness", unit_price=6000, tax_rate_bp=1000),
+        ]
+    )
     assert (found.list_amount, found.discount, found.gross) == (14480, 390, 14090)
     assert found.net + found.tax == found.gross
     assert found.tax_by_rate == {1000: (5455, 545), 2000: (6742, 1348)}
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"quantity": 0}, "quantity"), ({"unit_price": -1}, "unit_price"),
-    ({"tax_rate_bp": 10_001}, "tax_rate_bp"),
-    ({"discount": 4501, "discount_reason": "too much"}, "discount"), ({"discount": 100}, "discount_reason"),
-    ({"kind": "gift"}, "kind")])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"quantity": 0}, "quantity"),
+        ({"unit_price": -1}, "unit_price"),
+        ({"tax_rate_bp": 10_001}, "tax_rate_bp"),
+        ({"discount": 4501, "discount_reason": "too much"}, "discount"),
+        ({"discount": 100}, "discount_reason"),
+        ({"kind": "gift"}, "kind"),
+    ],
+)
 def test_an_impossible_line_is_refused_naming_its_field(changes, field):
     with pytest.raises(L.LineRefused) as refused:
         line(**changes)
@@ -96,6 +131,7 @@ def test_a_category_the_store_has_no_rate_for_is_refused_not_guessed():
 
 # --- tenders -----------------------------------------------------------------------------
 
+
 def test_a_tender_is_authorized_then_captured_and_each_step_again_changes_nothing():
     tender = T.requested("t1", T.CARD_ONLINE, 2680)
     held, changed = T.authorized(tender, "psp-1")
@@ -106,8 +142,10 @@ def test_a_tender_is_authorized_then_captured_and_each_step_again_changes_nothin
     assert T.captured(taken) == (taken, False)
 
 
-@pytest.mark.parametrize("status, step", [(T.VOIDED, T.captured), (T.CAPTURED, T.voided),
-                                          (T.FAILED, T.captured), (T.PENDING, T.captured)])
+@pytest.mark.parametrize(
+    "status, step",
+    [(T.VOIDED, T.captured), (T.CAPTURED, T.voided), (T.FAILED, T.captured), (T.PENDING, T.captured)],
+)
 def test_a_step_that_contradicts_one_taken_is_refused(status, step):
     with pytest.raises(T.TenderRefused):
         step(T.Tender("t1", T.CASH, 100, status=status))
@@ -134,8 +172,10 @@ def test_a_split_payment_whose_second_tender_fails_voids_the_first_hold():
     assert all_held[1].change == 3000
 
 
-@pytest.mark.parametrize("kind, amount, tendered", [("cheque", 100, None), (T.CASH, 0, None),
-                                                    (T.CASH, 100, 99), (T.CARD_ONLINE, 100, 200)])
+@pytest.mark.parametrize(
+    "kind, amount, tendered",
+    [("cheque", 100, None), (T.CASH, 0, None), (T.CASH, 100, 99), (T.CARD_ONLINE, 100, 200)],
+)
 def test_an_impossible_tender_is_refused_as_bad_input(kind, amount, tendered):
     with pytest.raises(T.TenderRefused) as refused:
         T.requested("t1", kind, amount, tendered)
@@ -151,8 +191,10 @@ def test_tenders_may_not_pay_more_than_the_balance_nor_pay_a_settled_order():
 
 
 def test_a_refund_goes_back_to_the_last_captured_tenders_first():
-    paid = [T.Tender("cash", T.CASH, 3000, status=T.CAPTURED), T.Tender("card", T.CARD_PRESENT, 2000,
-                                                                        status=T.CAPTURED)]
+    paid = [
+        T.Tender("cash", T.CASH, 3000, status=T.CAPTURED),
+        T.Tender("card", T.CARD_PRESENT, 2000, status=T.CAPTURED),
+    ]
     assert T.refund_split(paid, 2500) == [("card", 2000), ("cash", 500)]
     with pytest.raises(T.TenderRefused):
         T.refund_split(paid, 5001)
@@ -160,33 +202,46 @@ def test_a_refund_goes_back_to_the_last_captured_tenders_first():
 
 # --- status ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fulfilment, gross, deposit, paid, refunded, expected", [
-    ("booked", 8900, 2680, 0, 0, "pending_payment"),  # the deposit is due before the visit
-    ("booked", 8900, 2680, 2680, 0, "booked"),
-    ("booked", 8900, 0, 0, 0, "booked"),  # pay at the counter
-    ("booked", 8900, 0, 8900, 0, "paid"),  # paid online in full
-    ("checked_in", 8900, 0, 0, 0, "in_service"),  # nothing is owed while in the chair
-    ("in_service", 8900, 2680, 2680, 0, "in_service"),
-    ("completed", 8900, 2680, 2680, 0, "pending_payment"),  # the rest at the counter
-    ("completed", 8900, 2680, 8900, 0, "completed"),
-    ("cancelled", 0, 2680, 0, 0, "cancelled"),  # cancelled in time: nothing owed
-    ("cancelled", 2000, 2680, 0, 0, "pending_payment"),  # a late-cancellation fee is due
-    ("no_show", 2680, 2680, 2680, 0, "cancelled"),  # the deposit covers the fee
-    ("completed", 8900, 0, 5900, 3000, "partially_refunded"),
-    ("cancelled", 0, 2680, 0, 2680, "refunded"),
-    (None, 3980, 0, 0, 0, "pending_payment"),  # a counter sale not paid yet
-    (None, 3980, 0, 3980, 0, "completed"),
-])
-def test_the_status_a_user_sees_follows_the_booking_and_the_payments(fulfilment, gross, deposit, paid,
-                                                                     refunded, expected):
+
+@pytest.mark.parametrize(
+    "fulfilment, gross, deposit, paid, refunded, expected",
+    [
+        ("booked", 8900, 2680, 0, 0, "pending_payment"),  # the deposit is due before the visit
+        ("booked", 8900, 2680, 2680, 0, "booked"),
+        ("booked", 8900, 0, 0, 0, "booked"),  # pay at the counter
+        ("booked", 8900, 0, 8900, 0, "paid"),  # paid online in full
+        ("checked_in", 8900, 0, 0, 0, "in_service"),  # nothing is owed while in the chair
+        ("in_service", 8900, 2680, 2680, 0, "in_service"),
+        ("completed", 8900, 2680, 2680, 0, "pending_payment"),  # the rest at the counter
+        ("completed", 8900, 2680, 8900, 0, "completed"),
+        ("cancelled", 0, 2680, 0, 0, "cancelled"),  # cancelled in time: nothing owed
+        ("cancelled", 2000, 2680, 0, 0, "pending_payment"),  # a late-cancellation fee is due
+        ("no_show", 2680, 2680, 2680, 0, "cancelled"),  # the deposit covers the fee
+        ("completed", 8900, 0, 5900, 3000, "partially_refunded"),
+        ("cancelled", 0, 2680, 0, 2680, "refunded"),
+        (None, 3980, 0, 0, 0, "pending_payment"),  # a counter sale not paid yet
+        (None, 3980, 0, 3980, 0, "completed"),
+    ],
+)
+def test_the_status_a_user_sees_follows_the_booking_and_the_payments(
+    fulfilment, gross, deposit, paid, refunded, expected
+):
     assert status(Standing(fulfilment, gross, deposit, paid, refunded)) == expected
 
 
 # --- the order ---------------------------------------------------------------------------
 
+
 def order(**changes) -> O.Order:
-    base = {"order_id": "o1", "store_id": "paris", "currency": "EUR", "booking_id": "b1",
-            "fulfilment": "booked", "deposit_due": 2680, "lines": (line(unit_price=8900),)}
+    base = {
+        "order_id": "o1",
+        "store_id": "paris",
+        "currency": "EUR",
+        "booking_id": "b1",
+        "fulfilment": "booked",
+        "deposit_due": 2680,
+        "lines": (line(unit_price=8900),),
+    }
     return O.Order(**{**base, **changes})
 
 
@@ -226,8 +281,13 @@ def test_a_line_added_at_checkout_is_refused_once_settled_or_cancelled_and_a_big
 
 
 def test_a_refund_is_at_most_what_was_paid_and_goes_to_the_last_tenders_first():
-    paid = order(fulfilment="completed", tenders=(T.Tender("cash", T.CASH, 4000, status=T.CAPTURED),
-                                                  T.Tender("card", T.CARD_PRESENT, 4900, status=T.CAPTURED)))
+    paid = order(
+        fulfilment="completed",
+        tenders=(
+            T.Tender("cash", T.CASH, 4000, status=T.CAPTURED),
+            T.Tender("card", T.CARD_PRESENT, 4900, status=T.CAPTURED),
+        ),
+    )
     assert O.plan_refund(paid, 5000) == [("card", 4900), ("cash", 100)]
     with pytest.raises(T.TenderRefused):
         O.plan_refund(paid, 8901)

@@ -31,6 +31,7 @@ class Problem(Schema):
     errors = fields.Dict(metadata={"description": "per field: what is wrong with it"})
     retry_after = fields.Integer(metadata={"description": "seconds (429 only)"})
     failed = fields.Dict()
+    payment = fields.Dict(metadata={"description": "402 only: the declined payment, every hold let go"})
 
 
 class Page(StrictSchema):

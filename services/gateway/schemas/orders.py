@@ -1,25 +1,257 @@
-"""Orders: the orders query and an order as answered."""
-from marshmallow import Schema, fields
+"""Orders: queries, lines added at checkout, payments, refunds, receipts, takings and till
+settings, as requested and as answered."""
 
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.orders.contracts.lines import KINDS
+from services.orders.contracts.orders import STATUSES
+from services.orders.contracts.payments import TENDER_KINDS
 from shared.contracts import Money
 
-from .common import ID, Page, PagedList
+from .common import ID, OPTIONAL_ID, Page, PagedList, StrictSchema
+
+REASON = {"required": True, "validate": validate.Length(min=1, max=500)}
+
+
+class Amount(StrictSchema):
+    """Integer minor units (cents) with the store's currency. Zero or less is well formed
+    but refused by the till's rules (422), which say why."""
+
+    amount_minor = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=-100_000_000, max=100_000_000)
+    )
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 
 class OrdersQuery(Page):
-    booking_id = fields.String(**ID)
+    store_id = fields.String(**OPTIONAL_ID)
+    date = fields.Date(metadata={"description": "the store's date of the visit or sale"})
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    customer_id = fields.String(**OPTIONAL_ID)
+    booking_id = fields.String(**OPTIONAL_ID)
 
 
-class Order(Schema):
+class TakingsQuery(StrictSchema):
+    date = fields.Date(required=True, metadata={"description": "the store's date"})
+
+
+class ReceiptQuery(StrictSchema):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "html"]),
+        metadata={"description": "html: a printable page (or send Accept: text/html)"},
+    )
+
+
+class LineRequest(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf([k for k in KINDS if k != "fee"]))
+    ref = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "a catalogue service id, or a product's SKU"},
+    )
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999))
+    unit_price = fields.Nested(Money, required=True, metadata={"description": "tax included"})
+    discount = fields.Nested(Money, metadata={"description": "off the whole line; needs discount_reason"})
+    discount_reason = fields.String(validate=validate.Length(min=1, max=200))
+    staff_id = fields.String(**OPTIONAL_ID)
+
+
+class TenderRequest(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    amount = fields.Nested(Amount, required=True, metadata={"description": "what this tender pays"})
+    token = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "cards: the payment provider's token (never a card number)"},
+    )
+    tendered = fields.Nested(
+        Amount, metadata={"description": "cash: what was handed over; the rest is change"}
+    )
+
+
+class TipRequest(StrictSchema):
+    amount = fields.Nested(Amount, required=True)
+    staff_id = fields.String(**OPTIONAL_ID)
+
+
+class PaymentRequest(StrictSchema):
+    tenders = fields.List(
+        fields.Nested(TenderRequest), required=True, validate=validate.Length(min=1, max=10)
+    )
+    tip = fields.Nested(TipRequest, metadata={"description": "on top of the bill, paid by the first tender"})
+
+
+class RefundLine(StrictSchema):
+    line_id = fields.String(**ID)
+    amount = fields.Nested(Amount, required=True)
+
+
+class RefundRequest(StrictSchema):
+    amount = fields.Nested(Amount, metadata={"description": "an amount off the order (or give lines)"})
+    lines = fields.List(fields.Nested(RefundLine), validate=validate.Length(min=1, max=100))
+    reason = fields.String(**REASON)
+
+    @validates_schema
+    def amount_or_lines(self, data, **kwargs):
+        if ("amount" in data) == ("lines" in data):
+            raise ValidationError("give an amount or lines, not both", "amount")
+
+
+class TillSettingsChanges(StrictSchema):
+    tax_rates_bp = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=40)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000)),
+        metadata={"description": "category: basis points (2000 is 20 %); merged"},
+    )
+    discount_manager_bp = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+    refund_manager_minor = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("change at least one setting", "_body")
+
+
+class TillSettings(Schema):
+    store_id = fields.String()
+    tax_rates_bp = fields.Dict(keys=fields.String(), values=fields.Integer())
+    discount_manager_bp = fields.Integer()
+    refund_manager_minor = fields.Integer()
+
+
+class CallbackRequest(StrictSchema):
+    callback_id = fields.String(**ID)
+    reference = fields.String(**ID)
+    status = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
+    provider_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class Line(Schema):
+    line_id = fields.String()
+    kind = fields.String()
+    ref = fields.String()
+    description = fields.String()
+    category = fields.String()
+    quantity = fields.Integer()
+    unit_price = fields.Nested(Money)
+    discount = fields.Nested(Money)
+    discount_reason = fields.String(allow_none=True)
+    discount_by = fields.String(allow_none=True)
+    tax_rate_bp = fields.Integer()
+    net = fields.Nested(Money)
+    tax = fields.Nested(Money)
+    gross = fields.Nested(Money)
+    staff_id = fields.String(allow_none=True)
+    cancelled = fields.Boolean()
+
+
+class Tender(Schema):
+    tender_id = fields.String()
+    payment_id = fields.String()
+    kind = fields.String()
+    status = fields.String(metadata={"description": "pending, authorized, captured, voided or failed"})
+    amount = fields.Nested(Money)
+    tendered = fields.Nested(Money, allow_none=True)
+    change = fields.Nested(Money)
+    tip = fields.Nested(Money)
+    tip_staff_id = fields.String(allow_none=True)
+    provider_ref = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    captured_date = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class RefundPart(Schema):
+    tender_id = fields.String()
+    kind = fields.String()
+    amount = fields.Nested(Money)
+
+
+class Refund(Schema):
+    refund_id = fields.String()
+    amount = fields.Nested(Money)
+    reason = fields.String()
+    overpayment = fields.Boolean()
+    lines = fields.List(fields.Dict())
+    parts = fields.List(fields.Nested(RefundPart))
+    local_date = fields.String()
+    by = fields.String(allow_none=True)
+    created_at = fields.String()
+
+
+class OrderSummary(Schema):
     order_id = fields.String()
     store_id = fields.String()
     customer_id = fields.String(allow_none=True)
+    customer_name = fields.String(allow_none=True)
     booking_id = fields.String(allow_none=True)
     status = fields.String()
-    total = fields.Nested(Money)
+    fulfilment = fields.String(allow_none=True, metadata={"description": "the booking's status"})
+    local_date = fields.String(allow_none=True)
+    total = fields.Nested(Money, metadata={"description": "the lines, tax included"})
+    tax = fields.Nested(Money)
+    owed = fields.Nested(Money, metadata={"description": "less cancelled lines and refunds granted"})
+    paid = fields.Nested(Money, metadata={"description": "received and not refunded, tips apart"})
+    refunded = fields.Nested(Money)
+    balance = fields.Nested(Money, metadata={"description": "still to pay"})
+    overpaid = fields.Nested(Money, metadata={"description": "paid beyond what is owed, to be given back"})
+    deposit_due = fields.Nested(Money)
+    receipt_number = fields.Integer(allow_none=True)
     created_at = fields.String()
+    updated_at = fields.String()
     version = fields.Integer()
 
 
+class Order(OrderSummary):
+    lines = fields.List(fields.Nested(Line))
+    payments = fields.List(fields.Nested(Tender))
+    refunds = fields.List(fields.Nested(Refund))
+
+
 class OrderList(PagedList):
-    items = fields.List(fields.Nested(Order))
+    items = fields.List(fields.Nested(OrderSummary))
+
+
+class Payment(Schema):
+    payment_id = fields.String()
+    order_id = fields.String()
+    status = fields.String(metadata={"description": "captured, pending (decided later) or failed"})
+    tenders = fields.List(fields.Nested(Tender))
+    order = fields.Nested(Order)
+
+
+class RefundAnswer(Refund):
+    order = fields.Nested(Order)
+
+
+class TakingsLine(Schema):
+    kind = fields.String()
+    payments = fields.Integer()
+    taken = fields.Nested(Money)
+    refunded = fields.Nested(Money)
+    net = fields.Nested(Money)
+    tips = fields.Nested(Money)
+    change_given = fields.Nested(Money)
+
+
+class Takings(Schema):
+    store_id = fields.String()
+    local_date = fields.String()
+    currency = fields.String(allow_none=True)
+    tenders = fields.List(fields.Nested(TakingsLine))
+    totals = fields.Dict()
+
+
+class Receipt(Schema):
+    receipt_number = fields.Integer()
+    issued_on = fields.String()
+    order_id = fields.String()
+    store = fields.Dict()
+    customer_name = fields.String(allow_none=True)
+    booking_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Dict())
+    tax_by_rate = fields.List(fields.Dict())
+    totals = fields.Dict()
+    payments = fields.List(fields.Dict())
+    refunds = fields.List(fields.Dict())

@@ -1,7 +1,13 @@
-"""Events the orders service publishes."""
+"""OrderCreated through its versions: v1 (one customer, bare lines), v2 (walk-ins, a
+description and stylist per line, the deposit due), v3 (each line priced: list, discount,
+net, tax rate and tax; the order's totals)."""
+
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import ID, Money, declare
+
+from .lines import LineFacts, Totals
+from .orders import OrderFacts
 
 
 class OrderLineSchema(Schema):
@@ -23,15 +29,20 @@ class OrderCreatedV1(Schema):
 
 class OrderLineV2(OrderLineSchema):
     description = fields.String(required=True, allow_none=True)
-    staff_id = fields.String(required=True, allow_none=True, metadata={
-        "description": "who performs a service line"})
+    staff_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "who performs a service line"}
+    )
 
 
 class OrderCreatedSchema(Schema):
     order_id = fields.String(**ID)
     store_id = fields.String(**ID)
-    customer_id = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=64),
-                                metadata={"description": "null for a walk-in without a member profile"})
+    customer_id = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "null for a walk-in without a member profile"},
+    )
     customer_name = fields.String(required=True, allow_none=True)
     booking_id = fields.String(required=True, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(["pending_payment"]))
@@ -43,9 +54,97 @@ class OrderCreatedSchema(Schema):
 def order_created_v2(data: dict) -> dict:
     """Walk-ins (customer null), a description and a stylist per line, the deposit due."""
     zero = {"amount_minor": 0, "currency": data["total"]["currency"]}
-    return {**data, "customer_name": None, "deposit_due": zero,
-            "lines": [{**line, "description": None, "staff_id": None} for line in data["lines"]]}
+    return {
+        **data,
+        "customer_name": None,
+        "deposit_due": zero,
+        "lines": [{**line, "description": None, "staff_id": None} for line in data["lines"]],
+    }
+
+
+class OrderCreatedV3(OrderFacts):
+    customer_id = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "null for a walk-in without a member profile"},
+    )
+    customer_name = fields.String(required=True, allow_none=True)
+    booking_id = fields.String(required=True, allow_none=True)
+    fulfilment = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the booking's status; null for a sale at the counter"},
+    )
+    local_date = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the store's date of the visit, or of the sale"},
+    )
+    lines = fields.List(fields.Nested(LineFacts), required=True)
+    totals = fields.Nested(Totals, required=True)
+    deposit_due = fields.Nested(Money, required=True)
+    by = fields.String(required=True, allow_none=True)
+
+
+def order_created_v3(data: dict) -> dict:
+    """Orders from before taxes: each line untaxed (rate 0), undiscounted, in category
+    "service"; totals from the lines."""
+    currency = data["total"]["currency"]
+
+    def money(amount):
+        return {"amount_minor": amount, "currency": currency}
+
+    lines = []
+    for position, line in enumerate(data["lines"]):
+        amount = line["unit_price"]["amount_minor"] * line["quantity"]
+        lines.append(
+            {
+                "line_id": f"line-{position + 1}",
+                "kind": line["kind"],
+                "ref": line["ref"],
+                "description": line["description"] or line["ref"],
+                "category": "service",
+                "quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "discount": money(0),
+                "discount_reason": None,
+                "discount_by": None,
+                "tax_rate_bp": 0,
+                "gross": money(amount),
+                "tax": money(0),
+                "net": money(amount),
+                "staff_id": line["staff_id"],
+            }
+        )
+    gross = sum(line["gross"]["amount_minor"] for line in lines)
+    return {
+        "order_id": data["order_id"],
+        "store_id": data["store_id"],
+        "customer_id": data["customer_id"],
+        "customer_name": data["customer_name"],
+        "booking_id": data["booking_id"],
+        "fulfilment": "booked" if data["booking_id"] else None,
+        "status": data["status"],
+        "owed": money(gross),
+        "paid": money(0),
+        "refunded": money(0),
+        "local_date": None,
+        "lines": lines,
+        "totals": {
+            "list": money(gross),
+            "discount": money(0),
+            "net": money(gross),
+            "tax": money(0),
+            "gross": money(gross),
+        },
+        "deposit_due": data["deposit_due"],
+        "by": None,
+    }
 
 
 OrderCreatedV1Contract = declare("orders", "OrderCreated", OrderCreatedV1)
-OrderCreated = declare("orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2)
+OrderCreatedV2Contract = declare(
+    "orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2
+)
+OrderCreated = declare("orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3)

@@ -1,5 +1,10 @@
 """The order a booking makes: one per booking, whichever way its event arrives."""
+
 import uuid
+
+from .lines import SERVICE, Line, tax_rate
+from .order import Order
+from .status import BOOKED
 
 # Orders made from a booking get an id derived from the booking id, so the same booking
 # can never yield two orders, whichever way its event arrives.
@@ -10,15 +15,34 @@ def order_id_for_booking(booking_id: str) -> str:
     return str(uuid.uuid5(BOOKING_ORDERS, booking_id))
 
 
-def order_from_booking(booking: dict) -> dict:
-    """The OrderCreated data for a freshly created booking: a service line per segment, at
-    the price the booking captured, with its stylist; unpaid."""
-    return {
-        "order_id": order_id_for_booking(booking["booking_id"]),
-        "store_id": booking["store_id"], "customer_id": booking["customer_id"],
-        "customer_name": booking["customer_name"], "booking_id": booking["booking_id"],
-        "status": "pending_payment",
-        "lines": [{"kind": "service", "ref": s["service_id"], "description": s["service_name"], "quantity": 1,
-                   "unit_price": dict(s["price"]), "staff_id": s["staff_id"]} for s in booking["segments"]],
-        "total": dict(booking["total"]), "deposit_due": dict(booking["deposit_due"]),
-    }
+def booked_order(booking: dict, categories: dict[str, str], rates_bp: dict[str, int]) -> Order:
+    """The order a freshly created booking makes: a service line per segment at the price
+    the booking captured, with its stylist, taxed at the store's rate for the service's
+    category (a service orders has not heard of yet counts as "custom")."""
+    lines = []
+    for position, segment in enumerate(booking["segments"], start=1):
+        category = categories.get(segment["service_id"], "custom")
+        lines.append(
+            Line(
+                f"service-{position}",
+                SERVICE,
+                segment["service_id"],
+                segment["service_name"],
+                category,
+                1,
+                segment["price"]["amount_minor"],
+                tax_rate(rates_bp, category),
+                staff_id=segment["staff_id"],
+            )
+        )
+    return Order(
+        order_id_for_booking(booking["booking_id"]),
+        booking["store_id"],
+        booking["total"]["currency"],
+        booking["customer_id"],
+        booking["booking_id"],
+        BOOKED,
+        booking["deposit_due"]["amount_minor"],
+        tuple(lines),
+        customer_name=booking["customer_name"],
+    )

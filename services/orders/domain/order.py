@@ -25,11 +25,24 @@ class Order:
     lines: tuple[Line, ...] = ()
     tenders: tuple[T.Tender, ...] = ()
     tips: tuple[tuple[str, str | None, int], ...] = ()  # (tender id, staff id, amount)
+    payments: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (payment id, its tender ids)
+    cancelled: frozenset = frozenset()  # ids of service lines no longer owed
+    concessions: int = 0  # refunds that lower what is owed (not those giving back an overpayment)
+    line_refunds: tuple[tuple[str, int], ...] = ()  # (line id, refunded on it so far)
+    customer_name: str | None = None
     receipt_number: int | None = None
 
     @property
+    def owed_lines(self) -> list[Line]:
+        return [line for line in self.lines if line.line_id not in self.cancelled]
+
+    @property
+    def totals(self):
+        return totals(self.owed_lines)
+
+    @property
     def gross(self) -> int:
-        return totals(list(self.lines)).gross
+        return self.totals.gross
 
     @property
     def paid(self) -> int:
@@ -52,17 +65,27 @@ class Order:
 
     @property
     def balance(self) -> int:
-        return self.gross - self.paid
+        """What is still owed: the lines, less refunds granted on them, less what was paid.
+        Negative when more was paid than is owed (a deposit above a cancellation fee)."""
+        return self.gross - self.concessions - self.paid
 
     @property
     def status(self) -> str:
-        return status(Standing(self.fulfilment, self.gross, self.deposit_due, self.paid, self.refunded))
+        return status(Standing(self.fulfilment, self.gross - self.concessions, self.deposit_due, self.paid,
+                               self.refunded))
 
     def tender(self, tender_id: str) -> T.Tender:
         found = next((t for t in self.tenders if t.tender_id == tender_id), None)
         if found is None:
             raise T.TenderRefused("tender_id", f"no tender {tender_id} on this order", conflict=False)
         return found
+
+    def payment_tenders(self, payment_id: str) -> list[T.Tender]:
+        ids = dict(self.payments).get(payment_id, ())
+        return [self.tender(tender_id) for tender_id in ids]
+
+    def payment_of(self, tender_id: str) -> str:
+        return next(payment_id for payment_id, ids in self.payments if tender_id in ids)
 
     def with_tender(self, tender: T.Tender) -> "Order":
         """The order with ``tender`` added, or in place of its earlier state."""
@@ -103,10 +126,25 @@ def start_payment(order: Order, requested: list[T.Tender], tip: int = 0) -> None
 def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
     """A refund of ``amount`` over the order's captured tenders (tips are the stylist's and
     are not refunded with the bill)."""
+    if order.held:
+        raise T.TenderRefused("order", "a payment is on its way: refund once it is settled")
     if amount > order.paid:
         raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({order.paid})",
                               conflict=False)
     return T.refund_split(list(order.tenders), amount)
+
+
+def line_refunds(order: Order, amounts: dict[str, int]) -> int:
+    """A refund of some lines (line id: amount): each at most what the line came to less what
+    was refunded on it before, and the whole at most what was paid."""
+    for line_id, amount in amounts.items():
+        line = next((x for x in order.owed_lines if x.line_id == line_id), None)
+        if line is None:
+            raise T.TenderRefused("lines", f"the order has no line {line_id} to refund", conflict=False)
+        left = line.gross - dict(order.line_refunds).get(line_id, 0)
+        if not 0 < amount <= left:
+            raise T.TenderRefused("lines", f"a refund of line {line_id} is 1 to {left}", conflict=False)
+    return sum(amounts.values())
 
 
 def receipt_due(order: Order) -> bool:

@@ -1,0 +1,124 @@
+"""Events of money moving: each step of the tender protocol (requested, authorized or
+failed, captured or voided), the order paid, and refunds."""
+
+from marshmallow import Schema, fields, validate
+
+from shared.contracts import ID, Boolean, Money, declare
+
+from .orders import OPTIONAL_ID, OrderFacts
+
+TENDER_KINDS = ("card_online", "card_present", "cash", "stored_value", "points", "coupon")
+
+
+class RequestedTender(Schema):
+    tender_id = fields.String(**ID)
+    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    amount = fields.Nested(Money, required=True, metadata={"description": "applied to the order"})
+    tendered = fields.Nested(
+        Money,
+        required=True,
+        allow_none=True,
+        metadata={"description": "cash handed over; the change is tendered less amount"},
+    )
+
+
+class Tip(Schema):
+    amount = fields.Nested(Money, required=True)
+    staff_id = fields.String(**OPTIONAL_ID)
+    tender_id = fields.String(**ID)
+
+
+class PaymentRequestedSchema(OrderFacts):
+    payment_id = fields.String(**ID)
+    tenders = fields.List(fields.Nested(RequestedTender), required=True, validate=validate.Length(min=1))
+    tip = fields.Nested(Tip, required=True, allow_none=True)
+    by = fields.String(**OPTIONAL_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+class TenderStep(OrderFacts):
+    """One step of a tender. The tender id is our reference at the provider; the provider's
+    own id stays in orders' database for RETENTION_DAYS, not in the event stream."""
+
+    payment_id = fields.String(**ID)
+    tender_id = fields.String(**ID)
+    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    amount = fields.Nested(Money, required=True)
+
+
+class PaymentFailedSchema(TenderStep):
+    reason = fields.String(required=True)
+
+
+class PaymentCapturedSchema(TenderStep):
+    tip = fields.Nested(Money, required=True, metadata={"description": "the part of amount that is a tip"})
+    tip_staff_id = fields.String(**OPTIONAL_ID)
+    change = fields.Nested(Money, required=True, metadata={"description": "cash given back"})
+    local_date = fields.String(required=True, metadata={"description": "the store's date: the day's takings"})
+
+
+class PaymentVoidedSchema(TenderStep):
+    reason = fields.String(required=True)
+
+
+class PaidBy(Schema):
+    kind = fields.String(required=True)
+    amount = fields.Nested(Money, required=True)
+
+
+class OrderPaidSchema(OrderFacts):
+    customer_id = fields.String(**OPTIONAL_ID)
+    booking_id = fields.String(**OPTIONAL_ID)
+    gross = fields.Nested(Money, required=True)
+    tax = fields.Nested(Money, required=True)
+    tips = fields.Nested(Money, required=True)
+    tenders = fields.List(fields.Nested(PaidBy), required=True)
+    receipt_number = fields.Integer(strict=True, required=True)
+    local_date = fields.String(required=True)
+
+
+class RefundPart(Schema):
+    tender_id = fields.String(**ID)
+    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    amount = fields.Nested(Money, required=True)
+
+
+class RefundedLine(Schema):
+    line_id = fields.String(**ID)
+    amount = fields.Nested(Money, required=True)
+
+
+class OrderRefundedSchema(OrderFacts):
+    refund_id = fields.String(**ID)
+    customer_id = fields.String(**OPTIONAL_ID)
+    amount = fields.Nested(Money, required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(
+        fields.Nested(RefundedLine),
+        required=True,
+        metadata={"description": "what the refund is for, per line (empty: an amount off the order)"},
+    )
+    parts = fields.List(
+        fields.Nested(RefundPart),
+        required=True,
+        metadata={"description": "where the money went back, per tender"},
+    )
+    overpayment = Boolean(
+        required=True,
+        metadata={
+            "description": "true: money paid beyond what is owed (a deposit above a cancellation fee) given "
+            "back; it does not lower what the order comes to"
+        },
+    )
+    local_date = fields.String(required=True)
+    by = fields.String(**OPTIONAL_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+PaymentRequested = declare("orders", "PaymentRequested", PaymentRequestedSchema)
+PaymentAuthorized = declare("orders", "PaymentAuthorized", TenderStep)
+PaymentFailed = declare("orders", "PaymentFailed", PaymentFailedSchema)
+PaymentCaptured = declare("orders", "PaymentCaptured", PaymentCapturedSchema)
+PaymentVoided = declare("orders", "PaymentVoided", PaymentVoidedSchema)
+OrderPaid = declare("orders", "OrderPaid", OrderPaidSchema)
+OrderRefunded = declare("orders", "OrderRefunded", OrderRefundedSchema)

@@ -1,0 +1,179 @@
+"""An order's state from its events, and the data of the events that change it.
+
+``fold`` replays an order's stream (each event as its type and its data, upcast to the
+current version) into an ``Order``; the ``*_facts`` functions build what a new event
+carries, amounts as money with the order's currency. Pure: no framework, no database.
+"""
+
+from dataclasses import replace
+
+from . import tenders as T
+from .lines import Line, Totals, totals
+from .order import Order
+
+
+def money(amount: int, currency: str) -> dict:
+    return {"amount_minor": amount, "currency": currency}
+
+
+def _minor(value: dict | None) -> int | None:
+    return None if value is None else value["amount_minor"]
+
+
+def line_from_facts(d: dict) -> Line:
+    return Line(
+        d["line_id"],
+        d["kind"],
+        d["ref"],
+        d["description"],
+        d["category"],
+        d["quantity"],
+        d["unit_price"]["amount_minor"],
+        d["tax_rate_bp"],
+        d["discount"]["amount_minor"],
+        d["discount_reason"],
+        d["discount_by"],
+        d["staff_id"],
+    )
+
+
+def line_facts(line: Line, currency: str) -> dict:
+    return {
+        "line_id": line.line_id,
+        "kind": line.kind,
+        "ref": line.ref,
+        "description": line.description,
+        "category": line.category,
+        "quantity": line.quantity,
+        "unit_price": money(line.unit_price, currency),
+        "discount": money(line.discount, currency),
+        "discount_reason": line.discount_reason,
+        "discount_by": line.discount_by,
+        "tax_rate_bp": line.tax_rate_bp,
+        "gross": money(line.gross, currency),
+        "tax": money(line.tax, currency),
+        "net": money(line.net, currency),
+        "staff_id": line.staff_id,
+    }
+
+
+def totals_facts(t: Totals, currency: str) -> dict:
+    return {
+        "list": money(t.list_amount, currency),
+        "discount": money(t.discount, currency),
+        "net": money(t.net, currency),
+        "tax": money(t.tax, currency),
+        "gross": money(t.gross, currency),
+    }
+
+
+def _created(d: dict) -> Order:
+    return Order(
+        d["order_id"],
+        d["store_id"],
+        d["deposit_due"]["currency"],
+        d["customer_id"],
+        d["booking_id"],
+        d["fulfilment"],
+        d["deposit_due"]["amount_minor"],
+        tuple(line_from_facts(x) for x in d["lines"]),
+        customer_name=d["customer_name"],
+    )
+
+
+def _requested(order: Order, d: dict) -> Order:
+    for t in d["tenders"]:
+        order = order.with_tender(
+            T.Tender(t["tender_id"], t["kind"], t["amount"]["amount_minor"], tendered=_minor(t["tendered"]))
+        )
+    tip = d["tip"]
+    tips = (
+        order.tips
+        if tip is None
+        else order.tips + ((tip["tender_id"], tip["staff_id"], tip["amount"]["amount_minor"]),)
+    )
+    ids = tuple(t["tender_id"] for t in d["tenders"])
+    return replace(order, tips=tips, payments=order.payments + ((d["payment_id"], ids),))
+
+
+def _step(order: Order, d: dict, step) -> Order:
+    tender, _ = step(order.tender(d["tender_id"]))
+    return order.with_tender(tender)
+
+
+def _progressed(order: Order, d: dict) -> Order:
+    staff = d["staff"]
+    lines = tuple(replace(x, staff_id=staff[x.line_id]) if x.line_id in staff else x for x in order.lines)
+    return replace(order, fulfilment=d["fulfilment"], lines=lines)
+
+
+def _refunded(order: Order, d: dict) -> Order:
+    for part in d["parts"]:
+        order = order.with_tender(T.refunded(order.tender(part["tender_id"]), part["amount"]["amount_minor"]))
+    by_line = dict(order.line_refunds)
+    for line in d["lines"]:
+        by_line[line["line_id"]] = by_line.get(line["line_id"], 0) + line["amount"]["amount_minor"]
+    concession = 0 if d["overpayment"] else d["amount"]["amount_minor"]
+    return replace(order, concessions=order.concessions + concession, line_refunds=tuple(by_line.items()))
+
+
+_APPLY = {
+    "OrderLineAdded": lambda o, d: replace(o, lines=o.lines + (line_from_facts(d["line"]),)),
+    "OrderProgressed": _progressed,
+    "OrderCancelled": lambda o, d: replace(
+        o, fulfilment=d["fulfilment"], cancelled=o.cancelled | set(d["cancelled_lines"])
+    ),
+    "PaymentRequested": _requested,
+    "PaymentAuthorized": lambda o, d: _step(o, d, lambda t: T.authorized(t, None)),
+    "PaymentFailed": lambda o, d: _step(o, d, lambda t: T.failed(t, d["reason"])),
+    "PaymentCaptured": lambda o, d: _step(o, d, T.captured),
+    "PaymentVoided": lambda o, d: _step(o, d, T.voided),
+    "OrderPaid": lambda o, d: replace(o, receipt_number=d["receipt_number"]),
+    "OrderRefunded": _refunded,
+}
+
+
+def fold(events: list[tuple[str, dict]]) -> Order:
+    """The order its stream tells: the first event is ``OrderCreated``."""
+    (first_type, first), rest = events[0], events[1:]
+    if first_type != "OrderCreated":
+        raise ValueError(f"an order's stream starts with OrderCreated, not {first_type}")
+    order = _created(first)
+    for kind, data in rest:
+        order = apply(order, kind, data)
+    return order
+
+
+def created_facts(order: Order, local_date: str | None, by: str | None) -> dict:
+    """OrderCreated's data for a new order (from a booking, or a sale at the counter)."""
+    c = order.currency
+    return {
+        "order_id": order.order_id,
+        "store_id": order.store_id,
+        "customer_id": order.customer_id,
+        "customer_name": order.customer_name,
+        "booking_id": order.booking_id,
+        "fulfilment": order.fulfilment,
+        **summary(order),
+        "local_date": local_date,
+        "lines": [line_facts(x, c) for x in order.lines],
+        "totals": totals_facts(totals(list(order.lines)), c),
+        "deposit_due": money(order.deposit_due, c),
+        "by": by,
+    }
+
+
+def apply(order: Order, kind: str, data: dict) -> Order:
+    """``order`` after one more event."""
+    return _APPLY[kind](order, data)
+
+
+def summary(order: Order) -> dict:
+    """What every order event carries: the order as it stands after it."""
+    c = order.currency
+    return {
+        "status": order.status,
+        "owed": money(max(order.gross - order.concessions, 0), c),
+        "paid": money(max(order.paid, 0), c),
+        "refunded": money(order.refunded, c),
+    }
