@@ -17,6 +17,8 @@ the exit status is non-zero only if a benchmark crashed.
            staff, 10 resource types and a year of bookings, beside the bare read of its rows
   booking  booking creation through the gateway at 50 clients vs an RPC through the same
            auth path (>= 0.5), p99 < 100 ms
+  payments card payments through the gateway at 50 clients on distinct orders vs booking
+           creation in the same run (>= 0.5), p99 < 150 ms with a 20 ms provider
 """
 import argparse
 import json
@@ -28,9 +30,10 @@ import time
 
 from bench.common import RESULT_PREFIX, ROOT, Figure, child_env
 
-BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth", "availability", "booking")
+BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth", "availability", "booking",
+              "payments")
 TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150,
-           "availability": 300, "booking": 240}
+           "availability": 300, "booking": 240, "payments": 240}
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure] | None, str, float]:

@@ -84,6 +84,36 @@ def free_slots(base: str, token: str, months: int) -> list[dict]:
     return slots
 
 
+def demo_admin(base: str) -> str:
+    """An access token of the demo HQ admin (counter bookings: no notice or horizon)."""
+    return requests.post(f"{base}/api/v1/auth/token", timeout=30, headers={"X-Forwarded-For": address()},
+                         json={"username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
+
+
+def slot_queue(base: str, token: str, quick: bool) -> tuple[queue.SimpleQueue, int]:
+    """The free slots of ``free_slots`` as a queue the clients share, and how many."""
+    slots = queue.SimpleQueue()
+    found = free_slots(base, token, 3 if quick else 6)
+    for slot in found:
+        slots.put(slot)
+    return slots, len(found)
+
+
+def booker(base: str, slots: queue.SimpleQueue, booked=None):
+    """A client request that books the next free slot (None once they run out); ``booked``
+    gets each booking made."""
+    def book(session, headers):
+        try:
+            slot = slots.get_nowait()
+        except queue.Empty:
+            return None
+        answer = session.post(f"{base}/api/v1/bookings", json=slot, headers=headers, timeout=30)
+        if answer.status_code == 201 and booked is not None:
+            booked(answer.json())
+        return answer.status_code == 201
+    return book
+
+
 def hammer(base: str, token: str, seconds: float, request) -> tuple[list[float], int, float]:
     """CLIENTS threads calling ``request(session, headers)`` for ``seconds``; returns the
     latencies of good answers, the number of bad ones and the elapsed time."""
@@ -171,23 +201,10 @@ def measure(quick: bool) -> dict:
         try:
             run_manage(env, "seed", "all")
             base = system.gateway
-            token = requests.post(f"{base}/api/v1/auth/token", timeout=30,
-                                  headers={"X-Forwarded-For": address()},
-                                  json={"username": "admin",
-                                        "password": ADMIN_PASSWORD}).json()["access_token"]
-            slots = queue.SimpleQueue()
-            found = free_slots(base, token, 3 if quick else 6)
-            for slot in found:
-                slots.put(slot)
-            progress(f"booking: {len(found):,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
-
-            def book(session, headers):
-                try:
-                    slot = slots.get_nowait()
-                except queue.Empty:
-                    return None
-                answer = session.post(f"{base}/api/v1/bookings", json=slot, headers=headers, timeout=30)
-                return answer.status_code == 201
+            token = demo_admin(base)
+            slots, found = slot_queue(base, token, quick)
+            progress(f"booking: {found:,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
+            book = booker(base, slots)
 
             def echo(session, headers):
                 answer = session.get(f"{base}/api/v1/stores/paris-opera/staff", headers=headers, timeout=30)
@@ -211,8 +228,8 @@ def measure(quick: bool) -> dict:
                     latencies, bad = paced(base, token, rate, round_seconds, request)
                     out[name] = (out[name][0] + latencies, out[name][1] + bad)
             if slots.empty():
-                raise RuntimeError(f"the {len(found):,} free slots ran out: the figures would be short")
-            out["slots"] = len(found)
+                raise RuntimeError(f"the {found:,} free slots ran out: the figures would be short")
+            out["slots"] = found
         finally:
             progress("booking: stopping the system")
             system.stop_all()
