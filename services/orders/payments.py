@@ -209,21 +209,33 @@ def drive(
 
 
 def _authorize(tenders: Tenders, tender: T.Tender, token: str | None, currency: str) -> Outcome | None:
-    """The provider's answer for a pending tender, asking about our reference after a lost
-    answer before trying again; None while it is still unknown or undecided."""
+    """The provider's answer for a pending tender; None while it is unknown or undecided.
+
+    After a lost answer the provider is asked about our reference before anything is tried
+    again; only if it never heard of it is the request sent again (under the same reference,
+    so it still charges at most once). Without the token (a callback drives the payment) it
+    is only asked."""
     protocol = tenders[tender.kind]
+
+    def ask() -> Outcome:
+        return protocol.authorize(tender.tender_id, token, tender.amount, currency)
+
     try:
-        if token is None:
-            raise ProviderTimeout(tender.tender_id)
-        outcome = protocol.authorize(tender.tender_id, token, tender.amount, currency)
-    except ProviderTimeout:
-        try:
+        outcome = protocol.inquire(tender.tender_id) if token is None else _or_lost(ask)
+        if outcome is None:
             outcome = protocol.inquire(tender.tender_id)
             if outcome.status == ABSENT and token is not None:
-                outcome = protocol.authorize(tender.tender_id, token, tender.amount, currency)
-        except ProviderTimeout:
-            return None
+                outcome = ask()
+    except ProviderTimeout:
+        return None
     return outcome if outcome.status in (APPROVED, DECLINED) else None
+
+
+def _or_lost(call) -> Outcome | None:
+    try:
+        return call()
+    except ProviderTimeout:
+        return None
 
 
 def _void(tenders: Tenders, tender: T.Tender) -> Outcome | None:

@@ -410,3 +410,20 @@ def test_a_manager_sets_the_till_and_staff_add_a_discounted_line_at_checkout(api
     assert manager.post(lines, json=too_generous).status_code == 201
     assert "discount_reason" in assert_problem(staff.post(lines, json={**line, "discount_reason": None}),
                                                400)["errors"]
+
+
+def test_orders_are_listed_to_whoever_may_see_them(api, make_user, make_customer):
+    store_id, manager, staff = open_deposit_store(api, make_user)
+    customer, other = make_customer(), make_customer()
+    order = cut_booked(customer, store_id)
+    mine = customer.get("/api/v1/orders").json()
+    assert [o["order_id"] for o in mine["items"]] == [order["order_id"]]
+    assert other.get("/api/v1/orders").json()["total"] == 0
+    assert_problem(other.get("/api/v1/orders", params={"customer_id": customer.member_id}), 404)
+    assert_problem(other.get("/api/v1/orders", params={"store_id": store_id}), 404)
+    listed = staff.get("/api/v1/orders", params={"store_id": store_id, "status": "booked"}).json()
+    assert [o["order_id"] for o in listed["items"]] == [order["order_id"]]
+    assert "store_id" in assert_problem(make_user(("staff", store_id)).get("/api/v1/orders"), 422)["errors"]
+    day = staff.get("/api/v1/orders", params={"store_id": store_id, "date": order["local_date"]}).json()
+    assert day["total"] == 1
+    assert api.get("/api/v1/orders", params={"status": "booked", "limit": 1}).json()["limit"] == 1

@@ -49,16 +49,15 @@ class OrderRoutes:
                 pass
         elif call.caller.roles_among(HQ):
             pass
-        elif query.get("store_id") is not None and call.caller.acts_for_store(
-            STORE_VIEWERS, query["store_id"]
-        ):
-            pass
-        elif call.caller.member_id is not None and query.get("customer_id") in (None, call.caller.member_id):
-            query["customer_id"] = call.caller.member_id
-        elif query.get("store_id") is None:
-            raise Unprocessable("give store_id: the store whose orders to list", {"store_id": ["required"]})
+        elif query.get("store_id") is not None:
+            if not call.caller.acts_for_store(STORE_VIEWERS, query["store_id"]):
+                raise NotFound(f"no store {query['store_id']}")
+        elif call.caller.member_id is not None:
+            if query.get("customer_id") not in (None, call.caller.member_id):
+                raise NotFound(f"no customer {query['customer_id']}")
+            query["customer_id"] = call.caller.member_id  # a customer's own orders
         else:
-            raise NotFound(f"no store {query['store_id']}")
+            raise Unprocessable("give store_id: the store whose orders to list", {"store_id": ["required"]})
         return self.orders.list_orders(**query)
 
     @endpoint("GET", ORDER_PATH, roles=STORE_READERS, response=schemas.Order, errors=(404,), etag=True)
