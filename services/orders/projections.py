@@ -26,6 +26,8 @@ from .contracts import (
     PaymentFailed,
     PaymentRequested,
     PaymentVoided,
+    RefundFailed,
+    RefundRequested,
     TillSettingsChanged,
 )
 from .tables import (
@@ -178,6 +180,10 @@ class Orders(Projection):
     def paid(self, event):
         d = event.data
         return [_order(event, receipt_number=d["receipt_number"], receipt_date=d["local_date"])]
+
+    @on(RefundRequested, RefundFailed)
+    def refund_moving(self, event):
+        return [_order(event)]
 
     @on(OrderRefunded)
     def refunded(self, event):

@@ -97,6 +97,7 @@ def _refunds_view(rows, currency: str) -> list[dict]:
             r.refund_id,
             {
                 "refund_id": r.refund_id,
+                "status": "refunded",
                 "amount": _money(0, currency),
                 "reason": r.reason,
                 "overpayment": bool(r.overpayment),

@@ -2,39 +2,63 @@
 
 A refund is of an amount off the order or of some lines (each at most what the line came
 to, less what was refunded on it before), always with a reason; above the store's threshold
-only a store manager (or HQ) may grant it. The provider gives card money back first (each
-part keyed by the refund and the tender, so asking twice gives back once), then the refund
-is recorded; cash leaves the drawer and counts against the day's cash takings. Money paid
-beyond what is owed (a deposit above a cancellation fee) is given back by the
-``OVERPAYMENT`` timer without anyone asking.
+only a store manager (or HQ) may grant it. Like a payment it is a journal, so a process that
+dies half way loses nothing:
+1. ``request`` (one transaction, under the order's lock) checks it and records what each
+   tender is to give back (``RefundRequested``), which later refunds count as given already,
+   and sets a recovery timer;
+2. ``give_back`` (outside any transaction) asks each tender's protocol to give its part back,
+   keyed by the refund and the tender, so asking twice gives back once;
+3. ``finish`` records ``OrderRefunded``. A part the provider refuses ends the refund as
+   ``RefundFailed`` (409), its reservation let go.
+Cash leaves the drawer and counts against the day's cash takings. Money paid beyond what is
+owed (a deposit above a cancellation fee) is given back by the ``OVERPAYMENT`` timer
+without anyone asking.
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.errors import Conflict, Forbidden
 
-from .contracts import OrderRefunded
+from .contracts import OrderRefunded, RefundFailed, RefundRequested
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
 from .payments import refused
-from .streams import local_today, read, record, settings_of
+from .provider import ProviderTimeout
+from .streams import Current, local_today, read, record, settings_of
 from .tender_protocol import Tenders
 
 MANAGERS = ("hq_admin", "store_manager")  # who may grant what is above a store's thresholds
 OVERPAYMENT_REASON = "paid beyond what is owed: given back"
+SYSTEM = {"account_id": None, "role": None}
+RECOVERY = "order-refund"
+RECOVER_AFTER = timedelta(seconds=15)
+
+
+def recovery_key(refund_id: str) -> str:
+    return f"{RECOVERY}:{refund_id}"
 
 
 def refund(
-    uow, order_id: str, wanted: dict, actor: dict, refund_id: str, tenders: Tenders, now: datetime
-) -> dict:
+    execute, tenders: Tenders, order_id: str, wanted: dict, actor: dict, refund_id: str, now, idempotency=None
+) -> str:
+    """Request the refund, then give it back; returns its id (the first request's, for a
+    retry with the same idempotency key)."""
+    started = execute(
+        lambda uow: request(uow, order_id, wanted, actor, refund_id, now()), idempotency=idempotency
+    )
+    give_back(execute, tenders, order_id, started["refund_id"], now)
+    return started["refund_id"]
+
+
+def request(uow, order_id: str, wanted: dict, actor: dict, refund_id: str, now: datetime) -> dict:
     current = read(uow, order_id)
     order = current.order
     lines = {x["line_id"]: x["amount"]["amount_minor"] for x in wanted.get("lines") or []}
-    for name, value in [("amount", wanted.get("amount"))] + [
-        ("lines", x["amount"]) for x in wanted.get("lines") or []
-    ]:
+    amounts = [("amount", wanted.get("amount"))] + [("lines", x["amount"]) for x in wanted.get("lines") or []]
+    for name, value in amounts:
         if value is not None and value["currency"] != order.currency:
             raise refused(T.TenderRefused(name, f"the order is in {order.currency}", conflict=False))
     try:
@@ -47,38 +71,13 @@ def refund(
         raise Forbidden(
             f"a refund above {threshold} needs a store manager", {"amount": ["needs a store manager"]}
         )
-    _give_back(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, tenders, now)
+    _requested(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, now)
     return {"refund_id": refund_id, "order_id": order_id}
 
 
-def give_back_overpayment(uow, order_id: str, tenders: Tenders, now: datetime) -> None:
-    current = read(uow, order_id)
-    order = current.order
-    if order.balance >= 0 or order.held:
-        return
-    amount = min(-order.balance, sum(t.refundable for t in order.tenders))
-    if amount <= 0:
-        return
-    refund_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"overpayment:{order_id}:{current.version}"))
-    parts = T.refund_split(list(order.tenders), amount)
-    _give_back(
-        uow,
-        current,
-        refund_id,
-        amount,
-        parts,
-        OVERPAYMENT_REASON,
-        {},
-        True,
-        {"account_id": None, "role": None},
-        tenders,
-        now,
-    )
-
-
-def _give_back(
+def _requested(
     uow,
-    current,
+    current: Current,
     refund_id: str,
     amount: int,
     parts: list[tuple[str, int]],
@@ -86,20 +85,71 @@ def _give_back(
     lines: dict,
     overpayment: bool,
     actor: dict,
-    tenders: Tenders,
     now: datetime,
 ) -> None:
     order = current.order
-    given = []
-    for tender_id, part in parts:
-        tender = order.tender(tender_id)
-        outcome = tenders[tender.kind].refund(tender_id, part, f"{refund_id}:{tender_id}")
-        if outcome.reason:
-            raise Conflict(
-                f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}",
-                {"amount": [outcome.reason]},
+    record(
+        uow,
+        current,
+        RefundRequested,
+        {
+            "refund_id": refund_id,
+            "amount": money(amount, order.currency),
+            "reason": reason,
+            "lines": [{"line_id": k, "amount": money(v, order.currency)} for k, v in lines.items()],
+            "parts": [
+                {"tender_id": t, "kind": order.tender(t).kind, "amount": money(a, order.currency)}
+                for t, a in parts
+            ],
+            "overpayment": overpayment,
+            "by": actor.get("account_id"),
+            "by_role": actor.get("role"),
+        },
+    )
+    uow.schedule(
+        recovery_key(refund_id),
+        RECOVERY,
+        now + RECOVER_AFTER,
+        {"order_id": order.order_id, "refund_id": refund_id},
+        store_id=order.store_id,
+    )
+
+
+def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> None:
+    """Ask each tender to give its part back, then record the refund; nothing to do for a
+    refund that has ended. A lost answer leaves it to the recovery timer."""
+    order = execute(lambda uow: read(uow, order_id).order)
+    on_way = order.refund_on_way(refund_id)
+    if on_way is None:
+        return
+    for tender_id, part in on_way.parts:
+        try:
+            outcome = tenders[order.tender(tender_id).kind].refund(
+                tender_id, part, f"{refund_id}:{tender_id}"
             )
-        given.append({"tender_id": tender_id, "kind": tender.kind, "amount": money(part, order.currency)})
+        except ProviderTimeout:
+            return
+        if outcome.reason:
+            why = f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}"
+            execute(lambda uow, why=why: _failed(uow, order_id, refund_id, why))
+            raise Conflict(why, {"amount": [outcome.reason]})
+    execute(lambda uow: finish(uow, order_id, refund_id, now()))
+
+
+def _failed(uow, order_id: str, refund_id: str, why: str) -> None:
+    current = read(uow, order_id)
+    if current.order.refund_on_way(refund_id) is not None:
+        record(uow, current, RefundFailed, {"refund_id": refund_id, "reason": why})
+    uow.cancel_timer(recovery_key(refund_id))
+
+
+def finish(uow, order_id: str, refund_id: str, now: datetime) -> None:
+    current = read(uow, order_id)
+    order = current.order
+    r = order.refund_on_way(refund_id)
+    if r is None:
+        return
+    c = order.currency
     record(
         uow,
         current,
@@ -107,13 +157,41 @@ def _give_back(
         {
             "refund_id": refund_id,
             "customer_id": order.customer_id,
-            "amount": money(amount, order.currency),
-            "reason": reason,
-            "lines": [{"line_id": k, "amount": money(v, order.currency)} for k, v in lines.items()],
-            "parts": given,
-            "overpayment": overpayment,
+            "amount": money(r.amount, c),
+            "reason": r.reason,
+            "lines": [{"line_id": k, "amount": money(v, c)} for k, v in r.lines],
+            "parts": [
+                {"tender_id": t, "kind": order.tender(t).kind, "amount": money(a, c)} for t, a in r.parts
+            ],
+            "overpayment": r.overpayment,
             "local_date": local_today(uow.conn, order.store_id, now),
-            "by": actor.get("account_id"),
-            "by_role": actor.get("role"),
+            "by": r.by,
+            "by_role": r.by_role,
         },
     )
+    uow.cancel_timer(recovery_key(refund_id))
+
+
+def recover(uow, timer, execute, tenders: Tenders, now) -> None:
+    """The recovery timer: look again later (cancelled once the refund ends), and give the
+    refund back once this timer's transaction has committed."""
+    p = timer.payload
+    uow.schedule(recovery_key(p["refund_id"]), RECOVERY, now() + RECOVER_AFTER, p, store_id=timer.store_id)
+    uow.after_commit(lambda: give_back(execute, tenders, p["order_id"], p["refund_id"], now))
+
+
+def give_back_overpayment(uow, order_id: str, execute, tenders: Tenders, now) -> None:
+    """A cancelled order was paid beyond what it owes: request the refund of the rest, and
+    give it back once this transaction has committed."""
+    current = read(uow, order_id)
+    order = current.order
+    amount = min(
+        -order.balance - sum(r.amount for r in order.refunds_on_way),
+        sum(t.refundable for t in order.refundable_tenders),
+    )
+    if order.held or amount <= 0:
+        return
+    refund_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"overpayment:{order_id}:{current.version}"))
+    parts = T.refund_split(order.refundable_tenders, amount)
+    _requested(uow, current, refund_id, amount, parts, OVERPAYMENT_REASON, {}, True, SYSTEM, now())
+    uow.after_commit(lambda: give_back(execute, tenders, order_id, refund_id, now))

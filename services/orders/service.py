@@ -276,13 +276,12 @@ class OrdersService(Pingable):
             if idempotency_key is None
             else Idempotency("orders.refund", idempotency_key, fingerprint({"order_id": order_id, **request}))
         )
-        refund_id = _id_for(idempotency_key, "refund")
-        done = self.kernel.execute(
-            lambda uow: refunds.refund(uow, order_id, request, actor, refund_id, ways_to_pay(), _now()),
-            idempotency=idempotency,
-        )
+        refund_id = refunds.refund(self.kernel.execute, ways_to_pay(), order_id, request, actor,
+                                   _id_for(idempotency_key, "refund"), _now, idempotency)
         order = self.get_order(order_id, wait_seconds=None)
-        refund = next(r for r in order["refunds"] if r["refund_id"] == done["refund_id"])
+        refund = next((r for r in order["refunds"] if r["refund_id"] == refund_id), None)
+        if refund is None:  # the provider's answer was lost: the recovery timer gives it back
+            return {"refund_id": refund_id, "status": "pending", "order": order}
         return {**refund, "order": order}
 
     @rpc
@@ -306,7 +305,13 @@ class OrdersService(Pingable):
     @on_timer(following.OVERPAYMENT)
     def give_back_overpayment(self, timer, uow):
         """A cancelled order was paid beyond its fee: give the rest back."""
-        refunds.give_back_overpayment(uow, timer.payload["order_id"], ways_to_pay(), _now())
+        order_id = timer.payload["order_id"]
+        refunds.give_back_overpayment(uow, order_id, self.kernel.execute, ways_to_pay(), _now)
+
+    @on_timer(refunds.RECOVERY)
+    def recover_refund(self, timer, uow):
+        """A refund not seen to its end (a lost answer, a process that died): give it back."""
+        refunds.recover(uow, timer, self.kernel.execute, ways_to_pay(), _now)
 
     @timer(interval=PURGE_EVERY)
     def purge(self):

@@ -132,14 +132,12 @@ class Till:
         with self.db.read() as conn:
             return reads.payment_view(conn, self.order(order_id), payment_id)
 
-    def refund(self, order_id: str, actor: dict = MANAGER, key: str | None = None, **wanted) -> dict:
+    def refund(self, order_id: str, actor: dict = MANAGER, key: str | None = None, **wanted) -> str:
         wanted = {"reason": "unhappy with the colour", **wanted}
         idempotency = None if key is None else Idempotency("orders.refund", key, fingerprint(wanted))
         refund_id = str(uuid.uuid5(uuid.NAMESPACE_URL, key)) if key else str(uuid.uuid4())
-        return self.run(
-            lambda uow: refunds.refund(uow, order_id, wanted, actor, refund_id, self.tenders, self.now),
-            idempotency,
-        )
+        return refunds.refund(self.run, self.tenders, order_id, wanted, actor, refund_id, self.clock,
+                              idempotency)
 
     def order(self, order_id: str) -> dict:
         with self.db.read() as conn:

@@ -90,7 +90,7 @@ def test_a_late_cancellation_keeps_the_fee_from_the_deposit_and_gives_the_rest_b
         ("fee", 1000, False),
     ]
     assert order["overpaid"] == eur(1670)
-    till.run(lambda uow: refunds.give_back_overpayment(uow, order_id, till.tenders, till.now))
+    till.run(lambda uow: refunds.give_back_overpayment(uow, order_id, till.run, till.tenders, till.clock))
     order = till.order(order_id)
     assert (order["paid"], order["balance"], order["overpaid"], order["status"]) == (
         eur(1000),
@@ -99,7 +99,7 @@ def test_a_late_cancellation_keeps_the_fee_from_the_deposit_and_gives_the_rest_b
         "partially_refunded",
     )
     assert order["refunds"][0]["overpayment"] is True and order["refunds"][0]["amount"] == eur(1670)
-    till.run(lambda uow: refunds.give_back_overpayment(uow, order_id, till.tenders, till.now))
+    till.run(lambda uow: refunds.give_back_overpayment(uow, order_id, till.run, till.tenders, till.clock))
     assert len(till.order(order_id)["refunds"]) == 1  # given back once
 
 
@@ -182,3 +182,39 @@ def test_a_days_takings_sum_per_tender_what_was_taken_less_what_went_back(till):
     assert (by_kind["card_present"]["taken"], by_kind["card_present"]["net"]) == (eur(6700), eur(0))
     assert takings["totals"]["net"] == eur(10900)
     assert "OrderRefunded" in events_of(till, f"order-{order_id}")
+
+
+def test_a_refund_left_half_done_by_a_dead_process_is_given_back_once_by_its_timer(till):
+    order_id = till.booked()
+    till.pay(order_id, card(13400))
+    wanted = {"amount": eur(13000), "reason": "redo refused"}
+    till.run(lambda uow: refunds.request(uow, order_id, wanted, MANAGER, "refund-crashed", till.now))
+    assert till.order(order_id)["refunds"] == []
+    with pytest.raises(Unprocessable, match=r"at most what was paid and not refunded \(400\)"):
+        till.refund(order_id, amount=eur(1000))  # what is on its way counts as given back
+
+    class Timer:
+        store_id = STORE
+        payload = {"order_id": order_id, "refund_id": "refund-crashed"}
+
+    till.run(lambda uow: refunds.recover(uow, Timer, till.run, till.tenders, till.clock))
+    till.run(lambda uow: refunds.recover(uow, Timer, till.run, till.tenders, till.clock))
+    order = till.order(order_id)
+    assert [r["amount"] for r in order["refunds"]] == [eur(13000)]
+    assert till.provider.inquire(order["payments"][0]["tender_id"]).refunded == 13000
+    assert events_of(till, f"order-{order_id}").count("OrderRefunded") == 1
+
+
+def test_a_part_the_provider_refuses_ends_the_refund_as_failed_and_lets_its_reservation_go(till):
+    order_id = till.booked()
+    till.pay(order_id, card(13400))
+    tender_id = till.order(order_id)["payments"][0]["tender_id"]
+    till.provider.refund(tender_id, 13400, "refunded-at-the-provider's-desk")
+    with pytest.raises(Conflict, match="the provider refused"):
+        till.refund(order_id, amount=eur(5000))
+    assert events_of(till, f"order-{order_id}")[-2:] == ["RefundRequested", "RefundFailed"]
+    order = till.order(order_id)
+    assert (order["refunds"], order["paid"]) == ([], eur(13400))
+    with till.db.read() as conn:
+        takings = reads.takings(conn, STORE, order["payments"][0]["captured_date"])
+    assert takings["totals"]["refunded"] == eur(0)

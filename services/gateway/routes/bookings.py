@@ -16,7 +16,7 @@ PUBLIC_SLOT_FIELDS = ("resource_units", "staff_level")
 
 class BookingRoutes:
     @endpoint("GET", "/api/v1/stores/<string:store_id>/availability", roles=PUBLIC, identifies=True,
-              query=schemas.AvailabilityQuery, response=schemas.Availability, errors=(404,))
+              query=schemas.AvailabilityQuery, response=schemas.Availability, errors=(404, 422))
     def availability(self, call, store_id):
         """Bookable start times for one or several services in sequence, each with its stylist
         per segment; staff of the store also see resource units and book inside the notice."""

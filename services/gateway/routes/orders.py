@@ -140,6 +140,8 @@ class OrderRoutes:
             order_id=order_id, request=call.wire(), actor=call.actor(), idempotency_key=call.scoped_key()
         )
         call.audit["target_id"] = refund["refund_id"]
+        if refund["status"] == "pending":
+            return json_response(202, schemas.RefundAnswer().dump(refund))
         return refund
 
     @endpoint(

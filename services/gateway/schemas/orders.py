@@ -170,6 +170,7 @@ class RefundPart(Schema):
 
 class Refund(Schema):
     refund_id = fields.String()
+    status = fields.String(metadata={"description": "refunded, or pending while the provider answers"})
     amount = fields.Nested(Money)
     reason = fields.String()
     overpayment = fields.Boolean()

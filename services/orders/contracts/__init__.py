@@ -18,6 +18,8 @@ from .payments import (
     PaymentFailed,
     PaymentRequested,
     PaymentVoided,
+    RefundFailed,
+    RefundRequested,
 )
 
 ORDER_EVENTS = (
@@ -31,6 +33,8 @@ ORDER_EVENTS = (
     PaymentCaptured,
     PaymentVoided,
     OrderPaid,
+    RefundRequested,
+    RefundFailed,
     OrderRefunded,
 )
 
@@ -49,6 +53,8 @@ __all__ = [
     "PaymentFailed",
     "PaymentRequested",
     "PaymentVoided",
+    "RefundFailed",
+    "RefundRequested",
     "ReceiptIssued",
     "TillSettingsChanged",
     "order_created_v2",

@@ -115,6 +115,23 @@ class OrderRefundedSchema(OrderFacts):
     by_role = fields.String(required=True, allow_none=True)
 
 
+class RefundRequestedSchema(OrderFacts):
+    refund_id = fields.String(**ID)
+    amount = fields.Nested(Money, required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(RefundedLine), required=True)
+    parts = fields.List(fields.Nested(RefundPart), required=True, metadata={
+        "description": "what each tender is to give back; reserved until OrderRefunded or RefundFailed"})
+    overpayment = Boolean(required=True)
+    by = fields.String(**OPTIONAL_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+class RefundFailedSchema(OrderFacts):
+    refund_id = fields.String(**ID)
+    reason = fields.String(required=True)
+
+
 PaymentRequested = declare("orders", "PaymentRequested", PaymentRequestedSchema)
 PaymentAuthorized = declare("orders", "PaymentAuthorized", TenderStep)
 PaymentFailed = declare("orders", "PaymentFailed", PaymentFailedSchema)
@@ -122,3 +139,5 @@ PaymentCaptured = declare("orders", "PaymentCaptured", PaymentCapturedSchema)
 PaymentVoided = declare("orders", "PaymentVoided", PaymentVoidedSchema)
 OrderPaid = declare("orders", "OrderPaid", OrderPaidSchema)
 OrderRefunded = declare("orders", "OrderRefunded", OrderRefundedSchema)
+RefundRequested = declare("orders", "RefundRequested", RefundRequestedSchema)
+RefundFailed = declare("orders", "RefundFailed", RefundFailedSchema)

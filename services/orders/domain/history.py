@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from . import tenders as T
 from .lines import Line, Totals, totals
-from .order import Order
+from .order import Order, RefundOnWay
 
 
 def money(amount: int, currency: str) -> dict:
@@ -107,7 +107,20 @@ def _progressed(order: Order, d: dict) -> Order:
     return replace(order, fulfilment=d["fulfilment"], lines=lines)
 
 
+def _refund_requested(order: Order, d: dict) -> Order:
+    on_way = RefundOnWay(d["refund_id"], d["amount"]["amount_minor"],
+                         tuple((p["tender_id"], p["amount"]["amount_minor"]) for p in d["parts"]),
+                         tuple((x["line_id"], x["amount"]["amount_minor"]) for x in d["lines"]),
+                         d["reason"], d["overpayment"], d["by"], d["by_role"])
+    return replace(order, refunds_on_way=order.refunds_on_way + (on_way,))
+
+
+def _refund_ended(order: Order, refund_id: str) -> Order:
+    return replace(order, refunds_on_way=tuple(r for r in order.refunds_on_way if r.refund_id != refund_id))
+
+
 def _refunded(order: Order, d: dict) -> Order:
+    order = _refund_ended(order, d["refund_id"])
     for part in d["parts"]:
         order = order.with_tender(T.refunded(order.tender(part["tender_id"]), part["amount"]["amount_minor"]))
     by_line = dict(order.line_refunds)
@@ -129,6 +142,8 @@ _APPLY = {
     "PaymentCaptured": lambda o, d: _step(o, d, T.captured),
     "PaymentVoided": lambda o, d: _step(o, d, T.voided),
     "OrderPaid": lambda o, d: replace(o, receipt_number=d["receipt_number"]),
+    "RefundRequested": _refund_requested,
+    "RefundFailed": lambda o, d: _refund_ended(o, d["refund_id"]),
     "OrderRefunded": _refunded,
 }
 

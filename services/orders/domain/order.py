@@ -14,6 +14,19 @@ from .status import CANCELLED, NO_SHOW, Standing, status
 
 
 @dataclass(frozen=True)
+class RefundOnWay:
+    """A refund recorded as requested and not yet given back in full: what it reserves."""
+    refund_id: str
+    amount: int
+    parts: tuple[tuple[str, int], ...]  # (tender id, amount)
+    lines: tuple[tuple[str, int], ...]  # (line id, amount)
+    reason: str
+    overpayment: bool
+    by: str | None
+    by_role: str | None
+
+
+@dataclass(frozen=True)
 class Order:
     order_id: str
     store_id: str
@@ -29,6 +42,7 @@ class Order:
     cancelled: frozenset = frozenset()  # ids of service lines no longer owed
     concessions: int = 0  # refunds that lower what is owed (not those giving back an overpayment)
     line_refunds: tuple[tuple[str, int], ...] = ()  # (line id, refunded on it so far)
+    refunds_on_way: tuple[RefundOnWay, ...] = ()
     customer_name: str | None = None
     receipt_number: int | None = None
 
@@ -80,6 +94,19 @@ class Order:
             raise T.TenderRefused("tender_id", f"no tender {tender_id} on this order", conflict=False)
         return found
 
+    def refund_on_way(self, refund_id: str) -> RefundOnWay | None:
+        return next((r for r in self.refunds_on_way if r.refund_id == refund_id), None)
+
+    @property
+    def refundable_tenders(self) -> list[T.Tender]:
+        """The tenders as a new refund sees them: what refunds on their way will give back
+        counts as given back already."""
+        reserved: dict[str, int] = {}
+        for r in self.refunds_on_way:
+            for tender_id, amount in r.parts:
+                reserved[tender_id] = reserved.get(tender_id, 0) + amount
+        return [replace(t, refunded=t.refunded + reserved.get(t.tender_id, 0)) for t in self.tenders]
+
     def payment_tenders(self, payment_id: str) -> list[T.Tender]:
         ids = dict(self.payments).get(payment_id, ())
         return [self.tender(tender_id) for tender_id in ids]
@@ -128,10 +155,11 @@ def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
     are not refunded with the bill)."""
     if order.held:
         raise T.TenderRefused("order", "a payment is on its way: refund once it is settled")
-    if amount > order.paid:
-        raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({order.paid})",
+    left = order.paid - sum(r.amount for r in order.refunds_on_way)
+    if amount > left:
+        raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({left})",
                               conflict=False)
-    return T.refund_split(list(order.tenders), amount)
+    return T.refund_split(order.refundable_tenders, amount)
 
 
 def line_refunds(order: Order, amounts: dict[str, int]) -> int:
@@ -141,7 +169,8 @@ def line_refunds(order: Order, amounts: dict[str, int]) -> int:
         line = next((x for x in order.owed_lines if x.line_id == line_id), None)
         if line is None:
             raise T.TenderRefused("lines", f"the order has no line {line_id} to refund", conflict=False)
-        left = line.gross - dict(order.line_refunds).get(line_id, 0)
+        on_way = sum(dict(r.lines).get(line_id, 0) for r in order.refunds_on_way)
+        left = line.gross - dict(order.line_refunds).get(line_id, 0) - on_way
         if not 0 < amount <= left:
             raise T.TenderRefused("lines", f"a refund of line {line_id} is 1 to {left}", conflict=False)
     return sum(amounts.values())
