@@ -10,7 +10,7 @@ transaction as the payment that settles the order.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,6 @@ class Current:
 
     order: Order
     version: int
-    recorded: list = field(default_factory=list)
 
 
 def lock(uow, order_id: str) -> None:
@@ -68,7 +67,6 @@ def record(uow, current: Current, contract, data: dict) -> Order:
         facts["totals"] = history.totals_facts(after.totals, after.currency)
     uow.record(order_stream(after.order_id), current.version, contract, facts, store_id=after.store_id)
     current.order = after
-    current.recorded.append(contract.name)
     return after
 
 
