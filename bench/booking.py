@@ -29,11 +29,13 @@ after a warm-up of 1 s each, not counted; throughput is answers per second over 
 Open loop: then two rounds of each at half that booking rate, the echo at the same rate as
 the latency baseline; latency is from when a request was due to its answer.
 """
+import contextlib
 import queue
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -187,52 +189,60 @@ def _run_clients(client) -> float:
     return time.monotonic() - began
 
 
-def measure(quick: bool) -> dict:
+@contextlib.contextmanager
+def demo_system(name: str, **settings: str) -> Iterator[str]:
+    """The whole system as ``make run`` starts it, on a throwaway vhost and folder, seeded
+    with the demo chain (``settings`` on top of bench/auth.py's environment); yields the
+    gateway's base URL and stops everything afterwards."""
     from shared.launcher import run_manage, start_system
 
-    round_seconds = 3 if quick else 8
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    with scratch_dir() as tmp, rabbit_vhost("booking") as uri:
-        env = system_env(uri, tmp)
+    with scratch_dir() as tmp, rabbit_vhost(name) as uri:
+        env = {**system_env(uri, tmp), **settings}
         logs = Path(tmp) / "logs"
         logs.mkdir()
-        progress("booking: starting the system")
+        progress(f"{name}: starting the system")
         system = start_system(env, logs=logs)
         try:
             run_manage(env, "seed", "all")
-            base = system.gateway
-            token = demo_admin(base)
-            slots, found = slot_queue(base, token, quick)
-            progress(f"booking: {found:,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
-            book = booker(base, slots)
-
-            def echo(session, headers):
-                answer = session.get(f"{base}/api/v1/stores/paris-opera/staff", headers=headers, timeout=30)
-                return answer.status_code == 200
-
-            hammer(base, token, 1, echo)
-            hammer(base, token, 1, book)
-            out = {"echo": ([], 0, 0.0), "book": ([], 0, 0.0)}
-            before = cpu_times()
-            for _ in range(2):
-                for name, request in (("echo", echo), ("book", book)):
-                    latencies, bad, elapsed = hammer(base, token, round_seconds, request)
-                    got = out[name]
-                    out[name] = (got[0] + latencies, got[1] + bad, got[2] + elapsed)
-            out["load"] = machine_load(before, cpu_times())
-            out["paced_rate"] = rate = 0.5 * len(out["book"][0]) / out["book"][2]
-            progress(f"booking: open loop at {rate:.1f} requests/s")
-            out["paced_echo"], out["paced_book"] = ([], 0), ([], 0)
-            for _ in range(2):
-                for name, request in (("paced_echo", echo), ("paced_book", book)):
-                    latencies, bad = paced(base, token, rate, round_seconds, request)
-                    out[name] = (out[name][0] + latencies, out[name][1] + bad)
-            if slots.empty():
-                raise RuntimeError(f"the {found:,} free slots ran out: the figures would be short")
-            out["slots"] = found
+            yield system.gateway
         finally:
-            progress("booking: stopping the system")
+            progress(f"{name}: stopping the system")
             system.stop_all()
+
+
+def measure(quick: bool) -> dict:
+    round_seconds = 3 if quick else 8
+    with demo_system("booking") as base:
+        token = demo_admin(base)
+        slots, found = slot_queue(base, token, quick)
+        progress(f"booking: {found:,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
+        book = booker(base, slots)
+
+        def echo(session, headers):
+            answer = session.get(f"{base}/api/v1/stores/paris-opera/staff", headers=headers, timeout=30)
+            return answer.status_code == 200
+
+        hammer(base, token, 1, echo)
+        hammer(base, token, 1, book)
+        out = {"echo": ([], 0, 0.0), "book": ([], 0, 0.0)}
+        before = cpu_times()
+        for _ in range(2):
+            for name, request in (("echo", echo), ("book", book)):
+                latencies, bad, elapsed = hammer(base, token, round_seconds, request)
+                got = out[name]
+                out[name] = (got[0] + latencies, got[1] + bad, got[2] + elapsed)
+        out["load"] = machine_load(before, cpu_times())
+        out["paced_rate"] = rate = 0.5 * len(out["book"][0]) / out["book"][2]
+        progress(f"booking: open loop at {rate:.1f} requests/s")
+        out["paced_echo"], out["paced_book"] = ([], 0), ([], 0)
+        for _ in range(2):
+            for name, request in (("paced_echo", echo), ("paced_book", book)):
+                latencies, bad = paced(base, token, rate, round_seconds, request)
+                out[name] = (out[name][0] + latencies, out[name][1] + bad)
+        if slots.empty():
+            raise RuntimeError(f"the {found:,} free slots ran out: the figures would be short")
+        out["slots"] = found
     return out
 
 

@@ -15,14 +15,10 @@ half the closed-loop payment rate, each timed from when it was due.
 """
 
 import queue
-import signal
-import sys
 import time
 import uuid
-from pathlib import Path
 
-from bench.auth import system_env
-from bench.booking import CLIENTS, booker, demo_admin, hammer, paced, slot_queue
+from bench.booking import CLIENTS, booker, demo_admin, demo_system, hammer, paced, slot_queue
 from bench.common import (
     Figure,
     cpu_times,
@@ -30,8 +26,6 @@ from bench.common import (
     median,
     percentile,
     progress,
-    rabbit_vhost,
-    scratch_dir,
 )
 from bench.common import main as cli
 
@@ -40,58 +34,42 @@ PROVIDER_LATENCY = "0.02"
 
 def measure(quick: bool) -> dict:
     from services.orders.domain import order_id_for_booking
-    from shared.launcher import run_manage, start_system
 
     round_seconds = 3 if quick else 8
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    with scratch_dir() as tmp, rabbit_vhost("payments") as uri:
-        env = {
-            **system_env(uri, tmp),
-            "PROVIDER_LATENCY": PROVIDER_LATENCY,
-            "PROVIDER_SECRET": uuid.uuid4().hex,
-        }
-        logs = Path(tmp) / "logs"
-        logs.mkdir()
-        progress("payments: starting the system")
-        system = start_system(env, logs=logs)
-        try:
-            run_manage(env, "seed", "all")
-            base = system.gateway
-            token = demo_admin(base)
-            slots, found = slot_queue(base, token, quick)
-            unpaid = queue.SimpleQueue()
-            progress(f"payments: {found:,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
-            book = booker(base, slots, lambda made: unpaid.put((order_id_for_booking(made["booking_id"]),
-                                                                made["total"])))
+    settings = {"PROVIDER_LATENCY": PROVIDER_LATENCY, "PROVIDER_SECRET": uuid.uuid4().hex}
+    with demo_system("payments", **settings) as base:
+        token = demo_admin(base)
+        slots, found = slot_queue(base, token, quick)
+        unpaid = queue.SimpleQueue()
+        progress(f"payments: {found:,} free slots; {CLIENTS} clients, rounds of {round_seconds} s")
+        book = booker(base, slots, lambda made: unpaid.put((order_id_for_booking(made["booking_id"]),
+                                                            made["total"])))
 
-            def pay(session, headers):
-                try:
-                    order_id, total = unpaid.get_nowait()
-                except queue.Empty:
-                    return None
-                answer = session.post(
-                    f"{base}/api/v1/orders/{order_id}/payments",
-                    timeout=30,
-                    headers={**headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
-                    json={"tenders": [{"kind": "card_present", "amount": total, "token": "tok_approve"}]},
-                )
-                return answer.status_code == 201
+        def pay(session, headers):
+            try:
+                order_id, total = unpaid.get_nowait()
+            except queue.Empty:
+                return None
+            answer = session.post(
+                f"{base}/api/v1/orders/{order_id}/payments",
+                timeout=30,
+                headers={**headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+                json={"tenders": [{"kind": "card_present", "amount": total, "token": "tok_approve"}]},
+            )
+            return answer.status_code == 201
 
-            hammer(base, token, 1, book)
-            out = {}
-            before = cpu_times()
-            out["book"] = _rounds(base, token, round_seconds, book, 3)
-            time.sleep(1)  # every order made from those bookings is projected by now
-            hammer(base, token, 0.5, pay)
-            out["pay"] = _rounds(base, token, round_seconds, pay, 2)
-            out["load"] = machine_load(before, cpu_times())
-            out["paced_rate"] = rate = 0.5 * len(out["pay"][0]) / out["pay"][2]
-            progress(f"payments: open loop at {rate:.1f} payments/s, {unpaid.qsize():,} orders left")
-            out["paced_pay"] = paced(base, token, rate, round_seconds, pay)
-            out["left"] = unpaid.qsize()
-        finally:
-            progress("payments: stopping the system")
-            system.stop_all()
+        hammer(base, token, 1, book)
+        out = {}
+        before = cpu_times()
+        out["book"] = _rounds(base, token, round_seconds, book, 3)
+        time.sleep(1)  # every order made from those bookings is projected by now
+        hammer(base, token, 0.5, pay)
+        out["pay"] = _rounds(base, token, round_seconds, pay, 2)
+        out["load"] = machine_load(before, cpu_times())
+        out["paced_rate"] = rate = 0.5 * len(out["pay"][0]) / out["pay"][2]
+        progress(f"payments: open loop at {rate:.1f} payments/s, {unpaid.qsize():,} orders left")
+        out["paced_pay"] = paced(base, token, rate, round_seconds, pay)
+        out["left"] = unpaid.qsize()
     return out
 
 
