@@ -6,9 +6,10 @@ read first (calendar.py), then the engine decides on fresh occupancy, then the b
 own stream and the day streams are appended together, or nothing is.
 """
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from shared.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
+from shared.envelope import utc_iso
+from shared.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 
 from . import calendar, holds, planning, reads, reminders, waitlist
 from .contracts import (
@@ -27,6 +28,8 @@ from .domain.policies import Policy
 from .domain.refusals import BookingRefused
 
 CUSTOMER = planning.CUSTOMER
+SYSTEM = {"account_id": None, "role": None}
+LAPSED = "the deposit was not paid in time"
 LIFECYCLE = {"check_in": BookingCheckedIn, "start": BookingStarted, "complete": BookingCompleted}
 
 
@@ -44,6 +47,8 @@ def booking_stream(booking_id: str) -> str:
 def create(uow, request: dict, actor: dict, now: datetime, booking_id: str | None = None) -> str:
     """Book; returns the new booking's id."""
     booking_id = booking_id or str(uuid.uuid4())
+    if request.get("redo_of") is not None:
+        request = {**request, "customer_id": _redoable(uow, request, actor)}
     ref, services, start = planning.requested(uow.conn, request, actor, now)
     store, online = ref.store, actor.get("role") == CUSTOMER
     held = holds.for_booking(uow, request["hold_id"], request, actor, now) if request.get("hold_id") else None
@@ -59,12 +64,17 @@ def create(uow, request: dict, actor: dict, now: datetime, booking_id: str | Non
         if held.get("waitlist_entry_id"):
             waitlist.end(uow, held["waitlist_entry_id"], "booked", booking_id)
     segments = planning.segment_facts(option, services, store)
+    redo_of = request.get("redo_of")
+    if redo_of is not None:  # at no charge, so no fee or deposit can be due either
+        segments = [{**s, "price": planning.money(0, store.currency)} for s in segments]
     total = sum(s["price"]["amount_minor"] for s in segments)
     customer_id = request.get("customer_id")
     policy = store.policy
     first_visit = policy.deposit_first_visit and customer_id is not None \
         and not reads.has_visited(uow.conn, customer_id)
     deposit = policy.deposit_due(total, [s.service_id for s in services], first_visit)
+    # Online, the slot is kept for the hold's minutes while the customer pays the deposit.
+    deposit_due_by = utc_iso(now + timedelta(minutes=store.hold_minutes)) if online and deposit else None
     uow.record(booking_stream(booking_id), 0, BookingCreated, {
         "booking_id": booking_id, "store_id": store.store_id, "customer_id": customer_id,
         "customer_name": request.get("customer_name"), "channel": "online" if online else "counter",
@@ -73,10 +83,26 @@ def create(uow, request: dict, actor: dict, now: datetime, booking_id: str | Non
                                                                                       store.currency),
         "policy": policy.as_data(),
         "by": actor.get("account_id"), "by_role": actor.get("role"),
-        "hold_id": request.get("hold_id"), "series_id": request.get("series_id")}, store_id=store.store_id)
+        "hold_id": request.get("hold_id"), "series_id": request.get("series_id"), "redo_of": redo_of,
+        "deposit_due_by": deposit_due_by}, store_id=store.store_id)
     reminders.schedule(uow, {"booking_id": booking_id, "store_id": store.store_id,
                              **planning.timing(option, store)}, store, now)
     return booking_id
+
+
+def _redoable(uow, request: dict, actor: dict) -> str | None:
+    """A redo is booked by staff, in the store of a completed booking, for its customer;
+    returns that customer."""
+    if actor.get("role") == CUSTOMER:
+        raise Forbidden("a redo is booked by the store's staff")
+    original, _ = current(uow, request["redo_of"])
+    if original["store_id"] != request["store_id"]:
+        raise Unprocessable("a redo is booked in the store of the original booking",
+                            {"redo_of": ["booking of another store"]})
+    if original["status"] != lifecycle.COMPLETED:
+        raise Unprocessable(f"only a completed booking can be redone (it is {original['status']})",
+                            {"redo_of": ["not completed"]})
+    return original["customer_id"]
 
 
 def current(uow, booking_id: str, expected_version: int | None = None) -> tuple[dict, int]:
@@ -182,6 +208,14 @@ def cancel(uow, booking_id: str, reason: str, waive_fee: bool, actor: dict, expe
     uow.record(booking_stream(booking_id), version, BookingCancelled, _facts(
         facts, actor, status=status, reason=reason, late=late,
         fee_due=planning.money(fee, facts["total"]["currency"])), store_id=facts["store_id"])
+
+
+def lapse(uow, booking_id: str, now: datetime) -> None:
+    """Orders found the deposit unpaid at its deadline: the booking is cancelled without a fee,
+    its time freed. A booking the store has already moved on (checked in) stays."""
+    facts, _ = current(uow, booking_id)
+    if facts["status"] == lifecycle.BOOKED:
+        cancel(uow, booking_id, LAPSED, True, SYSTEM, None, now)
 
 
 def no_show(uow, booking_id: str, actor: dict, expected_version: int | None, now: datetime) -> None:

@@ -151,6 +151,8 @@ class Bookings(Projection):
                "status": d["status"], "start": d["start"], "end": d["end"],
                "local_date": d["local_date"], "facts": _json(d),
                "version": event.streamversion}
+        if event.type == BookingCreated.name:
+            row.update(redo_of=d["redo_of"], deposit_due_by=d["deposit_due_by"])
         return [Upsert(bookings, row), Delete(booking_segments, {"booking_id": d["booking_id"]})] + [
             Upsert(booking_segments, {"booking_id": d["booking_id"], "position": i,
                                       "store_id": d["store_id"], "staff_id": s["staff_id"],

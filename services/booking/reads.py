@@ -225,9 +225,14 @@ def store_waitlist(conn, store_id: str, limit: int, offset: int) -> dict:
             "total": total, "limit": limit, "offset": offset}
 
 
+def _booking(row) -> dict:
+    return {**json.loads(row.facts), "redo_of": row.redo_of, "deposit_due_by": row.deposit_due_by,
+            "version": row.version}
+
+
 def booking_facts(conn, booking_id: str) -> dict | None:
     row = conn.execute(select(bookings).where(bookings.c.booking_id == booking_id)).first()
-    return None if row is None else {**json.loads(row.facts), "version": row.version}
+    return None if row is None else _booking(row)
 
 
 def has_visited(conn, customer_id: str | None) -> bool:
@@ -257,5 +262,4 @@ def booking_list(conn, limit: int, offset: int, store_id=None, local_date=None, 
     total = conn.execute(select(func.count()).select_from(bookings).where(and_(*where))).scalar()
     order = (bookings.c.start.desc() if newest_first else bookings.c.start, bookings.c.booking_id)
     rows = conn.execute(select(bookings).where(and_(*where)).order_by(*order).limit(limit).offset(offset))
-    return {"items": [{**json.loads(r.facts), "version": r.version} for r in rows], "total": total,
-            "limit": limit, "offset": offset}
+    return {"items": [_booking(r) for r in rows], "total": total, "limit": limit, "offset": offset}

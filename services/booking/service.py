@@ -1,4 +1,5 @@
-"""The booking service's nameko face: RPC commands and queries, nothing else.
+"""The booking service's nameko face: RPC commands and queries, and the one event it follows
+(orders' ``DepositLapsed``: an online booking whose deposit went unpaid is let go).
 
 Callers (the gateway) pass ``actor`` = {"account_id", "role"}: who acts, recorded on every
 event. Inputs arrive validated at the edge; the rules here and in ``domain`` decide.
@@ -6,7 +7,9 @@ event. Inputs arrive validated at the edge; the rules here and in ``domain`` dec
 import uuid
 from datetime import UTC, date, datetime
 
+from services.orders.contracts import DepositLapsed
 from shared.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from shared.handlers import handles
 from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
 from shared.rpc import rpc
@@ -29,7 +32,7 @@ from .app import APP
 from .domain import recurrence
 from .domain.intervals import seconds
 
-SYSTEM = {"account_id": None, "role": None}
+SYSTEM = bookings.SYSTEM
 
 
 def _now() -> datetime:
@@ -196,15 +199,17 @@ class BookingService(Pingable):
     def create_booking(self, store_id: str, start: str, segments: list[dict] | None = None,
                        customer_id: str | None = None, customer_name: str | None = None,
                        service_id: str | None = None, staff_id: str | None = None, hold_id: str | None = None,
-                       actor: dict = SYSTEM, idempotency_key: str | None = None) -> dict:
+                       actor: dict = SYSTEM, idempotency_key: str | None = None,
+                       redo_of: str | None = None) -> dict:
         """Book; with ``idempotency_key``, a retry gets the same booking and books nothing.
 
-        ``service_id``/``staff_id`` is the one-segment form callers used before segments."""
+        ``service_id``/``staff_id`` is the one-segment form callers used before segments.
+        ``redo_of``: a completed booking that this one redoes at no charge (orders' after-sales)."""
         one_segment = segments is None
         if one_segment:
             segments = [{"service_id": service_id, "staff_id": staff_id}]
         request = {"store_id": store_id, "start": start, "segments": segments, "customer_id": customer_id,
-                   "customer_name": customer_name, "hold_id": hold_id}
+                   "customer_name": customer_name, "hold_id": hold_id, "redo_of": redo_of}
         try:
             requested = datetime.fromisoformat(start)
         except (TypeError, ValueError):
@@ -329,6 +334,10 @@ class BookingService(Pingable):
         reminder = reminders.due(uow, facts, timer.payload["lead_hours"])
         if reminder is not None:
             uow.after_commit(lambda: notifier.notifier().send(reminder))
+
+    @handles(DepositLapsed)
+    def on_deposit_lapsed(self, event, uow):
+        bookings.lapse(uow, event.data["booking_id"], _now())
 
     @rpc
     def get_booking(self, booking_id: str) -> dict:

@@ -67,6 +67,9 @@ bookings = Table(
     Column("local_date", String(10), nullable=False),
     Column("facts", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # Only BookingCreated says these; later events leave them as they are.
+    Column("redo_of", String(64)),
+    Column("deposit_due_by", String(40)),
     Index("ix_bookings_store_date", "store_id", "local_date"),
     Index("ix_bookings_customer_start", "customer_id", "start"),
 )

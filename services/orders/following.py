@@ -1,16 +1,20 @@
 """An order follows its booking: created with it, moving as the booking moves (checked
 in, started, completed; rescheduled or given to another stylist), and, when the booking is
 cancelled or not attended, owing only the fee its policy made due. A deposit paid above that
-fee is given back (``refunds.OVERPAYMENT`` timer); what is below it stays owed.
+fee is given back (``refunds.OVERPAYMENT`` timer); what is below it stays owed. An online
+booking's deposit unpaid at its deadline lets the booking go (``DEPOSIT_DEADLINE`` timer).
+A redo's order moves its after-sales request on as the redo is completed or cancelled.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from .contracts import OrderCancelled, OrderCreated, OrderLineAdded, OrderProgressed
+from . import after_sales
+from .contracts import DepositLapsed, OrderCancelled, OrderCreated, OrderLineAdded, OrderProgressed
 from .domain import booked_order, history, order_id_for_booking
 from .domain.lines import FEE, SERVICE, Line, tax_rate
+from .domain.order import deposit_lapses
 from .streams import Current, order_stream, read, record, settings_of
 from .tables import service_categories
 
@@ -23,6 +27,8 @@ PROGRESS = {
 }
 FEES = {"cancelled": ("late_cancellation", "Late cancellation fee"), "no_show": ("no_show", "No-show fee")}
 OVERPAYMENT = "order-overpayment"
+DEPOSIT_DEADLINE = "order-deposit"
+DEPOSIT_RECHECK = timedelta(seconds=15)  # a payment on its way at the deadline has settled by then
 
 
 def created(uow, booking: dict) -> None:
@@ -45,6 +51,42 @@ def created(uow, booking: dict) -> None:
         history.created_facts(order, booking["local_date"], booking["by"]),
         store_id=order.store_id,
     )
+    if order.deposit_due_by is not None:
+        uow.schedule(
+            f"{DEPOSIT_DEADLINE}:{order_id}",
+            DEPOSIT_DEADLINE,
+            datetime.fromisoformat(order.deposit_due_by),
+            {"order_id": order_id},
+            store_id=order.store_id,
+        )
+
+
+def deposit_deadline(uow, order_id: str, now: datetime) -> None:
+    """An online booking's deposit is due: unpaid, the booking is let go (``DepositLapsed``,
+    which booking follows by cancelling it without a fee); while a payment is on its way,
+    look again once it can have settled."""
+    current = read(uow, order_id)
+    order = current.order
+    lapses = deposit_lapses(order)
+    if lapses is None:
+        uow.schedule(
+            f"{DEPOSIT_DEADLINE}:{order_id}",
+            DEPOSIT_DEADLINE,
+            now + DEPOSIT_RECHECK,
+            {"order_id": order_id},
+            store_id=order.store_id,
+        )
+    elif lapses:
+        record(
+            uow,
+            current,
+            DepositLapsed,
+            {
+                "booking_id": order.booking_id,
+                "deposit_due": history.money(order.deposit_due, order.currency),
+                "deposit_due_by": order.deposit_due_by,
+            },
+        )
 
 
 def progressed(uow, kind: str, booking: dict) -> None:
@@ -56,6 +98,8 @@ def progressed(uow, kind: str, booking: dict) -> None:
         OrderProgressed,
         {"booking_id": booking["booking_id"], "fulfilment": PROGRESS[kind], "staff": staff},
     )
+    if current.order.redo_of is not None and PROGRESS[kind] == "completed":
+        after_sales.redo_ended(uow, current.order.redo_of, booking["booking_id"], True, "completed")
 
 
 def cancelled(uow, booking: dict, now: datetime) -> None:
@@ -77,6 +121,9 @@ def cancelled(uow, booking: dict, now: datetime) -> None:
     fee = booking["fee_due"]["amount_minor"]
     if fee:
         _charge_fee(uow, current, fulfilment, fee)
+    if order.redo_of is not None:
+        how = "cancelled" if fulfilment == "cancelled" else "not attended"
+        after_sales.redo_ended(uow, order.redo_of, booking["booking_id"], False, how)
     if current.order.balance < 0 and not current.order.held:
         uow.schedule(
             f"{OVERPAYMENT}:{current.order.order_id}",

@@ -15,6 +15,9 @@ from services.booking.contracts import (
 from shared.projections import Projection, Update, Upsert, on
 
 from .contracts import (
+    AfterSalesRequested,
+    AfterSalesUpdated,
+    DepositLapsed,
     OrderCancelled,
     OrderCreated,
     OrderLineAdded,
@@ -31,6 +34,7 @@ from .contracts import (
     TillSettingsChanged,
 )
 from .tables import (
+    after_sales,
     order_lines,
     order_refunds,
     order_tenders,
@@ -84,7 +88,7 @@ def _tender(event, **values) -> Update:
 
 class Orders(Projection):
     name = "orders"
-    tables = (orders, order_lines, order_tenders, order_refunds)
+    tables = (orders, order_lines, order_tenders, order_refunds, after_sales)
 
     @on(OrderCreated)
     def created(self, event):
@@ -102,6 +106,9 @@ class Orders(Projection):
             "receipt_number": None,
             "receipt_date": None,
             "created_at": event.time,
+            "deposit_due_by": d["deposit_due_by"],
+            "lapsed": False,
+            "redo_of": d["redo_of"],
             **_summary(event),
         }
         return [Upsert(orders, row)] + [_line(d["order_id"], n, line) for n, line in enumerate(d["lines"], 1)]
@@ -208,6 +215,31 @@ class Orders(Projection):
             )
             for p in d["parts"]
         ]
+
+    @on(DepositLapsed)
+    def lapsed(self, event):
+        return [_order(event, lapsed=True)]
+
+    @on(AfterSalesRequested, AfterSalesUpdated)
+    def after_sales(self, event):
+        d, request = event.data, event.data["request"]
+        values = {
+            "status": request["status"],
+            "facts": json.dumps(request, sort_keys=True),
+            "updated_at": event.time,
+        }
+        key = {"request_id": request["request_id"]}
+        if event.type == AfterSalesUpdated.name:
+            return [_order(event), Update(after_sales, key, values)]
+        row = {
+            **key,
+            **values,
+            "order_id": d["order_id"],
+            "store_id": d["store_id"],
+            "customer_id": d["customer_id"],
+            "requested_at": event.time,
+        }
+        return [_order(event), Upsert(after_sales, row)]
 
 
 class TillSettingsView(Projection):

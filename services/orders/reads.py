@@ -1,11 +1,20 @@
-"""Queries of the orders service: an order with its lines, payments and refunds; orders of
-a store, a day, a status or a customer; a store's takings for a day per tender."""
+"""Queries of the orders service: an order with its lines, payments, refunds and after-sales
+requests; orders of a store, a day, a status or a customer; a store's after-sales queue; a
+store's takings for a day per tender."""
 
 import json
 
 from sqlalchemy import and_, func, select
 
-from .tables import order_lines, order_refunds, order_tenders, orders, provider_references, stores
+from .tables import (
+    after_sales,
+    order_lines,
+    order_refunds,
+    order_tenders,
+    orders,
+    provider_references,
+    stores,
+)
 
 _TENDERS = select(order_tenders, provider_references.c.provider_ref).outerjoin(
     provider_references, provider_references.c.tender_id == order_tenders.c.tender_id
@@ -35,6 +44,9 @@ def summary(row) -> dict:
         "balance": _money(max(row.owed_minor - row.paid_minor, 0), c),
         "overpaid": _money(max(row.paid_minor - row.owed_minor, 0), c),
         "deposit_due": _money(row.deposit_minor, c),
+        "deposit_due_by": row.deposit_due_by,
+        "deposit_lapsed": bool(row.lapsed),
+        "redo_of": row.redo_of,
         "receipt_number": row.receipt_number,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -61,15 +73,47 @@ def detail(conn, row) -> dict:
         .where(order_refunds.c.order_id == row.order_id)
         .order_by(order_refunds.c.created_at, order_refunds.c.refund_id)
     ).all()
+    requests = conn.execute(
+        select(after_sales)
+        .where(after_sales.c.order_id == row.order_id)
+        .order_by(after_sales.c.requested_at, after_sales.c.request_id)
+    ).all()
     c = row.currency
     return {
         **summary(row),
+        "after_sales": [after_sales_view(r) for r in requests],
         "lines": [
             {**json.loads(x.facts), "staff_id": x.staff_id, "cancelled": bool(x.cancelled)} for x in lines
         ],
         "payments": [tender_view(t, c) for t in tenders],
         "refunds": _refunds_view(refunds, c),
     }
+
+
+def after_sales_view(r) -> dict:
+    return {
+        **json.loads(r.facts),
+        "order_id": r.order_id,
+        "store_id": r.store_id,
+        "customer_id": r.customer_id,
+        "requested_at": r.requested_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def after_sales_list(conn, store_id: str, status: str | None, limit: int, offset: int) -> dict:
+    where = [after_sales.c.store_id == store_id]
+    if status is not None:
+        where.append(after_sales.c.status == status)
+    total = conn.execute(select(func.count()).select_from(after_sales).where(*where)).scalar()
+    rows = conn.execute(
+        select(after_sales)
+        .where(*where)
+        .order_by(after_sales.c.requested_at, after_sales.c.request_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return {"items": [after_sales_view(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
 def tender_view(t, currency: str) -> dict:
@@ -225,9 +269,16 @@ def payment_view(conn, order: dict, payment_id: str) -> dict:
     found = [tender_view(r, order["total"]["currency"]) for r in payment(conn, order["order_id"], payment_id)]
     statuses = {t["status"] for t in found}
     status = (
-        "captured" if statuses == {"captured"}
-        else "pending" if statuses & {"pending", "authorized"}
+        "captured"
+        if statuses == {"captured"}
+        else "pending"
+        if statuses & {"pending", "authorized"}
         else "failed"
     )
-    return {"payment_id": payment_id, "order_id": order["order_id"], "status": status, "tenders": found,
-            "order": order}
+    return {
+        "payment_id": payment_id,
+        "order_id": order["order_id"],
+        "status": status,
+        "tenders": found,
+        "order": order,
+    }

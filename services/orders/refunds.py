@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from shared.errors import Conflict, Forbidden
 
+from . import after_sales
 from .contracts import OrderRefunded, RefundFailed, RefundRequested
 from .domain import order as O
 from .domain import tenders as T
@@ -54,8 +55,19 @@ def refund(
 
 
 def request(uow, order_id: str, wanted: dict, actor: dict, refund_id: str, now: datetime) -> dict:
-    current = read(uow, order_id)
-    order = current.order
+    return request_on(uow, read(uow, order_id), wanted, actor, refund_id, now)
+
+
+def request_on(uow, current: Current, wanted: dict, actor: dict, refund_id: str, now: datetime) -> dict:
+    """``request`` on an order already read under its lock."""
+    amount, parts, lines = checked(uow.conn, current.order, wanted, actor)
+    _requested(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, now)
+    return {"refund_id": refund_id, "order_id": current.order.order_id}
+
+
+def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list, dict]:
+    """The refund ``wanted`` as the order allows it (amount, parts per tender, lines), or the
+    refusal."""
     lines = {x["line_id"]: x["amount"]["amount_minor"] for x in wanted.get("lines") or []}
     amounts = [("amount", wanted.get("amount"))] + [("lines", x["amount"]) for x in wanted.get("lines") or []]
     for name, value in amounts:
@@ -66,13 +78,12 @@ def request(uow, order_id: str, wanted: dict, actor: dict, refund_id: str, now: 
         parts = O.plan_refund(order, amount)
     except T.TenderRefused as error:
         raise refused(error) from None
-    threshold = settings_of(uow.conn, order.store_id).refund_manager_minor
+    threshold = settings_of(conn, order.store_id).refund_manager_minor
     if amount > threshold and actor.get("role") not in MANAGERS:
         raise Forbidden(
             f"a refund above {threshold} needs a store manager", {"amount": ["needs a store manager"]}
         )
-    _requested(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, now)
-    return {"refund_id": refund_id, "order_id": order_id}
+    return amount, parts, lines
 
 
 def _requested(
@@ -140,6 +151,7 @@ def _failed(uow, order_id: str, refund_id: str, why: str) -> None:
     current = read(uow, order_id)
     if current.order.refund_on_way(refund_id) is not None:
         record(uow, current, RefundFailed, {"refund_id": refund_id, "reason": why})
+        after_sales.refund_ended(uow, current, refund_id, why)
     uow.cancel_timer(recovery_key(refund_id))
 
 
@@ -169,6 +181,7 @@ def finish(uow, order_id: str, refund_id: str, now: datetime) -> None:
             "by_role": r.by_role,
         },
     )
+    after_sales.refund_ended(uow, current, refund_id, None)
     uow.cancel_timer(recovery_key(refund_id))
 
 

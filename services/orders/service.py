@@ -1,6 +1,6 @@
-"""The orders service's nameko face: it follows bookings, takes payments and gives refunds,
-and answers queries. The rules are in ``domain``; the commands in ``following``,
-``checkout``, ``payments`` and ``refunds``.
+"""The orders service's nameko face: it follows bookings, takes payments, gives refunds,
+handles after-sales requests, and answers queries. The rules are in ``domain``; the commands
+in ``following``, ``checkout``, ``payments``, ``refunds``, ``after_sales`` and ``redress``.
 
 Callers (the gateway) pass ``actor`` = {"account_id", "role"}: who acts, recorded on every
 event. Money-moving commands take the caller's idempotency key: a retry with the same key
@@ -45,10 +45,10 @@ from shared.handlers import handles
 from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
 from shared.projections import project
-from shared.rpc import rpc
+from shared.rpc import Rpc, rpc
 from shared.timers import on_timer
 
-from . import checkout, following, payments, reads, receipts, refunds, retention
+from . import after_sales, checkout, following, payments, reads, receipts, redress, refunds, retention
 from .app import APP
 from .projections import KnownStores, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
@@ -88,6 +88,7 @@ def _id_for(key: str | None, scope: str) -> str:
 class OrdersService(Pingable):
     name = "orders"
     kernel = Kernel(APP)
+    booking = Rpc("booking")  # books the redo of an after-sales request
 
     # --- following bookings and learning the catalogue ----------------------------------
 
@@ -285,6 +286,49 @@ class OrdersService(Pingable):
         return {**refund, "order": order}
 
     @rpc
+    def ask_after_sales(self, order_id: str, request: dict, actor: dict) -> dict:
+        """A customer (or staff for them) asks for a completed service to be redone, for money
+        back, or both, with a reason."""
+        request_id = str(uuid.uuid4())
+        self.kernel.execute(lambda uow: after_sales.ask(uow, order_id, request, actor, request_id))
+        return self._after_sales(order_id, request_id)
+
+    @rpc
+    def accept_after_sales(
+        self, order_id: str, request_id: str, decision: dict, actor: dict, idempotency_key: str | None = None
+    ) -> dict:
+        """The store puts it right: books the redo at no charge and/or refunds."""
+        wanted = {"order_id": order_id, "request_id": request_id, **decision}
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("orders.accept_after_sales", idempotency_key, fingerprint(wanted))
+        )
+        redress.accept(self.kernel.execute, ways_to_pay(), self.booking.create_booking, order_id, request_id,
+                       decision, actor, _now, idempotency)
+        return self._after_sales(order_id, request_id)
+
+    @rpc
+    def decline_after_sales(self, order_id: str, request_id: str, note: str, actor: dict) -> dict:
+        self.kernel.execute(lambda uow: after_sales.decline(uow, order_id, request_id, note, actor))
+        return self._after_sales(order_id, request_id)
+
+    @rpc
+    def store_after_sales(
+        self, store_id: str, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> dict:
+        """A store's after-sales requests, the oldest first (its queue)."""
+        with self.kernel.read() as conn:
+            if store_of(conn, store_id) is None:
+                raise NotFound(f"orders knows no store {store_id}", {"store_id": store_id})
+            return reads.after_sales_list(conn, store_id, status, limit, offset)
+
+    def _after_sales(self, order_id: str, request_id: str) -> dict:
+        order = self.get_order(order_id, wait_seconds=None)
+        request = next(r for r in order["after_sales"] if r["request_id"] == request_id)
+        return {**request, "order": order}
+
+    @rpc
     def provider_callback(
         self, callback_id: str, reference: str, status: str, provider_ref: str | None = None
     ) -> dict:
@@ -312,6 +356,11 @@ class OrdersService(Pingable):
     def recover_refund(self, timer, uow):
         """A refund not seen to its end (a lost answer, a process that died): give it back."""
         refunds.recover(uow, timer, self.kernel.execute, ways_to_pay(), _now)
+
+    @on_timer(following.DEPOSIT_DEADLINE)
+    def deposit_deadline(self, timer, uow):
+        """An online booking's deposit is due: unpaid, the booking is let go."""
+        following.deposit_deadline(uow, timer.payload["order_id"], _now())
 
     @timer(interval=PURGE_EVERY)
     def purge(self):

@@ -1,7 +1,7 @@
 """The orders service's read models: orders with their lines, tenders and refunds (the
-till's journal, from which a day's takings are summed), the services' categories and the
-stores it learns from booking, each store's till settings, the provider's references and the
-callbacks seen."""
+till's journal, from which a day's takings are summed) and after-sales requests, the
+services' categories and the stores it learns from booking, each store's till settings, the
+provider's references and the callbacks seen."""
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
@@ -30,9 +30,25 @@ orders = Table(
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("deposit_due_by", String(40)),
+    Column("lapsed", Boolean, nullable=False),
+    Column("redo_of", String(64)),
     UniqueConstraint("store_id", "receipt_number", name="uq_orders_receipt"),
     Index("ix_orders_store_date", "store_id", "local_date"),
     Index("ix_orders_customer", "customer_id"),
+)
+after_sales = Table(
+    "after_sales",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False),
+    Column("customer_id", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("facts", Text, nullable=False),  # the request as its last event carries it (JSON)
+    Column("requested_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Index("ix_after_sales_store_status", "store_id", "status", "requested_at"),
 )
 order_lines = Table(
     "order_lines",

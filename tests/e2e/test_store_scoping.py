@@ -56,7 +56,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "account_id": manager.account["account_id"], "store_id": STORE_A, "staff_id": "amelie",
                "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
                "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
-               "date": booking["local_date"], "order_id": world["order"]["order_id"]}
+               "date": booking["local_date"], "order_id": world["order"]["order_id"],
+               "request_id": "an-after-sales-request"}
     slot = fresh_slot()
     settings = {"name": "Walk", "phone": "+33 1 00", "currency": "EUR", "timezone": "Europe/Paris",
                 "hours": {},
@@ -92,6 +93,9 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                              "token": "tok_approve"}]},
         "refund": {"amount": {"amount_minor": 100, "currency": "EUR"}, "reason": "walk"},
         "set_till_settings": {"refund_manager_minor": 1},
+        "ask_after_sales": {"kind": "redo", "reason": "walk"},
+        "accept_after_sales": {"refund": {"amount": {"amount_minor": 100, "currency": "EUR"}}},
+        "decline_after_sales": {"note": "walk"},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

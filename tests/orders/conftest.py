@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.orders import following, payments, reads, refunds
+from services.orders import after_sales, following, payments, reads, redress, refunds
 from services.orders.app import APP
 from services.orders.provider import SimulatedProvider
 from services.orders.tables import service_categories, stores
@@ -70,6 +70,10 @@ def booking(booking_id: str | None = None, prices=(4500, 8900), deposit: int = 0
         "policy": {},
         "by": "acct-customer",
         "by_role": "customer",
+        "hold_id": None,
+        "series_id": None,
+        "redo_of": None,
+        "deposit_due_by": None,
         **changes,
     }
 
@@ -142,6 +146,23 @@ class Till:
     def order(self, order_id: str) -> dict:
         with self.db.read() as conn:
             return reads.detail(conn, reads.order_row(conn, order_id))
+
+    def ask(self, order_id: str, kind: str = "both", actor: dict = CUSTOMER) -> str:
+        request_id = str(uuid.uuid4())
+        wanted = {"kind": kind, "reason": "the fringe is uneven"}
+        self.run(lambda uow: after_sales.ask(uow, order_id, wanted, actor, request_id))
+        return request_id
+
+    def accept(self, order_id: str, request_id: str, book, key: str | None = None, actor: dict = STAFF,
+               **decision) -> dict:
+        wanted = {"order_id": order_id, "request_id": request_id, **decision}
+        scope = "orders.accept_after_sales"
+        idempotency = None if key is None else Idempotency(scope, key, fingerprint(wanted))
+        return redress.accept(self.run, self.tenders, book, order_id, request_id, decision, actor, self.clock,
+                              idempotency)
+
+    def request(self, order_id: str, request_id: str) -> dict:
+        return next(r for r in self.order(order_id)["after_sales"] if r["request_id"] == request_id)
 
     def later(self, **delta) -> None:
         self.now += timedelta(**delta)

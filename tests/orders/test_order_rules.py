@@ -1,7 +1,7 @@
 """Orders made from bookings: one per booking, a taxed line per segment at the captured
 price; older OrderCreated versions read as the current one."""
 
-from services.booking.contracts import booking_created_v2
+from services.booking.contracts import booking_created_v2, booking_created_v3
 from services.orders.contracts import OrderCreated
 from services.orders.domain import booked_order, order_id_for_booking
 from services.orders.domain.history import created_facts, fold
@@ -35,6 +35,8 @@ BOOKING = {
     ],
     "total": {"amount_minor": 13400, "currency": "EUR"},
     "deposit_due": {"amount_minor": 2680, "currency": "EUR"},
+    "deposit_due_by": None,
+    "redo_of": None,
 }
 CATEGORIES = {"cut": "hair", "colour": "hair"}
 
@@ -79,11 +81,11 @@ def test_a_seed_era_booking_still_makes_an_order_through_the_upcaster():
         "end": "2026-12-01T09:45:00.000000Z",
         "price": {"amount_minor": 4500, "currency": "EUR"},
     }
-    order = OrderCreated.validate(created(booking_created_v2(v1)))
+    order = OrderCreated.validate(created(booking_created_v3(booking_created_v2(v1))))
     assert order["lines"][0]["unit_price"] == {"amount_minor": 4500, "currency": "EUR"}
 
 
-def test_an_order_created_v1_reads_as_v3_untaxed_and_folds_into_an_order():
+def test_an_order_created_v1_reads_as_v4_untaxed_and_folds_into_an_order():
     v1 = {
         "order_id": "o",
         "store_id": "s",
@@ -100,7 +102,7 @@ def test_an_order_created_v1_reads_as_v3_untaxed_and_folds_into_an_order():
         ],
         "total": {"amount_minor": 100, "currency": "EUR"},
     }
-    now = OrderCreated.validate(upcast("OrderCreated", v1, 1, 3))
+    now = OrderCreated.validate(upcast("OrderCreated", v1, 1, 4))
     assert (
         now["lines"][0]["tax_rate_bp"],
         now["lines"][0]["staff_id"],

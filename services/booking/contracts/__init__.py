@@ -13,6 +13,7 @@ from .bookings import (
     BookingCompleted,
     BookingCreated,
     BookingCreatedV1Contract,
+    BookingCreatedV2Contract,
     BookingNoShow,
     BookingReminderDue,
     BookingRescheduled,
@@ -21,6 +22,7 @@ from .bookings import (
     HoldReleased,
     SegmentReassigned,
     booking_created_v2,
+    booking_created_v3,
 )
 from .calendar import (
     SlotsHeld,
@@ -74,6 +76,7 @@ __all__ = [
     "BookingCompleted",
     "BookingCreated",
     "BookingCreatedV1Contract",
+    "BookingCreatedV2Contract",
     "BookingNoShow",
     "BookingReminderDue",
     "BookingRescheduled",
@@ -113,4 +116,5 @@ __all__ = [
     "WaitlistJoined",
     "WaitlistOffered",
     "booking_created_v2",
+    "booking_created_v3",
 ]

@@ -42,9 +42,16 @@ class BookingFacts(Schema):
     by_role = fields.String(required=True, allow_none=True)
 
 
-class BookingCreatedSchema(BookingFacts):
+class BookingCreatedV2(BookingFacts):
     hold_id = fields.String(**OPTIONAL_ID)
     series_id = fields.String(**OPTIONAL_ID)
+
+
+class BookingCreatedSchema(BookingCreatedV2):
+    redo_of = fields.String(**OPTIONAL_ID, metadata={
+        "description": "the completed booking this one redoes, at no charge (after-sales)"})
+    deposit_due_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "UTC; an online booking whose deposit is not paid by then lapses"})
 
 
 class BookingRescheduledSchema(BookingFacts):
@@ -95,6 +102,11 @@ def booking_created_v2(data: dict) -> dict:
             "hold_id": None, "series_id": None}
 
 
+def booking_created_v3(data: dict) -> dict:
+    """Before v3 no booking was a redo, and no deposit lapsed."""
+    return {**data, "redo_of": None, "deposit_due_by": None}
+
+
 class HoldPlacedSchema(Schema):
     """A slot kept for a few minutes while the customer pays or fills in details."""
     hold_id = fields.String(**ID)
@@ -131,8 +143,10 @@ class BookingReminderDueSchema(Schema):
 
 
 BookingCreatedV1Contract = declare("booking", "BookingCreated", BookingCreatedV1)
-BookingCreated = declare("booking", "BookingCreated", BookingCreatedSchema, version=2,
-                         upcast=booking_created_v2)
+BookingCreatedV2Contract = declare("booking", "BookingCreated", BookingCreatedV2, version=2,
+                                   upcast=booking_created_v2)
+BookingCreated = declare("booking", "BookingCreated", BookingCreatedSchema, version=3,
+                         upcast=booking_created_v3)
 BookingRescheduled = declare("booking", "BookingRescheduled", BookingRescheduledSchema)
 BookingCancelled = declare("booking", "BookingCancelled", BookingCancelledSchema)
 BookingCheckedIn = declare("booking", "BookingCheckedIn", BookingFacts)

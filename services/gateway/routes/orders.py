@@ -1,5 +1,6 @@
 """Orders: lists and one order with its lines, payments and refunds; lines added at
-checkout; payments and refunds (each with an Idempotency-Key); receipts as data or a
+checkout; payments and refunds (each with an Idempotency-Key); after-sales requests (asked,
+accepted with a redo or a refund, declined; a store's queue); receipts as data or a
 printable page; a store's takings per tender and its till settings; the payment provider's
 signed callback."""
 
@@ -19,6 +20,7 @@ from ..roles import BOOKERS, HQ, MANAGERS, STORE_READERS, STORE_STAFF, STORE_VIE
 from ..schemas import orders as schemas
 
 ORDER_PATH = "/api/v1/orders/<string:order_id>"
+AFTER_SALES_PATH = f"{ORDER_PATH}/after-sales/<string:request_id>"
 SIGNATURE_HEADER = "Provider-Signature"
 TAKINGS_READERS = (*HQ, "store_manager")
 
@@ -143,6 +145,78 @@ class OrderRoutes:
         if refund["status"] == "pending":
             return json_response(202, schemas.RefundAnswer().dump(refund))
         return refund
+
+    @endpoint(
+        "POST",
+        f"{ORDER_PATH}/after-sales",
+        roles=BOOKERS,
+        body=schemas.AfterSalesAsk,
+        response=schemas.AfterSalesAnswer,
+        status=201,
+        errors=(404, 409, 422),
+    )
+    def ask_after_sales(self, call, order_id):
+        """The customer (or staff for them) asks for a completed service to be redone, for
+        money back, or both, with a reason; one request of an order is open at a time."""
+        order = self._visible_order(call, order_id)
+        if call.role != "customer":
+            require_store(call.caller, STORE_STAFF, order["store_id"])
+        answer = self.orders.ask_after_sales(order_id=order_id, request=call.wire(), actor=call.actor())
+        call.audit["target_id"] = answer["request_id"]
+        return answer
+
+    @endpoint(
+        "POST",
+        f"{AFTER_SALES_PATH}/accept",
+        roles=STORE_STAFF,
+        body=schemas.AfterSalesAccept,
+        response=schemas.AfterSalesAnswer,
+        errors=(403, 404, 409, 422),
+        idempotent="required",
+    )
+    def accept_after_sales(self, call, order_id, request_id):
+        """Put it right: the redo is booked at no charge (linked to the original booking) and
+        the refund given back to the tenders that paid; the request is resolved once both are
+        done. A refund above the store's threshold needs a store manager."""
+        self._store_order(call, order_id)
+        call.audit["target_id"] = request_id
+        return self.orders.accept_after_sales(
+            order_id=order_id,
+            request_id=request_id,
+            decision=call.wire(),
+            actor=call.actor(),
+            idempotency_key=call.scoped_key(),
+        )
+
+    @endpoint(
+        "POST",
+        f"{AFTER_SALES_PATH}/decline",
+        roles=MANAGERS,
+        body=schemas.AfterSalesDecline,
+        response=schemas.AfterSalesAnswer,
+        errors=(403, 404, 409),
+    )
+    def decline_after_sales(self, call, order_id, request_id):
+        """Say no, with a note the customer reads (a store manager or HQ)."""
+        order = self._visible_order(call, order_id)
+        require_store(call.caller, MANAGERS, order["store_id"])
+        call.audit["target_id"] = request_id
+        return self.orders.decline_after_sales(
+            order_id=order_id, request_id=request_id, note=call.body["note"], actor=call.actor()
+        )
+
+    @endpoint(
+        "GET",
+        "/api/v1/stores/<string:store_id>/after-sales",
+        roles=STORE_STAFF,
+        query=schemas.AfterSalesQuery,
+        response=schemas.AfterSalesList,
+        errors=(403, 404),
+    )
+    def store_after_sales(self, call, store_id):
+        """A store's after-sales requests, the oldest first: filter by status for its queue."""
+        require_store(call.caller, STORE_STAFF, store_id)
+        return self.orders.store_after_sales(store_id=store_id, **call.query)
 
     @endpoint(
         "GET",

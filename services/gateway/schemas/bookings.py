@@ -84,7 +84,14 @@ class Booking(Schema):
     segments = fields.List(fields.Nested(SegmentView))
     total = fields.Nested(Money)
     deposit_due = fields.Nested(Money)
+    deposit_due_by = fields.String(allow_none=True, metadata={
+        "description": "UTC; booked online with a deposit: unpaid by then, the booking lapses"})
+    redo_of = fields.String(allow_none=True, metadata={
+        "description": "the completed booking this one redoes at no charge (after-sales)"})
     policy = fields.Nested(Policy, metadata={"description": "the store's policy as captured when booked"})
+    reason = fields.String(metadata={"description": "why it was cancelled"})
+    late = Boolean(metadata={"description": "cancelled inside the policy's notice"})
+    fee_due = fields.Nested(Money, metadata={"description": "cancelled or not attended: what is due"})
     needs_reassignment = Boolean(metadata={"description": "a segment's stylist has left"})
     service_id = fields.String(metadata={"description": "the first segment's (one-service form)"})
     staff_id = fields.String(metadata={"description": "the first segment's (one-service form)"})

@@ -1,14 +1,17 @@
-"""Orders: queries, lines added at checkout, payments, refunds, receipts, takings and till
-settings, as requested and as answered."""
+"""Orders: queries, lines added at checkout, payments, refunds, after-sales requests,
+receipts, takings and till settings, as requested and as answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.orders.contracts.after_sales import KINDS as AFTER_SALES_KINDS
+from services.orders.contracts.after_sales import STATUSES as AFTER_SALES_STATUSES
 from services.orders.contracts.lines import KINDS
 from services.orders.contracts.orders import STATUSES
 from services.orders.contracts.payments import TENDER_KINDS
 from shared.contracts import Money
 
-from .common import ID, OPTIONAL_ID, Page, PagedList, StrictSchema
+from .bookings import LOCAL_START
+from .common import ID, OPTIONAL_ID, Page, PagedList, StrictSchema, plausible_year
 
 REASON = {"required": True, "validate": validate.Length(min=1, max=500)}
 
@@ -87,15 +90,53 @@ class RefundLine(StrictSchema):
     amount = fields.Nested(Amount, required=True)
 
 
-class RefundRequest(StrictSchema):
+class RefundWanted(StrictSchema):
     amount = fields.Nested(Amount, metadata={"description": "an amount off the order (or give lines)"})
     lines = fields.List(fields.Nested(RefundLine), validate=validate.Length(min=1, max=100))
-    reason = fields.String(**REASON)
 
     @validates_schema
     def amount_or_lines(self, data, **kwargs):
         if ("amount" in data) == ("lines" in data):
             raise ValidationError("give an amount or lines, not both", "amount")
+
+
+class RefundRequest(RefundWanted):
+    reason = fields.String(**REASON)
+
+
+class AfterSalesAsk(StrictSchema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(AFTER_SALES_KINDS),
+        metadata={"description": "redo the service, refund, or both"},
+    )
+    reason = fields.String(**REASON)
+
+
+class Redo(StrictSchema):
+    start = fields.DateTime(required=True, validate=plausible_year, **LOCAL_START)
+    staff_id = fields.String(
+        **OPTIONAL_ID, metadata={"description": "who redoes every service; by default who did it"}
+    )
+
+
+class AfterSalesAccept(StrictSchema):
+    redo = fields.Nested(Redo, metadata={"description": "booked at no charge, linked to the original"})
+    refund = fields.Nested(RefundWanted, metadata={"description": "the request's reason goes with it"})
+    note = fields.String(validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if "redo" not in data and "refund" not in data:
+            raise ValidationError("accept with a redo, a refund, or both", "_body")
+
+
+class AfterSalesDecline(StrictSchema):
+    note = fields.String(**REASON, metadata={"description": "why, as the customer will read it"})
+
+
+class AfterSalesQuery(Page):
+    status = fields.String(validate=validate.OneOf(AFTER_SALES_STATUSES))
 
 
 class TillSettingsChanges(StrictSchema):
@@ -198,16 +239,46 @@ class OrderSummary(Schema):
     balance = fields.Nested(Money, metadata={"description": "still to pay"})
     overpaid = fields.Nested(Money, metadata={"description": "paid beyond what is owed, to be given back"})
     deposit_due = fields.Nested(Money)
+    deposit_due_by = fields.String(allow_none=True, metadata={"description": "UTC; booked online"})
+    deposit_lapsed = fields.Boolean(metadata={"description": "unpaid by then: the booking was let go"})
+    redo_of = fields.String(allow_none=True, metadata={"description": "the order this one redoes"})
     receipt_number = fields.Integer(allow_none=True)
     created_at = fields.String()
     updated_at = fields.String()
     version = fields.Integer()
 
 
+class AfterSales(Schema):
+    request_id = fields.String()
+    order_id = fields.String()
+    store_id = fields.String()
+    customer_id = fields.String(allow_none=True)
+    kind = fields.String(metadata={"description": ", ".join(AFTER_SALES_KINDS)})
+    reason = fields.String()
+    status = fields.String(metadata={"description": ", ".join(AFTER_SALES_STATUSES)})
+    note = fields.String(allow_none=True, metadata={"description": "the store's, or why it opened again"})
+    redo_booking_id = fields.String(allow_none=True)
+    redo_done = fields.Boolean()
+    redos = fields.Integer(metadata={"description": "redo bookings made for it"})
+    refund_id = fields.String(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    requested_at = fields.String()
+    updated_at = fields.String()
+
+
 class Order(OrderSummary):
     lines = fields.List(fields.Nested(Line))
     payments = fields.List(fields.Nested(Tender))
     refunds = fields.List(fields.Nested(Refund))
+    after_sales = fields.List(fields.Nested(AfterSales))
+
+
+class AfterSalesAnswer(AfterSales):
+    order = fields.Nested(Order)
+
+
+class AfterSalesList(PagedList):
+    items = fields.List(fields.Nested(AfterSales))
 
 
 class OrderList(PagedList):

@@ -1,15 +1,25 @@
 """Events the orders service publishes, one module per concept: an order's creation and
 lines (``created``, ``lines``), its life and the store's receipt book and till settings
-(``orders``), money moving (``payments``)."""
+(``orders``), money moving (``payments``), after-sales requests (``after_sales``)."""
 
+from .after_sales import AfterSalesRequested, AfterSalesUpdated
 from .created import (
     OrderCreated,
     OrderCreatedV1Contract,
     OrderCreatedV2Contract,
+    OrderCreatedV3Contract,
     order_created_v2,
     order_created_v3,
+    order_created_v4,
 )
-from .orders import OrderCancelled, OrderLineAdded, OrderProgressed, ReceiptIssued, TillSettingsChanged
+from .orders import (
+    DepositLapsed,
+    OrderCancelled,
+    OrderLineAdded,
+    OrderProgressed,
+    ReceiptIssued,
+    TillSettingsChanged,
+)
 from .payments import (
     OrderPaid,
     OrderRefunded,
@@ -36,14 +46,21 @@ ORDER_EVENTS = (
     RefundRequested,
     RefundFailed,
     OrderRefunded,
+    DepositLapsed,
+    AfterSalesRequested,
+    AfterSalesUpdated,
 )
 
 __all__ = [
     "ORDER_EVENTS",
+    "AfterSalesRequested",
+    "AfterSalesUpdated",
+    "DepositLapsed",
     "OrderCancelled",
     "OrderCreated",
     "OrderCreatedV1Contract",
     "OrderCreatedV2Contract",
+    "OrderCreatedV3Contract",
     "OrderLineAdded",
     "OrderPaid",
     "OrderProgressed",
@@ -59,4 +76,5 @@ __all__ = [
     "TillSettingsChanged",
     "order_created_v2",
     "order_created_v3",
+    "order_created_v4",
 ]

@@ -143,8 +143,30 @@ def order_created_v3(data: dict) -> dict:
     }
 
 
+class OrderCreatedV4(OrderCreatedV3):
+    deposit_due_by = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "UTC; an online booking whose deposit is unpaid by then lapses"},
+    )
+    redo_of = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the order whose service this one redoes at no charge (after-sales)"},
+    )
+
+
+def order_created_v4(data: dict) -> dict:
+    """Before v4 no deposit lapsed and no order was a redo."""
+    return {**data, "deposit_due_by": None, "redo_of": None}
+
+
 OrderCreatedV1Contract = declare("orders", "OrderCreated", OrderCreatedV1)
 OrderCreatedV2Contract = declare(
     "orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2
 )
-OrderCreated = declare("orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3)
+OrderCreatedV3Contract = declare(
+    "orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3
+)
+OrderCreated = declare("orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4)

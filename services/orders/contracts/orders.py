@@ -76,6 +76,12 @@ class OrderCancelledSchema(OrderFacts):
     totals = fields.Nested(Totals, required=True)
 
 
+class DepositLapsedSchema(OrderFacts):
+    booking_id = fields.String(**ID)
+    deposit_due = fields.Nested(Money, required=True)
+    deposit_due_by = fields.String(required=True, metadata={"description": "UTC: the deadline it missed"})
+
+
 class ReceiptIssuedSchema(Schema):
     store_id = fields.String(**ID)
     receipt_number = fields.Integer(
@@ -116,5 +122,6 @@ class TillSettingsChangedSchema(Schema):
 OrderLineAdded = declare("orders", "OrderLineAdded", OrderLineAddedSchema)
 OrderProgressed = declare("orders", "OrderProgressed", OrderProgressedSchema)
 OrderCancelled = declare("orders", "OrderCancelled", OrderCancelledSchema)
+DepositLapsed = declare("orders", "DepositLapsed", DepositLapsedSchema)
 ReceiptIssued = declare("orders", "ReceiptIssued", ReceiptIssuedSchema)
 TillSettingsChanged = declare("orders", "TillSettingsChanged", TillSettingsChangedSchema)

@@ -45,4 +45,6 @@ def booked_order(booking: dict, categories: dict[str, str], rates_bp: dict[str, 
         booking["deposit_due"]["amount_minor"],
         tuple(lines),
         customer_name=booking["customer_name"],
+        deposit_due_by=booking["deposit_due_by"],
+        redo_of=None if booking["redo_of"] is None else order_id_for_booking(booking["redo_of"]),
     )

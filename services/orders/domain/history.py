@@ -8,6 +8,7 @@ carries, amounts as money with the order's currency. Pure: no framework, no data
 from dataclasses import replace
 
 from . import tenders as T
+from .after_sales import AfterSales
 from .lines import Line, Totals, totals
 from .order import Order, RefundOnWay
 
@@ -78,7 +79,21 @@ def _created(d: dict) -> Order:
         d["deposit_due"]["amount_minor"],
         tuple(line_from_facts(x) for x in d["lines"]),
         customer_name=d["customer_name"],
+        deposit_due_by=d["deposit_due_by"],
+        redo_of=d["redo_of"],
     )
+
+
+AFTER_SALES_FIELDS = ("request_id", "kind", "reason", "requested_by", "status", "note", "redo_booking_id",
+                      "redo_done", "redos", "refund_id")
+
+
+def after_sales_facts(request: AfterSales) -> dict:
+    return {name: getattr(request, name) for name in AFTER_SALES_FIELDS}
+
+
+def _after_sales(order: Order, d: dict) -> Order:
+    return order.with_after_sales(AfterSales(**{name: d["request"][name] for name in AFTER_SALES_FIELDS}))
 
 
 def _requested(order: Order, d: dict) -> Order:
@@ -145,6 +160,9 @@ _APPLY = {
     "RefundRequested": _refund_requested,
     "RefundFailed": lambda o, d: _refund_ended(o, d["refund_id"]),
     "OrderRefunded": _refunded,
+    "DepositLapsed": lambda o, d: replace(o, lapsed=True),
+    "AfterSalesRequested": _after_sales,
+    "AfterSalesUpdated": _after_sales,
 }
 
 
@@ -174,6 +192,8 @@ def created_facts(order: Order, local_date: str | None, by: str | None) -> dict:
         "lines": [line_facts(x, c) for x in order.lines],
         "totals": totals_facts(totals(list(order.lines)), c),
         "deposit_due": money(order.deposit_due, c),
+        "deposit_due_by": order.deposit_due_by,
+        "redo_of": order.redo_of,
         "by": by,
     }
 

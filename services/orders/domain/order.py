@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from . import tenders as T
 from .lines import Line, LineRefused, discount_needs_manager, totals
-from .status import CANCELLED, NO_SHOW, Standing, status
+from .status import BOOKED, CANCELLED, NO_SHOW, Standing, status
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,17 @@ class Order:
     refunds_on_way: tuple[RefundOnWay, ...] = ()
     customer_name: str | None = None
     receipt_number: int | None = None
+    deposit_due_by: str | None = None  # UTC; an online booking's deposit unpaid by then lapses
+    lapsed: bool = False  # the deposit was not paid in time; the booking is being let go
+    redo_of: str | None = None  # the order whose service this one redoes at no charge
+    after_sales: tuple = ()  # after_sales.AfterSales, in the order asked
+
+    def with_after_sales(self, request) -> "Order":
+        others = tuple(r for r in self.after_sales if r.request_id != request.request_id)
+        if len(others) == len(self.after_sales):
+            return replace(self, after_sales=self.after_sales + (request,))
+        return replace(self, after_sales=tuple(request if r.request_id == request.request_id else r
+                                               for r in self.after_sales))
 
     @property
     def owed_lines(self) -> list[Line]:
@@ -143,6 +154,8 @@ def start_payment(order: Order, requested: list[T.Tender], tip: int = 0) -> None
     take more than its balance; a tip rides on top of the bill, on the first tender."""
     if order.fulfilment in (CANCELLED, NO_SHOW) and order.balance <= 0:
         raise T.TenderRefused("order", "the order is cancelled and nothing is owed")
+    if order.lapsed and order.fulfilment == BOOKED:
+        raise T.TenderRefused("order", "the deposit was not paid in time: the booking is let go")
     if tip < 0:
         raise T.TenderRefused("tip", "a tip is not negative", conflict=False)
     if tip and (not requested or tip > requested[0].amount):
@@ -174,6 +187,15 @@ def line_refunds(order: Order, amounts: dict[str, int]) -> int:
         if not 0 < amount <= left:
             raise T.TenderRefused("lines", f"a refund of line {line_id} is 1 to {left}", conflict=False)
     return sum(amounts.values())
+
+
+def deposit_lapses(order: Order) -> bool | None:
+    """At its deadline, whether an unpaid deposit lets the booking go: True if it does, False if
+    not (paid, or the visit already under way), None while a payment is on its way (ask again
+    once it has settled)."""
+    if order.lapsed or order.fulfilment != BOOKED or order.paid >= order.deposit_due:
+        return False
+    return None if order.held else True
 
 
 def receipt_due(order: Order) -> bool:

@@ -13,20 +13,16 @@ hold is voided and nothing is charged; only when all are held are they captured.
 """
 from dataclasses import dataclass, replace
 
+from .refusals import Refused
+
 CARD_ONLINE, CARD_PRESENT, CASH = "card_online", "card_present", "cash"
 STORED_VALUE, POINTS, COUPON = "stored_value", "points", "coupon"
 KINDS = (CARD_ONLINE, CARD_PRESENT, CASH, STORED_VALUE, POINTS, COUPON)
 PENDING, AUTHORIZED, CAPTURED, VOIDED, FAILED = "pending", "authorized", "captured", "voided", "failed"
 
 
-class TenderRefused(ValueError):
+class TenderRefused(Refused):
     """A step the tender's state does not allow, or an amount it cannot take."""
-
-    def __init__(self, field: str, message: str, conflict: bool = True):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.conflict = conflict  # True: the state forbids it (409); False: the input is wrong (422)
 
 
 @dataclass(frozen=True)
