@@ -48,7 +48,7 @@ from shared.projections import project
 from shared.rpc import Rpc, rpc
 from shared.timers import on_timer
 
-from . import after_sales, checkout, following, payments, reads, receipts, redress, refunds, retention
+from . import after_sales, checkout, demo, following, payments, reads, receipts, redress, refunds, retention
 from .app import APP
 from .projections import KnownStores, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
@@ -361,6 +361,11 @@ class OrdersService(Pingable):
     def deposit_deadline(self, timer, uow):
         """An online booking's deposit is due: unpaid, the booking is let go."""
         following.deposit_deadline(uow, timer.payload["order_id"], _now())
+
+    @on_timer(demo.TILL)
+    def demo_till(self, timer, uow):
+        """``make run`` only: the demo's past visits are paid as the counter took them."""
+        demo.till(uow, timer, self.kernel.execute, ways_to_pay(), _now)
 
     @timer(interval=PURGE_EVERY)
     def purge(self):
