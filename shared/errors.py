@@ -5,6 +5,8 @@ arguments are (message, details) so that nameko can rebuild them on the calling 
 """
 from nameko.exceptions import deserialize_to_instance
 
+from shared.refusals import Refused
+
 
 class DomainError(Exception):
     status = 400
@@ -102,3 +104,10 @@ class TooManyRequests(DomainError):
     @property
     def retry_after(self) -> int:
         return max(1, int(self.details.get("retry_after", 1)))
+
+
+def refusal(refused: Refused) -> DomainError:
+    """A pure rule's refusal as the caller's problem: 409 if the state forbids it, 422 if the
+    request is wrong, naming the field."""
+    kind = Conflict if refused.conflict else Unprocessable
+    return kind(refused.message, {refused.field: [refused.message]})

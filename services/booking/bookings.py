@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from shared.envelope import utc_iso
-from shared.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable, refusal
 
 from . import calendar, holds, planning, reads, reminders, waitlist
 from .contracts import (
@@ -37,7 +37,7 @@ def _step(status: str, action: str) -> str:
     try:
         return lifecycle.after(status, action)
     except BookingRefused as error:
-        raise planning.refused(error) from None
+        raise refusal(error) from None
 
 
 def booking_stream(booking_id: str) -> str:
@@ -224,7 +224,7 @@ def no_show(uow, booking_id: str, actor: dict, expected_version: int | None, now
     try:
         lifecycle.check_no_show(seconds(datetime.fromisoformat(facts["start"])), seconds(now))
     except BookingRefused as error:
-        raise planning.refused(error) from None
+        raise refusal(error) from None
     fee = Policy.from_data(facts["policy"]).no_show_fee(facts["total"]["amount_minor"])
     _release(uow, facts)
     uow.record(booking_stream(booking_id), version, BookingNoShow, _facts(

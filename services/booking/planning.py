@@ -5,22 +5,18 @@ from datetime import datetime
 
 from shared.db import writes_are_serial
 from shared.envelope import utc_iso
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Unprocessable, refusal
 from shared.eventstore import ConcurrencyError
 
 from . import calendar, reads
 from .domain.availability import Day, Option, fit
 from .domain.intervals import instant, local_date, seconds
-from .domain.refusals import CONFLICT, BookingRefused
+from .domain.refusals import BookingRefused
 from .domain.stores import OPEN, Store
 
 CUSTOMER = "customer"  # the role that books online: notice and horizon apply
 
 
-def refused(error: BookingRefused):
-    """A refusal as the error the gateway answers with (409 for an overlap, else 422)."""
-    return (Conflict if error.kind == CONFLICT else Unprocessable)(error.reason,
-                                                                   {error.field: [error.reason]})
 
 
 def in_store_time(moment: datetime, store: Store) -> datetime:
@@ -81,7 +77,7 @@ def plan(uow, ref: reads.Reference, services, wanted, start: int, now: int, also
         held = reads.busy(conn, store.store_id, days, now, exclude_owner)
         option = fit(Day(store, day, ref.staff, ref.units, held), services, wanted, start, explain=True)
         if isinstance(option, BookingRefused):
-            raise refused(option)
+            raise refusal(option)
         return option
 
     days = calendar.around(day) if writes_are_serial(conn) else calendar.touched(decide(calendar.around(day)),

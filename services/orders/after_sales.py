@@ -4,13 +4,12 @@ asked for, declined, and followed once accepted until resolved. The redo booking
 ``redress``.
 """
 
-from shared.errors import NotFound
+from shared.errors import NotFound, refusal
+from shared.refusals import Refused
 
 from .contracts import AfterSalesRequested, AfterSalesUpdated
 from .domain import after_sales as A
 from .domain.history import after_sales_facts
-from .domain.refusals import Refused
-from .payments import refused
 from .streams import Current, read, record
 
 SYSTEM = {"account_id": None, "role": None}
@@ -47,7 +46,7 @@ def ask(uow, order_id: str, wanted: dict, actor: dict, request_id: str) -> dict:
     try:
         A.may_request(current.order, wanted["kind"])
     except Refused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     request = A.AfterSales(request_id, wanted["kind"], wanted["reason"], actor.get("account_id"))
     note(uow, current, AfterSalesRequested, request, actor)
     return {"order_id": order_id, "request_id": request_id}
@@ -58,7 +57,7 @@ def decline(uow, order_id: str, request_id: str, why: str, actor: dict) -> None:
     try:
         declined = A.declined(of(current.order, request_id), why)
     except Refused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     note(uow, current, AfterSalesUpdated, declined, actor)
 
 

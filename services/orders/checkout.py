@@ -9,7 +9,7 @@ import uuid
 
 from sqlalchemy import select
 
-from shared.errors import Unprocessable
+from shared.errors import Unprocessable, refusal
 
 from .contracts import OrderLineAdded, TillSettingsChanged
 from .domain import history
@@ -19,10 +19,6 @@ from .domain.settings import TillSettings
 from .refunds import MANAGERS
 from .streams import read, record, settings_of
 from .tables import service_categories
-
-
-def _refused(error: LineRefused):
-    return Unprocessable(error.message, {error.field: [error.message]})
 
 
 def add_line(uow, order_id: str, wanted: dict, actor: dict) -> str:
@@ -61,7 +57,7 @@ def add_line(uow, order_id: str, wanted: dict, actor: dict) -> str:
         )
         O.add_line(order, line, actor.get("role") in MANAGERS, settings.discount_manager_bp)
     except LineRefused as error:
-        raise _refused(error) from None
+        raise refusal(error) from None
     record(
         uow,
         current,

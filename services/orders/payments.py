@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared.envelope import utc_iso
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, refusal
 from shared.eventstore import ConcurrencyError
 
 from .contracts import PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRequested, PaymentVoided
@@ -46,13 +46,6 @@ DRIVE_ROUNDS = 4  # authorize, then capture or void: a few rounds settle any pay
 
 def recovery_key(payment_id: str) -> str:
     return f"{RECOVERY}:{payment_id}"
-
-
-def refused(error: T.TenderRefused | Exception):
-    """A refusal of the rules as the caller's problem: 409 if the order's state forbids it,
-    422 if the request is wrong."""
-    kind = Conflict if getattr(error, "conflict", False) else Unprocessable
-    return kind(error.message, {error.field: [error.message]})
 
 
 def request(
@@ -78,7 +71,7 @@ def request(
                 )
             )
         except T.TenderRefused as error:
-            raise refused(error) from None
+            raise refusal(error) from None
     tip_amount = 0 if tip is None else tip["amount"]["amount_minor"]
     if tip is not None and tip["amount"]["currency"] != order.currency:
         raise Unprocessable(
@@ -87,7 +80,7 @@ def request(
     try:
         O.start_payment(order, asked, tip_amount)
     except T.TenderRefused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     record(
         uow,
         current,

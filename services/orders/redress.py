@@ -11,14 +11,13 @@ acceptance with the same Idempotency-Key gets the first answer.
 
 import uuid
 
-from shared.errors import Conflict
+from shared.errors import Conflict, refusal
+from shared.refusals import Refused
 
 from . import after_sales, refunds
 from .contracts import AfterSalesUpdated
 from .domain import after_sales as A
 from .domain.lines import SERVICE
-from .domain.refusals import Refused
-from .payments import refused
 from .streams import read
 
 REDRESS = uuid.UUID("3f7c2d9e-8b1a-4e55-9c0d-6a2b7e4f1d83")
@@ -38,7 +37,7 @@ def _plan(uow, order_id: str, request_id: str, wanted: dict, actor: dict) -> dic
             request, wanted.get("redo") is not None, wanted.get("refund") is not None
         )
     except Refused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     if refund:
         refunds.checked(uow.conn, order, _refund_wanted(request, wanted), actor)
     services = [(x.ref, x.staff_id) for x in order.lines if x.kind == SERVICE]
@@ -61,7 +60,7 @@ def _accepted(
     try:
         _, refund = A.still_to_do(request, redo_booking_id is not None, wanted.get("refund") is not None)
     except Refused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     refund_id = None
     if refund:  # named by the order's version: a refund asked again after one failed is a new one
         refund_id = str(uuid.uuid5(REDRESS, f"{request_id}:{current.version}"))
@@ -71,11 +70,11 @@ def _accepted(
     return {"request_id": request_id, "refund_id": refund_id, "redo_booking_id": redo_booking_id}
 
 
-def _refuse(refusal: Exception):
-    """Work that refuses as ``refusal`` did, unless its idempotency key has an answer stored."""
+def _refuse(error: Exception):
+    """Work that refuses as ``error`` did, unless its idempotency key has an answer stored."""
 
     def work(uow):
-        raise refusal
+        raise error
 
     return work
 
@@ -85,11 +84,11 @@ def accept(
 ) -> dict:
     try:
         plan = execute(lambda uow: _plan(uow, order_id, request_id, wanted, actor))
-    except Conflict as refusal:
+    except Conflict as refused:
         if idempotency is None:
             raise
         # A retry of an acceptance that went through gets its first answer.
-        return execute(_refuse(refusal), idempotency=idempotency)
+        return execute(_refuse(refused), idempotency=idempotency)
     redo_booking_id = None
     if plan["redo"]:
         redo = wanted["redo"]

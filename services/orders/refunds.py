@@ -19,14 +19,13 @@ without anyone asking.
 import uuid
 from datetime import datetime, timedelta
 
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict, Forbidden, refusal
 
 from . import after_sales
 from .contracts import OrderRefunded, RefundFailed, RefundRequested
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
-from .payments import refused
 from .provider import ProviderTimeout
 from .streams import Current, local_today, read, record, settings_of
 from .tender_protocol import Tenders
@@ -72,12 +71,12 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
     amounts = [("amount", wanted.get("amount"))] + [("lines", x["amount"]) for x in wanted.get("lines") or []]
     for name, value in amounts:
         if value is not None and value["currency"] != order.currency:
-            raise refused(T.TenderRefused(name, f"the order is in {order.currency}", conflict=False))
+            raise refusal(T.TenderRefused(name, f"the order is in {order.currency}", conflict=False))
     try:
         amount = O.line_refunds(order, lines) if lines else wanted["amount"]["amount_minor"]
         parts = O.plan_refund(order, amount)
     except T.TenderRefused as error:
-        raise refused(error) from None
+        raise refusal(error) from None
     threshold = settings_of(conn, order.store_id).refund_manager_minor
     if amount > threshold and actor.get("role") not in MANAGERS:
         raise Forbidden(

@@ -1,15 +1,15 @@
 """Why the rules refuse a well-formed request."""
+from shared.refusals import Refused
 
 CONFLICT, UNPROCESSABLE = "conflict", "unprocessable"
 
 
-class BookingRefused(Exception):
+class BookingRefused(Refused):
     """``kind`` is CONFLICT (an overlap: 409) or UNPROCESSABLE (any other rule: 422)."""
 
     def __init__(self, kind: str, field: str, reason: str):
-        super().__init__(reason)
+        super().__init__(field, reason, conflict=kind == CONFLICT)
         self.kind = kind
-        self.field = field
         self.reason = reason
 
 

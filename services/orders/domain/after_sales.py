@@ -11,7 +11,8 @@ Pure: the service records each change as an event of the order.
 
 from dataclasses import dataclass, replace
 
-from .refusals import Refused
+from shared.refusals import Refused
+
 from .status import COMPLETED
 
 REDO, REFUND, BOTH = "redo", "refund", "both"

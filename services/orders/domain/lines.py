@@ -8,19 +8,19 @@ lines, so a receipt adds up line by line.
 """
 from dataclasses import dataclass
 
+from shared.refusals import Refused
+
 from .money import BASIS_POINTS, share, tax_in
 
 SERVICE, PRODUCT, FEE = "service", "product", "fee"
 KINDS = (SERVICE, PRODUCT, FEE)
 
 
-class LineRefused(ValueError):
-    """A line or a discount that cannot be: the field it is about, and why."""
+class LineRefused(Refused):
+    """A line or a discount that cannot be: the field it is about, and why (422)."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(field, message, conflict=False)
 
 
 @dataclass(frozen=True)

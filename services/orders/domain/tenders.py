@@ -13,7 +13,7 @@ hold is voided and nothing is charged; only when all are held are they captured.
 """
 from dataclasses import dataclass, replace
 
-from .refusals import Refused
+from shared.refusals import Refused
 
 CARD_ONLINE, CARD_PRESENT, CASH = "card_online", "card_present", "cash"
 STORED_VALUE, POINTS, COUPON = "stored_value", "points", "coupon"
