@@ -20,11 +20,12 @@ from .routes.stores import StoreRoutes
 from .routes.catalogue import CatalogueRoutes
 from .routes.bookings import BookingRoutes
 from .routes.orders import OrderRoutes
+from .routes.members import MemberRoutes
 # isort: on
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
-                     OrderRoutes):
+                     OrderRoutes, MemberRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

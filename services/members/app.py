@@ -3,6 +3,6 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Members
+from .projections import Members, Points
 
-APP = ServiceApp("members", Path(__file__).parent / "migrations", projections=(Members(),))
+APP = ServiceApp("members", Path(__file__).parent / "migrations", projections=(Members(), Points()))

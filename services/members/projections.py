@@ -1,8 +1,20 @@
-"""Read models of the members service: one row per member, from MemberRegistered."""
-from shared.projections import Projection, Upsert, on
+"""Read models of the members service: one row per member, from MemberRegistered; each
+member's points (balance and debt, lots, ledger lines, what each order earned) from the
+movements, which carry what they drew on, so no rule runs here; HQ's points rules."""
 
-from .contracts import MemberRegistered
-from .tables import members
+import json
+
+from shared.projections import Projection, Update, Upsert, on
+
+from .contracts import (
+    MemberRegistered,
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsReversed,
+    PointsRulesChanged,
+)
+from .tables import members, points_accounts, points_ledger, points_lots, points_orders, points_rules
 
 
 class Members(Projection):
@@ -12,18 +24,149 @@ class Members(Projection):
     @on(MemberRegistered)
     def registered(self, event):
         d = event.data
-        return Upsert(members, {
-            "member_id": d["member_id"], "account_id": d["account_id"], "name": d["name"],
-            "email": d["email"], "phone": d["phone"],
-            "consent_terms": d["consents"]["terms"],
-            "consent_marketing_email": d["consents"]["marketing_email"],
-            "consent_marketing_sms": d["consents"]["marketing_sms"],
-            "registered_at": d["registered_at"], "version": event.streamversion})
+        return Upsert(
+            members,
+            {
+                "member_id": d["member_id"],
+                "account_id": d["account_id"],
+                "name": d["name"],
+                "email": d["email"],
+                "phone": d["phone"],
+                "consent_terms": d["consents"]["terms"],
+                "consent_marketing_email": d["consents"]["marketing_email"],
+                "consent_marketing_sms": d["consents"]["marketing_sms"],
+                "registered_at": d["registered_at"],
+                "version": event.streamversion,
+            },
+        )
+
+
+KINDS = {
+    "PointsEarned": "earned",
+    "PointsReversed": "reversed",
+    "PointsExpired": "expired",
+    "PointsAdjusted": "adjusted",
+}
+
+
+class Points(Projection):
+    name = "points"
+    tables = (points_accounts, points_lots, points_ledger, points_orders, points_rules)
+
+    def _line(self, event) -> list:
+        d = event.data
+        member = d["member_id"]
+        return [
+            Upsert(
+                points_accounts,
+                {
+                    "member_id": member,
+                    "balance": d["balance_after"],
+                    "debt": d["debt_after"],
+                    "version": event.streamversion,
+                    "updated_at": event.time,
+                },
+            ),
+            Upsert(
+                points_ledger,
+                {
+                    "member_id": member,
+                    "version": event.streamversion,
+                    "kind": KINDS[event.type],
+                    "points": d["points"],
+                    "balance_after": d["balance_after"],
+                    "order_id": d.get("order_id"),
+                    "store_id": d.get("store_id"),
+                    "reason": d.get("reason"),
+                    "by": d.get("by"),
+                    "at": event.time,
+                    "facts": json.dumps(d, sort_keys=True),
+                },
+            ),
+        ] + [
+            Update(points_lots, {"member_id": member, "lot_id": x["lot_id"]}, {"remaining": x["remaining"]})
+            for x in d["drawn"]
+        ]
+
+    def _lot(self, event) -> list:
+        """Points given make a lot of what is left once the debt is paid back."""
+        d = event.data
+        left = d["points"] + d["debt_change"]
+        if d["points"] <= 0 or left <= 0:
+            return []
+        return [
+            Upsert(
+                points_lots,
+                {
+                    "member_id": d["member_id"],
+                    "lot_id": d["lot_id"],
+                    "earned_at": event.time,
+                    "expires_at": d["expires_at"],
+                    "points": d["points"],
+                    "remaining": left,
+                },
+            )
+        ]
+
+    @on(PointsEarned)
+    def earned(self, event):
+        d = event.data
+        lot = self._lot(event)
+        order = Upsert(
+            points_orders,
+            {
+                "order_id": d["order_id"],
+                "member_id": d["member_id"],
+                "currency": d["basis"]["currency"],
+                "eligible_minor": d["basis"]["amount_minor"],
+                "earned": d["points"],
+                "refunded_minor": 0,
+                "reversed": 0,
+            },
+        )
+        return self._line(event) + lot + [order]
+
+    @on(PointsReversed)
+    def reversed(self, event):
+        d = event.data
+        return self._line(event) + [
+            Update(
+                points_orders,
+                {"order_id": d["order_id"]},
+                {"refunded_minor": d["order_refunded"]["amount_minor"], "reversed": d["order_reversed"]},
+            )
+        ]
+
+    @on(PointsAdjusted)
+    def adjusted(self, event):
+        return self._line(event) + self._lot(event)
+
+    @on(PointsExpired)
+    def expired(self, event):
+        return self._line(event)
+
+    @on(PointsRulesChanged)
+    def rules(self, event):
+        d = event.data
+        rules = {k: d[k] for k in ("points_per_unit", "point_value_minor", "expiry_days")}
+        return Upsert(
+            points_rules,
+            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
+        )
 
 
 def member_view(row) -> dict:
-    return {"member_id": row.member_id, "account_id": row.account_id, "name": row.name,
-            "email": row.email, "phone": row.phone,
-            "consents": {"terms": row.consent_terms, "marketing_email": row.consent_marketing_email,
-                         "marketing_sms": row.consent_marketing_sms},
-            "registered_at": row.registered_at, "version": row.version}
+    return {
+        "member_id": row.member_id,
+        "account_id": row.account_id,
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "consents": {
+            "terms": row.consent_terms,
+            "marketing_email": row.consent_marketing_email,
+            "marketing_sms": row.consent_marketing_sms,
+        },
+        "registered_at": row.registered_at,
+        "version": row.version,
+    }

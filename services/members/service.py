@@ -1,18 +1,30 @@
-"""The members service's nameko face: it turns identity's sign-ups into members and answers
-member queries (and /readyz pings)."""
+"""The members service's nameko face: it turns identity's sign-ups into members, keeps their
+points from orders' payments and refunds, and answers member queries (and /readyz pings)."""
+
+import uuid
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from services.identity.contracts import MemberSignedUp
+from services.orders.contracts import OrderPaid, OrderRefunded
 from shared.errors import NotFound
 from shared.handlers import handles
+from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
 from shared.rpc import rpc
+from shared.timers import on_timer
 
+from . import points, reads
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
 from .projections import member_view
 from .tables import members
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class MembersService(Pingable):
@@ -28,10 +40,58 @@ class MembersService(Pingable):
         if uow.version(stream) == 0:
             uow.record(stream, 0, MemberRegistered, member)
 
+    @handles(OrderPaid)
+    def on_order_paid(self, event, uow):
+        points.earn(uow, event.data, _now())
+
+    @handles(OrderRefunded)
+    def on_order_refunded(self, event, uow):
+        points.reverse(uow, event.data)
+
+    @on_timer(points.EXPIRY)
+    def expire_points(self, timer, uow):
+        points.expire(uow, timer.payload["member_id"], timer.payload["lot_id"])
+
+    @rpc
+    def get_points(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A member's points balance, what expires when, and the ledger, newest first."""
+        self.get_member(member_id)
+        with self.kernel.read() as conn:
+            return reads.points_view(conn, member_id, limit, offset)
+
+    @rpc
+    def adjust_points(
+        self, member_id: str, points_change: int, reason: str, actor: dict, idempotency_key: str | None = None
+    ) -> dict:
+        """Give or take away points by hand, with a reason; a retry with the key moves none."""
+        wanted = {"member_id": member_id, "points": points_change, "reason": reason}
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("members.adjust_points", idempotency_key, fingerprint(wanted))
+        )
+        adjustment_id = str(uuid.uuid4())
+        self.kernel.execute(
+            lambda uow: points.adjust(uow, member_id, points_change, reason, actor, adjustment_id, _now()),
+            idempotency=idempotency,
+        )
+        return self.get_points(member_id)
+
+    @rpc
+    def points_rules(self) -> dict:
+        with self.kernel.read() as conn:
+            return points.rules_of(conn).as_data()
+
+    @rpc
+    def set_points_rules(self, changes: dict, actor: dict) -> dict:
+        self.kernel.execute(lambda uow: points.set_rules(uow, changes, actor))
+        return self.points_rules()
+
     @rpc
     def get_member(self, member_id: str, wait_seconds: float | None = None) -> dict:
         """One member; waits (bounded) for it, since the gateway asks right after sign-up,
         before identity's event may have reached this service."""
+
         def query(conn):
             return conn.execute(select(members).where(members.c.member_id == member_id)).first()
 

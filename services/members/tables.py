@@ -1,5 +1,6 @@
-"""The members service's read models."""
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
+"""The members service's read models: members, and their points (balance, lots, ledger,
+what each order earned) with HQ's rules."""
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -14,5 +15,53 @@ members = Table(
     Column("consent_marketing_email", Boolean, nullable=False),
     Column("consent_marketing_sms", Boolean, nullable=False),
     Column("registered_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+points_accounts = Table(
+    "points_accounts", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("balance", Integer, nullable=False),  # the lots' remaining points less the debt
+    Column("debt", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # of the member's points stream
+    Column("updated_at", String(40), nullable=False),
+)
+points_lots = Table(
+    "points_lots", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("lot_id", String(64), primary_key=True),
+    Column("earned_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    Index("ix_points_lots_member_earned", "member_id", "earned_at"),
+)
+points_ledger = Table(
+    "points_ledger", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),  # the line's place in the member's stream
+    Column("kind", String(20), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("balance_after", Integer, nullable=False),
+    Column("order_id", String(64)),
+    Column("store_id", String(64)),
+    Column("reason", String(500)),
+    Column("by", String(64)),
+    Column("at", String(40), nullable=False),
+    Column("facts", Text, nullable=False),  # the event's data (JSON)
+)
+points_orders = Table(
+    "points_orders", metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("eligible_minor", Integer, nullable=False),
+    Column("earned", Integer, nullable=False),
+    Column("refunded_minor", Integer, nullable=False),
+    Column("reversed", Integer, nullable=False),
+)
+points_rules = Table(
+    "points_rules", metadata,
+    Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
+    Column("rules", Text, nullable=False),
     Column("version", Integer, nullable=False),
 )

@@ -18,7 +18,7 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors",
 # display name), which holds nothing private; and the payment provider's callback, which
 # carries no token but a signature over its body.
 PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
-          "get_service", "availability", "list_staff", "provider_callback"}
+          "get_service", "availability", "list_staff", "provider_callback", "points_rules"}
 
 
 @pytest.fixture
@@ -96,6 +96,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "ask_after_sales": {"kind": "redo", "reason": "walk"},
         "accept_after_sales": {"refund": {"amount": {"amount_minor": 100, "currency": "EUR"}}},
         "decline_after_sales": {"note": "walk"},
+        "adjust_points": {"points": 10, "reason": "walk"},
+        "set_points_rules": {"points_per_unit": 5},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

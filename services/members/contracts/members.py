@@ -1,4 +1,4 @@
-"""Events the members service publishes: a customer became a member of the chain."""
+"""A customer became a member of the chain."""
 from marshmallow import Schema, fields
 
 from services.identity.contracts import ConsentsSchema

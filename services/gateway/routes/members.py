@@ -1,0 +1,70 @@
+"""Members' loyalty: a member's points with the ledger, adjustments by HQ, and HQ's points
+rules. (Registration and the profile are in ``identity``, where the login is made.)"""
+
+from services.identity.contracts import CUSTOMER
+from shared.errors import NotFound
+
+from ..api import PUBLIC, Call, endpoint
+from ..roles import ADMIN, HQ
+from ..schemas import members as schemas
+
+MEMBER_PATH = "/api/v1/members/<string:member_id>"
+
+
+class MemberRoutes:
+    @endpoint(
+        "GET",
+        f"{MEMBER_PATH}/points",
+        roles=(*HQ, CUSTOMER),
+        query=schemas.PointsQuery,
+        response=schemas.Points,
+        errors=(404,),
+    )
+    def get_points(self, call, member_id):
+        """A member's points: the balance, what expires when, and the ledger line by line,
+        newest first (the member themselves, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.get_points(member_id=member_id, **call.query)
+
+    @endpoint(
+        "POST",
+        f"{MEMBER_PATH}/points/adjustments",
+        roles=ADMIN,
+        body=schemas.PointsAdjustment,
+        response=schemas.Points,
+        status=201,
+        errors=(404, 409),
+        idempotent="required",
+    )
+    def adjust_points(self, call, member_id):
+        """Give points, or take some away (never below zero), with a reason (HQ admins)."""
+        call.audit["target_id"] = member_id
+        return self.members.adjust_points(
+            member_id=member_id,
+            points_change=call.body["points"],
+            reason=call.body["reason"],
+            actor=call.actor(),
+            idempotency_key=call.scoped_key(),
+        )
+
+    @endpoint("GET", "/api/v1/loyalty/points-rules", roles=PUBLIC, response=schemas.PointsRules)
+    def points_rules(self, call):
+        """How points are earned, what one is worth, and when they lapse (public: the
+        programme's terms)."""
+        return self.members.points_rules()
+
+    @endpoint(
+        "PATCH",
+        "/api/v1/loyalty/points-rules",
+        roles=ADMIN,
+        body=schemas.PointsRulesChanges,
+        response=schemas.PointsRules,
+        errors=(422,),
+    )
+    def set_points_rules(self, call):
+        """Change HQ's points rules; points already earned keep their expiry."""
+        return self.members.set_points_rules(changes=call.body, actor=call.actor())
+
+    def _own_or_hq(self, call: Call, member_id: str) -> None:
+        if call.caller.member_id != member_id and not call.caller.roles_among(HQ):
+            raise NotFound(f"no member {member_id}")

@@ -1,0 +1,88 @@
+"""Members' loyalty: points (balance, what expires when, the ledger) and HQ's points rules,
+as requested and as answered."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .common import Page, PagedList, StrictSchema
+
+POINTS_RULES = {
+    "points_per_unit": {
+        "validate": validate.Range(min=0, max=1000),
+        "metadata": {"description": "points per whole unit of currency paid"},
+    },
+    "point_value_minor": {
+        "validate": validate.Range(min=1, max=100_000),
+        "metadata": {"description": "what one point is worth when spent, in minor units"},
+    },
+    "expiry_days": {
+        "validate": validate.Range(min=1, max=3650),
+        "metadata": {"description": "points lapse this long after they were earned"},
+    },
+}
+
+
+class PointsQuery(Page):
+    pass
+
+
+class PointsLine(Schema):
+    kind = fields.String(metadata={"description": "earned, reversed, expired or adjusted"})
+    points = fields.Integer(metadata={"description": "+ in, - out"})
+    balance_after = fields.Integer()
+    order_id = fields.String(allow_none=True)
+    store_id = fields.String(allow_none=True)
+    refund_id = fields.String(allow_none=True)
+    lot_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+    at = fields.String(metadata={"description": "UTC"})
+
+
+class PointsLedger(PagedList):
+    items = fields.List(fields.Nested(PointsLine))
+
+
+class Expiring(Schema):
+    lot_id = fields.String()
+    points = fields.Integer()
+    expires_at = fields.String(metadata={"description": "UTC"})
+
+
+class Points(Schema):
+    member_id = fields.String()
+    balance = fields.Integer(metadata={"description": "the ledger's sum; negative while in debt"})
+    debt = fields.Integer(metadata={"description": "reversed points that had been spent: paid back first"})
+    expiring = fields.List(fields.Nested(Expiring), metadata={"description": "points left, oldest first"})
+    ledger = fields.Nested(PointsLedger, metadata={"description": "newest first"})
+
+
+class PointsAdjustment(StrictSchema):
+    points = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=-1_000_000, max=1_000_000),
+        metadata={"description": "+ given, - taken away (never below zero)"},
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def not_zero(self, data, **kwargs):
+        if data.get("points") == 0:
+            raise ValidationError("give or take at least one point", "points")
+
+
+class PointsRules(Schema):
+    points_per_unit = fields.Integer()
+    point_value_minor = fields.Integer()
+    expiry_days = fields.Integer()
+
+
+class PointsRulesChanges(StrictSchema):
+    points_per_unit = fields.Integer(strict=True, **POINTS_RULES["points_per_unit"])
+    point_value_minor = fields.Integer(strict=True, **POINTS_RULES["point_value_minor"])
+    expiry_days = fields.Integer(strict=True, **POINTS_RULES["expiry_days"])
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("change at least one rule", "_body")

@@ -1,0 +1,77 @@
+"""A member's points: every movement of the ledger, with the points it moved, the lots it drew
+on and the balance after it (the ledger's line), and HQ's rules."""
+
+from marshmallow import Schema, fields, validate
+
+from shared.contracts import ID, Money, declare
+
+OPTIONAL_ID = {"required": True, "allow_none": True, "validate": validate.Length(min=1, max=64)}
+POINTS = {"strict": True, "required": True}
+
+
+class Drawn(Schema):
+    lot_id = fields.String(**ID)
+    points = fields.Integer(**POINTS, validate=validate.Range(min=1))
+    remaining = fields.Integer(**POINTS, validate=validate.Range(min=0), metadata={"description": "after"})
+
+
+class Line(Schema):
+    """What every movement carries."""
+
+    member_id = fields.String(**ID)
+    points = fields.Integer(**POINTS, metadata={"description": "+ in, - out"})
+    balance_after = fields.Integer(**POINTS, metadata={"description": "may be negative: debt"})
+    drawn = fields.List(
+        fields.Nested(Drawn),
+        required=True,
+        metadata={"description": "the lots it took points from, oldest first"},
+    )
+    debt_change = fields.Integer(**POINTS, metadata={"description": "+ owed more, - paid back"})
+    debt_after = fields.Integer(**POINTS, validate=validate.Range(min=0))
+
+
+class PointsEarnedSchema(Line):
+    order_id = fields.String(**ID)
+    store_id = fields.String(**ID)
+    basis = fields.Nested(
+        Money,
+        required=True,
+        metadata={"description": "what earned them: the order's gross less points, stored value and coupons"},
+    )
+    lot_id = fields.String(**ID)
+    expires_at = fields.String(required=True, metadata={"description": "UTC"})
+
+
+class PointsReversedSchema(Line):
+    order_id = fields.String(**ID)
+    store_id = fields.String(**ID)
+    refund_id = fields.String(**ID)
+    refunded = fields.Nested(Money, required=True, metadata={"description": "this refund's amount"})
+    order_refunded = fields.Nested(Money, required=True, metadata={"description": "every refund so far"})
+    order_reversed = fields.Integer(**POINTS, metadata={"description": "points taken back so far"})
+
+
+class PointsExpiredSchema(Line):
+    lot_id = fields.String(**ID)
+
+
+class PointsAdjustedSchema(Line):
+    lot_id = fields.String(**OPTIONAL_ID, metadata={"description": "points given: their lot"})
+    expires_at = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    by = fields.String(**OPTIONAL_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+class PointsRulesChangedSchema(Schema):
+    points_per_unit = fields.Integer(**POINTS, validate=validate.Range(min=0, max=1000))
+    point_value_minor = fields.Integer(**POINTS, validate=validate.Range(min=1, max=100_000))
+    expiry_days = fields.Integer(**POINTS, validate=validate.Range(min=1, max=3650))
+    by = fields.String(**OPTIONAL_ID)
+
+
+PointsEarned = declare("members", "PointsEarned", PointsEarnedSchema)
+PointsReversed = declare("members", "PointsReversed", PointsReversedSchema)
+PointsExpired = declare("members", "PointsExpired", PointsExpiredSchema)
+PointsAdjusted = declare("members", "PointsAdjusted", PointsAdjustedSchema)
+PointsRulesChanged = declare("members", "PointsRulesChanged", PointsRulesChangedSchema)

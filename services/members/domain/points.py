@@ -1,0 +1,138 @@
+"""The points ledger: what a member earns, gives back and spends, and when points expire.
+
+Points are earned on what a paid order came to, less the part paid with points, stored value
+or a coupon (no points on points), at the rate HQ sets; a refund reverses them in proportion
+to what it gave back. Each earning is a lot with an expiry. Spending, reversing, expiring and
+taking away by hand draw on lots, the oldest first (a reversal draws on its own order's lot
+first). What no lot can cover is debt: the balance goes negative, later earnings pay it back
+first, and redeeming is refused while it lasts. The balance is always the lots' remaining
+points less the debt, and the sum of the ledger's lines. Pure: the service records each
+movement as an event carrying what it drew on, so replaying it needs no rule.
+"""
+
+from dataclasses import dataclass, replace
+
+from shared.refusals import Refused
+
+NO_POINTS_ON = ("points", "stored_value", "coupon")
+
+
+@dataclass(frozen=True)
+class Rules:
+    points_per_unit: int = 1  # points per whole unit of currency paid (100 minor units)
+    point_value_minor: int = 1  # what one point is worth when redeemed, in minor units
+    expiry_days: int = 365
+
+    @classmethod
+    def from_data(cls, data: dict | None) -> "Rules":
+        return cls(**(data or {}))
+
+    def as_data(self) -> dict:
+        return {
+            "points_per_unit": self.points_per_unit,
+            "point_value_minor": self.point_value_minor,
+            "expiry_days": self.expiry_days,
+        }
+
+
+@dataclass(frozen=True)
+class Lot:
+    lot_id: str
+    earned_at: str  # UTC, ISO 8601: lots are drawn on in this order
+    expires_at: str
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Account:
+    lots: tuple[Lot, ...] = ()  # those with points remaining, oldest first
+    debt: int = 0
+
+    @property
+    def balance(self) -> int:
+        return sum(lot.remaining for lot in self.lots) - self.debt
+
+
+@dataclass(frozen=True)
+class Movement:
+    """An account after a movement, what it drew on ((lot id, points), in order) and how
+    its debt changed (+ owed more, - paid back)."""
+
+    account: Account
+    drawn: tuple[tuple[str, int], ...] = ()
+    debt_change: int = 0
+
+
+def eligible(gross_minor: int, tenders: list[tuple[str, int]]) -> int:
+    """What earns points: the order's gross less what points, stored value or a coupon paid."""
+    return max(gross_minor - sum(amount for kind, amount in tenders if kind in NO_POINTS_ON), 0)
+
+
+def points_for(eligible_minor: int, rules: Rules) -> int:
+    return eligible_minor * rules.points_per_unit // 100
+
+
+def reversal(earned: int, eligible_minor: int, refunded_minor: int, reversed_so_far: int) -> int:
+    """Points a refund takes back: the share of the earning that ``refunded_minor`` (all
+    refunds of the order so far) is of what earned it, less what was taken back before."""
+    if eligible_minor <= 0:
+        return 0
+    target = min(earned, earned * min(refunded_minor, eligible_minor) // eligible_minor)
+    return max(target - reversed_so_far, 0)
+
+
+def earn(account: Account, lot_id: str, points: int, earned_at: str, expires_at: str) -> Movement:
+    """A lot of new points; debt is paid back from it first."""
+    paid_back = min(points, account.debt)
+    lots = account.lots
+    if points > paid_back:
+        lots = tuple(
+            sorted(
+                lots + (Lot(lot_id, earned_at, expires_at, points - paid_back),),
+                key=lambda lot: (lot.earned_at, lot.lot_id),
+            )
+        )
+    return Movement(Account(lots, account.debt - paid_back), (), -paid_back)
+
+
+def draw(account: Account, points: int, first: str | None = None, may_owe: bool = False) -> Movement:
+    """Take ``points`` from the lots (``first`` before the oldest); what they cannot cover
+    becomes debt if ``may_owe``, else the whole is refused."""
+    if points <= 0:
+        raise Refused("points", "a number of points above zero", conflict=False)
+    if not may_owe:
+        redeemable(account, points)
+    order = sorted(account.lots, key=lambda lot: lot.lot_id != first)  # stable: oldest first after
+    drawn, left, after = [], points, {lot.lot_id: lot for lot in account.lots}
+    for lot in order:
+        if left == 0:
+            break
+        n = min(lot.remaining, left)
+        drawn.append((lot.lot_id, n))
+        after[lot.lot_id] = replace(lot, remaining=lot.remaining - n)
+        left -= n
+    lots = tuple(lot for lot in (after[x.lot_id] for x in account.lots) if lot.remaining > 0)
+    return Movement(Account(lots, account.debt + left), tuple(drawn), left)
+
+
+def redeemable(account: Account, points: int) -> None:
+    if account.debt > 0:
+        raise Refused(
+            "points",
+            f"the balance is negative ({account.balance}): later earnings pay it "
+            "back before points can be spent",
+        )
+    if points > account.balance:
+        raise Refused("points", f"only {account.balance} points to spend")
+
+
+def expire(account: Account, lot_id: str) -> Movement | None:
+    """The lot's remaining points lapse; None if nothing is left of it."""
+    lot = next((x for x in account.lots if x.lot_id == lot_id), None)
+    if lot is None:
+        return None
+    return Movement(
+        Account(tuple(x for x in account.lots if x.lot_id != lot_id), account.debt),
+        ((lot_id, lot.remaining),),
+        0,
+    )

@@ -1,0 +1,185 @@
+"""Commands on a member's points (the rules are in domain/points.py): earning on orders'
+``OrderPaid``, reversing on ``OrderRefunded``, a lot's expiry (a durable timer per lot),
+adjustments by staff, and HQ's rules.
+
+Each movement takes the member's points lock, then reads the account (lots and debt) from the
+read models, which every movement keeps current in its own transaction: two movements of one
+member are decided one after the other, from replicas too.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from shared.db import lock_key, serialize
+from shared.envelope import utc_iso
+from shared.errors import NotFound, refusal
+from shared.refusals import Refused
+
+from .contracts import PointsAdjusted, PointsEarned, PointsExpired, PointsReversed, PointsRulesChanged
+from .domain import points as P
+from .tables import members, points_accounts, points_lots, points_orders, points_rules
+
+RULES_STREAM = "points-rules"
+EXPIRY = "points-expiry"
+
+
+def stream(member_id: str) -> str:
+    return f"points-{member_id}"
+
+
+def rules_of(conn) -> P.Rules:
+    row = conn.execute(select(points_rules.c.rules).where(points_rules.c.scope == "chain")).first()
+    return P.Rules.from_data(None if row is None else json.loads(row.rules))
+
+
+def is_member(conn, member_id: str | None) -> bool:
+    return (
+        member_id is not None
+        and conn.execute(select(members.c.member_id).where(members.c.member_id == member_id)).first()
+        is not None
+    )
+
+
+def _account(uow, member_id: str) -> P.Account:
+    """The member's account, locked: call before deciding anything on it."""
+    serialize(uow.conn, lock_key(stream(member_id)))
+    debt = uow.conn.execute(
+        select(points_accounts.c.debt).where(points_accounts.c.member_id == member_id)
+    ).scalar()
+    lots = uow.conn.execute(
+        select(points_lots)
+        .where(points_lots.c.member_id == member_id, points_lots.c.remaining > 0)
+        .order_by(points_lots.c.earned_at, points_lots.c.lot_id)
+    ).all()
+    return P.Account(tuple(P.Lot(x.lot_id, x.earned_at, x.expires_at, x.remaining) for x in lots), debt or 0)
+
+
+def _record(uow, member_id: str, contract, points: int, moved: P.Movement, **facts) -> None:
+    remaining = {lot.lot_id: lot.remaining for lot in moved.account.lots}
+    uow.record(
+        stream(member_id),
+        uow.version(stream(member_id)),
+        contract,
+        {
+            "member_id": member_id,
+            "points": points,
+            "balance_after": moved.account.balance,
+            "drawn": [
+                {"lot_id": lot_id, "points": n, "remaining": remaining.get(lot_id, 0)}
+                for lot_id, n in moved.drawn
+            ],
+            "debt_change": moved.debt_change,
+            "debt_after": moved.account.debt,
+            **facts,
+        },
+    )
+
+
+def _expires(uow, member_id: str, lot_id: str, at: datetime) -> None:
+    uow.schedule(f"{EXPIRY}:{member_id}:{lot_id}", EXPIRY, at, {"member_id": member_id, "lot_id": lot_id})
+
+
+def earn(uow, paid: dict, now: datetime) -> None:
+    """A member's paid order earns points on what was not paid with points, stored value or a
+    coupon; once per order. A walk-in without a member id earns none. The member need not be
+    known here yet: their registration and their order come by different streams, and the
+    points wait for them."""
+    member_id, order_id = paid["customer_id"], paid["order_id"]
+    done = select(points_orders.c.order_id).where(points_orders.c.order_id == order_id)
+    if member_id is None or uow.conn.execute(done).first():
+        return
+    rules = rules_of(uow.conn)
+    basis = P.eligible(
+        paid["gross"]["amount_minor"], [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]]
+    )
+    points = P.points_for(basis, rules)
+    expires = now + timedelta(days=rules.expiry_days)
+    moved = P.earn(_account(uow, member_id), order_id, points, utc_iso(now), utc_iso(expires))
+    _record(
+        uow,
+        member_id,
+        PointsEarned,
+        points,
+        moved,
+        order_id=order_id,
+        store_id=paid["store_id"],
+        basis={"amount_minor": basis, "currency": paid["gross"]["currency"]},
+        lot_id=order_id,
+        expires_at=utc_iso(expires),
+    )
+    if any(lot.lot_id == order_id for lot in moved.account.lots):
+        _expires(uow, member_id, order_id, expires)
+
+
+def reverse(uow, refunded: dict) -> None:
+    """A refund takes back the share of the order's points it gave back; points already spent
+    leave the balance negative."""
+    order = uow.conn.execute(
+        select(points_orders).where(points_orders.c.order_id == refunded["order_id"])
+    ).first()
+    if order is None:
+        return
+    account = _account(uow, order.member_id)
+    total = order.refunded_minor + refunded["amount"]["amount_minor"]
+    points = P.reversal(order.earned, order.eligible_minor, total, order.reversed)
+    moved = P.draw(account, points, first=order.order_id, may_owe=True) if points else P.Movement(account)
+    _record(
+        uow,
+        order.member_id,
+        PointsReversed,
+        -points,
+        moved,
+        order_id=order.order_id,
+        store_id=refunded["store_id"],
+        refund_id=refunded["refund_id"],
+        refunded=refunded["amount"],
+        order_refunded={"amount_minor": total, "currency": order.currency},
+        order_reversed=order.reversed + points,
+    )
+
+
+def expire(uow, member_id: str, lot_id: str) -> None:
+    moved = P.expire(_account(uow, member_id), lot_id)
+    if moved is not None:
+        _record(uow, member_id, PointsExpired, -moved.drawn[0][1], moved, lot_id=lot_id)
+
+
+def adjust(
+    uow, member_id: str, points: int, reason: str, actor: dict, adjustment_id: str, now: datetime
+) -> None:
+    """Points given (a lot of their own, expiring by the rules) or taken away (never below
+    zero) by hand, with a reason."""
+    if not is_member(uow.conn, member_id):
+        raise NotFound(f"no member {member_id}", {"member_id": member_id})
+    account = _account(uow, member_id)
+    by = {"reason": reason, "by": actor.get("account_id"), "by_role": actor.get("role")}
+    try:
+        if points > 0:
+            expires = now + timedelta(days=rules_of(uow.conn).expiry_days)
+            moved = P.earn(account, adjustment_id, points, utc_iso(now), utc_iso(expires))
+            _record(
+                uow,
+                member_id,
+                PointsAdjusted,
+                points,
+                moved,
+                lot_id=adjustment_id,
+                expires_at=utc_iso(expires),
+                **by,
+            )
+            if any(lot.lot_id == adjustment_id for lot in moved.account.lots):
+                _expires(uow, member_id, adjustment_id, expires)
+        else:
+            moved = P.draw(account, -points)
+            _record(uow, member_id, PointsAdjusted, points, moved, lot_id=None, expires_at=None, **by)
+    except Refused as error:
+        raise refusal(error) from None
+
+
+def set_rules(uow, changes: dict, actor: dict) -> None:
+    merged = {**rules_of(uow.conn).as_data(), **changes}
+    uow.record(
+        RULES_STREAM, uow.version(RULES_STREAM), PointsRulesChanged, {**merged, "by": actor.get("account_id")}
+    )
