@@ -1,4 +1,5 @@
 """The members service as the kernel sees it."""
+
 from pathlib import Path
 
 from shared.app import ServiceApp

@@ -23,6 +23,7 @@ from .tables import members, points_accounts, points_lots, points_orders, points
 
 RULES_STREAM = "points-rules"
 EXPIRY = "points-expiry"
+EXPIRY_RECHECK = timedelta(minutes=15)  # an orders payment holds points at most this long
 
 
 def stream(member_id: str) -> str:
@@ -42,21 +43,25 @@ def is_member(conn, member_id: str | None) -> bool:
     )
 
 
-def _account(uow, member_id: str) -> P.Account:
+def account(uow, member_id: str) -> P.Account:
     """The member's account, locked: call before deciding anything on it."""
     serialize(uow.conn, lock_key(stream(member_id)))
-    debt = uow.conn.execute(
-        select(points_accounts.c.debt).where(points_accounts.c.member_id == member_id)
-    ).scalar()
+    row = uow.conn.execute(
+        select(points_accounts.c.debt, points_accounts.c.held).where(points_accounts.c.member_id == member_id)
+    ).first()
     lots = uow.conn.execute(
         select(points_lots)
         .where(points_lots.c.member_id == member_id, points_lots.c.remaining > 0)
         .order_by(points_lots.c.earned_at, points_lots.c.lot_id)
     ).all()
-    return P.Account(tuple(P.Lot(x.lot_id, x.earned_at, x.expires_at, x.remaining) for x in lots), debt or 0)
+    return P.Account(
+        tuple(P.Lot(x.lot_id, x.earned_at, x.expires_at, x.remaining) for x in lots),
+        row.debt if row else 0,
+        row.held if row else 0,
+    )
 
 
-def _record(uow, member_id: str, contract, points: int, moved: P.Movement, **facts) -> None:
+def record(uow, member_id: str, contract, points: int, moved: P.Movement, **facts) -> None:
     remaining = {lot.lot_id: lot.remaining for lot in moved.account.lots}
     uow.record(
         stream(member_id),
@@ -77,7 +82,7 @@ def _record(uow, member_id: str, contract, points: int, moved: P.Movement, **fac
     )
 
 
-def _expires(uow, member_id: str, lot_id: str, at: datetime) -> None:
+def schedule_expiry(uow, member_id: str, lot_id: str, at: datetime) -> None:
     uow.schedule(f"{EXPIRY}:{member_id}:{lot_id}", EXPIRY, at, {"member_id": member_id, "lot_id": lot_id})
 
 
@@ -96,8 +101,8 @@ def earn(uow, paid: dict, now: datetime) -> None:
     )
     points = P.points_for(basis, rules)
     expires = now + timedelta(days=rules.expiry_days)
-    moved = P.earn(_account(uow, member_id), order_id, points, utc_iso(now), utc_iso(expires))
-    _record(
+    moved = P.earn(account(uow, member_id), order_id, points, utc_iso(now), utc_iso(expires))
+    record(
         uow,
         member_id,
         PointsEarned,
@@ -110,7 +115,7 @@ def earn(uow, paid: dict, now: datetime) -> None:
         expires_at=utc_iso(expires),
     )
     if any(lot.lot_id == order_id for lot in moved.account.lots):
-        _expires(uow, member_id, order_id, expires)
+        schedule_expiry(uow, member_id, order_id, expires)
 
 
 def reverse(uow, refunded: dict) -> None:
@@ -121,11 +126,11 @@ def reverse(uow, refunded: dict) -> None:
     ).first()
     if order is None:
         return
-    account = _account(uow, order.member_id)
+    current = account(uow, order.member_id)
     total = order.refunded_minor + refunded["amount"]["amount_minor"]
     points = P.reversal(order.earned, order.eligible_minor, total, order.reversed)
-    moved = P.draw(account, points, first=order.order_id, may_owe=True) if points else P.Movement(account)
-    _record(
+    moved = P.draw(current, points, first=order.order_id, may_owe=True) if points else P.Movement(current)
+    record(
         uow,
         order.member_id,
         PointsReversed,
@@ -140,10 +145,15 @@ def reverse(uow, refunded: dict) -> None:
     )
 
 
-def expire(uow, member_id: str, lot_id: str) -> None:
-    moved = P.expire(_account(uow, member_id), lot_id)
+def expire(uow, member_id: str, lot_id: str, now: datetime) -> None:
+    """A lot's points lapse; while a payment holds points, once it has settled."""
+    current = account(uow, member_id)
+    if current.held:
+        schedule_expiry(uow, member_id, lot_id, now + EXPIRY_RECHECK)
+        return
+    moved = P.expire(current, lot_id)
     if moved is not None:
-        _record(uow, member_id, PointsExpired, -moved.drawn[0][1], moved, lot_id=lot_id)
+        record(uow, member_id, PointsExpired, -moved.drawn[0][1], moved, lot_id=lot_id)
 
 
 def adjust(
@@ -153,13 +163,13 @@ def adjust(
     zero) by hand, with a reason."""
     if not is_member(uow.conn, member_id):
         raise NotFound(f"no member {member_id}", {"member_id": member_id})
-    account = _account(uow, member_id)
+    current = account(uow, member_id)
     by = {"reason": reason, "by": actor.get("account_id"), "by_role": actor.get("role")}
     try:
         if points > 0:
             expires = now + timedelta(days=rules_of(uow.conn).expiry_days)
-            moved = P.earn(account, adjustment_id, points, utc_iso(now), utc_iso(expires))
-            _record(
+            moved = P.earn(current, adjustment_id, points, utc_iso(now), utc_iso(expires))
+            record(
                 uow,
                 member_id,
                 PointsAdjusted,
@@ -170,10 +180,10 @@ def adjust(
                 **by,
             )
             if any(lot.lot_id == adjustment_id for lot in moved.account.lots):
-                _expires(uow, member_id, adjustment_id, expires)
+                schedule_expiry(uow, member_id, adjustment_id, expires)
         else:
-            moved = P.draw(account, -points)
-            _record(uow, member_id, PointsAdjusted, points, moved, lot_id=None, expires_at=None, **by)
+            moved = P.draw(current, -points)
+            record(uow, member_id, PointsAdjusted, points, moved, lot_id=None, expires_at=None, **by)
     except Refused as error:
         raise refusal(error) from None
 

@@ -11,10 +11,22 @@ from .contracts import (
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
+    PointsHeld,
+    PointsRedeemed,
+    PointsReleased,
+    PointsRestored,
     PointsReversed,
     PointsRulesChanged,
 )
-from .tables import members, points_accounts, points_ledger, points_lots, points_orders, points_rules
+from .tables import (
+    members,
+    points_accounts,
+    points_holds,
+    points_ledger,
+    points_lots,
+    points_orders,
+    points_rules,
+)
 
 
 class Members(Projection):
@@ -46,12 +58,14 @@ KINDS = {
     "PointsReversed": "reversed",
     "PointsExpired": "expired",
     "PointsAdjusted": "adjusted",
+    "PointsRedeemed": "redeemed",
+    "PointsRestored": "restored",
 }
 
 
 class Points(Projection):
     name = "points"
-    tables = (points_accounts, points_lots, points_ledger, points_orders, points_rules)
+    tables = (points_accounts, points_lots, points_ledger, points_orders, points_rules, points_holds)
 
     def _line(self, event) -> list:
         d = event.data
@@ -63,6 +77,7 @@ class Points(Projection):
                     "member_id": member,
                     "balance": d["balance_after"],
                     "debt": d["debt_after"],
+                    **({"held": d["held_after"]} if "held_after" in d else {}),
                     "version": event.streamversion,
                     "updated_at": event.time,
                 },
@@ -144,6 +159,62 @@ class Points(Projection):
     @on(PointsExpired)
     def expired(self, event):
         return self._line(event)
+
+    def _held(self, event) -> Update:
+        d = event.data
+        return Update(
+            points_accounts,
+            {"member_id": d["member_id"]},
+            {"held": d["held_after"], "version": event.streamversion, "updated_at": event.time},
+        )
+
+    @on(PointsHeld)
+    def held(self, event):
+        d = event.data
+        return [
+            Upsert(
+                points_holds,
+                {
+                    "reference": d["reference"],
+                    "member_id": d["member_id"],
+                    "points": d["points"],
+                    "amount_minor": d["amount"]["amount_minor"],
+                    "currency": d["amount"]["currency"],
+                    "status": "held",
+                    "restored": 0,
+                    "refund_refs": "[]",
+                },
+            ),
+            self._held(event),
+        ]
+
+    @on(PointsReleased)
+    def released(self, event):
+        return [
+            self._held(event),
+            Update(points_holds, {"reference": event.data["reference"]}, {"status": "voided"}),
+        ]
+
+    @on(PointsRedeemed)
+    def redeemed(self, event):
+        return self._line(event) + [
+            Update(points_holds, {"reference": event.data["reference"]}, {"status": "captured"})
+        ]
+
+    @on(PointsRestored)
+    def restored(self, event):
+        d = event.data
+        return (
+            self._line(event)
+            + self._lot(event)
+            + [
+                Update(
+                    points_holds,
+                    {"reference": d["reference"]},
+                    {"restored": d["restored_after"], "refund_refs": json.dumps(d["refund_refs_after"])},
+                )
+            ]
+        )
 
     @on(PointsRulesChanged)
     def rules(self, event):

@@ -15,7 +15,7 @@ from shared.kernel import Kernel, Pingable
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import points, reads
+from . import points, reads, redemption
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -50,7 +50,7 @@ class MembersService(Pingable):
 
     @on_timer(points.EXPIRY)
     def expire_points(self, timer, uow):
-        points.expire(uow, timer.payload["member_id"], timer.payload["lot_id"])
+        points.expire(uow, timer.payload["member_id"], timer.payload["lot_id"], _now())
 
     @rpc
     def get_points(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
@@ -76,6 +76,32 @@ class MembersService(Pingable):
             idempotency=idempotency,
         )
         return self.get_points(member_id)
+
+    @rpc
+    def tender(
+        self,
+        step: str,
+        kind: str,
+        reference: str,
+        member_id: str | None = None,
+        amount: int = 0,
+        currency: str | None = None,
+        refund_ref: str | None = None,
+    ) -> dict:
+        """The orders' tender protocol for members' tenders (points; stored value and coupons
+        later): ``step`` is authorize, capture, void, refund or inquire, keyed by ``reference``."""
+        return redemption.step(
+            self.kernel.execute,
+            self.kernel.read,
+            step,
+            kind,
+            reference,
+            member_id,
+            amount,
+            currency,
+            refund_ref,
+            _now(),
+        )
 
     @rpc
     def points_rules(self) -> dict:

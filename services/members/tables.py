@@ -1,11 +1,13 @@
 """The members service's read models: members, and their points (balance, lots, ledger,
 what each order earned) with HQ's rules."""
+
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
 members = Table(
-    "members", metadata,
+    "members",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("account_id", String(64), nullable=False),
     Column("name", String(200), nullable=False),
@@ -18,15 +20,18 @@ members = Table(
     Column("version", Integer, nullable=False),
 )
 points_accounts = Table(
-    "points_accounts", metadata,
+    "points_accounts",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("balance", Integer, nullable=False),  # the lots' remaining points less the debt
     Column("debt", Integer, nullable=False),
+    Column("held", Integer, nullable=False, server_default="0"),  # kept for payments not captured yet
     Column("version", Integer, nullable=False),  # of the member's points stream
     Column("updated_at", String(40), nullable=False),
 )
 points_lots = Table(
-    "points_lots", metadata,
+    "points_lots",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("lot_id", String(64), primary_key=True),
     Column("earned_at", String(40), nullable=False),
@@ -36,7 +41,8 @@ points_lots = Table(
     Index("ix_points_lots_member_earned", "member_id", "earned_at"),
 )
 points_ledger = Table(
-    "points_ledger", metadata,
+    "points_ledger",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),  # the line's place in the member's stream
     Column("kind", String(20), nullable=False),
@@ -50,7 +56,8 @@ points_ledger = Table(
     Column("facts", Text, nullable=False),  # the event's data (JSON)
 )
 points_orders = Table(
-    "points_orders", metadata,
+    "points_orders",
+    metadata,
     Column("order_id", String(64), primary_key=True),
     Column("member_id", String(64), nullable=False),
     Column("currency", String(3), nullable=False),
@@ -60,8 +67,21 @@ points_orders = Table(
     Column("reversed", Integer, nullable=False),
 )
 points_rules = Table(
-    "points_rules", metadata,
+    "points_rules",
+    metadata,
     Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
     Column("rules", Text, nullable=False),
     Column("version", Integer, nullable=False),
+)
+points_holds = Table(
+    "points_holds",
+    metadata,
+    Column("reference", String(64), primary_key=True),  # the orders' tender id
+    Column("member_id", String(64), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("amount_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),  # held, captured or voided
+    Column("restored", Integer, nullable=False),  # points given back by refunds
+    Column("refund_refs", Text, nullable=False),  # JSON list: each refund gives back once
 )

@@ -28,16 +28,17 @@ from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, refusal
 from shared.eventstore import ConcurrencyError
 
 from .contracts import PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRequested, PaymentVoided
+from .contracts.payments import MEMBERS_TENDERS
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
 from .provider import ABSENT, APPROVED, DECLINED, Outcome, ProviderTimeout
 from .streams import local_today, read, record, settle_if_due
 from .tables import order_tenders, provider_callbacks, provider_references
-from .tender_protocol import CARDS, MEMBERS_TENDERS, Tenders
+from .tender_protocol import CARDS, Tenders
 
 log = logging.getLogger(__name__)
-CUSTOMER, ONLINE = "customer", "card_online"
+CUSTOMER, ONLINE = "customer", ("card_online", "points")  # what a customer pays with themselves
 RECOVERY = "order-payment"
 RECOVER_AFTER = timedelta(seconds=15)
 EXPIRES_AFTER = timedelta(minutes=15)
@@ -54,12 +55,14 @@ def request(
     """Record the payment's tenders as pending, if together they fit the balance."""
     current = read(uow, order_id)
     order = current.order
-    if actor.get("role") == CUSTOMER and any(t["kind"] != ONLINE for t in wanted["tenders"]):
-        raise Forbidden("a customer pays online by card; other tenders are taken at the counter",
-                        {"tenders.kind": ["card_online only"]})
+    if actor.get("role") == CUSTOMER and any(t["kind"] not in ONLINE for t in wanted["tenders"]):
+        raise Forbidden(
+            "a customer pays online by card or with points; other tenders are taken at the counter",
+            {"tenders.kind": ["card_online or points only"]},
+        )
     asked, tip = [], wanted.get("tip")
     for n, t in enumerate(wanted["tenders"], start=1):
-        _check_tender(t, order.currency, tenders)
+        _check_tender(t, order, tenders)
         tendered = t.get("tendered")
         try:
             asked.append(
@@ -115,24 +118,39 @@ def request(
             "order_id": order_id,
             "payment_id": payment_id,
             "requested_at": utc_iso(now),
-            "tokens": {t.tender_id: w.get("token") for t, w in zip(asked, wanted["tenders"], strict=True)},
+            "tokens": {
+                t.tender_id: _token(w, order.customer_id)
+                for t, w in zip(asked, wanted["tenders"], strict=True)
+            },
         },
         store_id=order.store_id,
     )
-    return {"payment_id": payment_id, "order_id": order_id}
+    return {"payment_id": payment_id, "order_id": order_id, "member_id": order.customer_id}
 
 
-def _check_tender(t: dict, currency: str, tenders: Tenders) -> None:
+def _token(tender: dict, member_id: str | None) -> str | None:
+    """What authorizes a tender: the provider's token for a card; for the members' tenders,
+    the order's member (never the caller's choice: nobody spends another member's points)."""
+    return member_id if tender["kind"] in MEMBERS_TENDERS else tender.get("token")
+
+
+def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
+    currency = order.currency
     for name in ("amount", "tendered"):
         if t.get(name) is not None and t[name]["currency"] != currency:
             raise Unprocessable(
                 f"the store takes {currency}, not {t[name]['currency']}",
                 {f"tenders.{name}": [f"not {currency}"]},
             )
-    if t["kind"] in MEMBERS_TENDERS:
+    if t["kind"] in MEMBERS_TENDERS and not tenders.offered(t["kind"]):
         raise Unprocessable(
             f"{t['kind'].replace('_', ' ')} is not offered yet: members provides it",
             {"tenders.kind": ["not offered"]},
+        )
+    if t["kind"] in MEMBERS_TENDERS and order.customer_id is None:
+        raise Unprocessable(
+            f"{t['kind'].replace('_', ' ')} is a member's: this order has no member",
+            {"tenders.kind": ["needs a member"]},
         )
     if not tenders.offered(t["kind"]):
         raise Unprocessable(f"no tender {t['kind']}", {"tenders.kind": ["unknown tender"]})
@@ -142,15 +160,24 @@ def _check_tender(t: dict, currency: str, tenders: Tenders) -> None:
         )
 
 
-def pay(execute, tenders: Tenders, order_id: str, wanted: dict, actor: dict, payment_id: str, now,
-        idempotency=None) -> str:
+def pay(
+    execute,
+    tenders: Tenders,
+    order_id: str,
+    wanted: dict,
+    actor: dict,
+    payment_id: str,
+    now,
+    idempotency=None,
+) -> str:
     """Request the payment, then drive it as far as it goes now; returns its id (the first
     request's, for a retry with the same idempotency key)."""
     started = execute(
         lambda uow: request(uow, order_id, wanted, actor, payment_id, tenders, now()), idempotency=idempotency
     )
     paid_by = started["payment_id"]
-    tokens = {f"{paid_by}-{n}": t.get("token") for n, t in enumerate(wanted["tenders"], start=1)}
+    member_id = started.get("member_id")  # absent from answers stored before members' tenders
+    tokens = {f"{paid_by}-{n}": _token(t, member_id) for n, t in enumerate(wanted["tenders"], start=1)}
     drive(execute, tenders, order_id, paid_by, tokens, now)
     return paid_by
 

@@ -67,17 +67,14 @@ def _now() -> datetime:
 
 
 @functools.cache
-def ways_to_pay() -> Tenders:
-    """This process's way to every tender: the simulated provider (its file is shared by
-    every replica) and the drawer."""
+def provider() -> SimulatedProvider:
+    """This process's payment provider: the simulated one (its file is shared by every replica)."""
     url = PROVIDER_CALLBACK_URL.get() or f"http://127.0.0.1:{GATEWAY_PORT.get()}/api/v1/payments/callback"
     secret = PROVIDER_SECRET.get()
     callbacks = Callbacks(url, secret, float(PROVIDER_CALLBACK_DELAY.get())) if secret else None
     Path(VAR_DIR.get()).mkdir(parents=True, exist_ok=True)
-    return Tenders(
-        SimulatedProvider(
-            str(Path(VAR_DIR.get()) / "payment-provider.db"), float(PROVIDER_LATENCY.get()), callbacks
-        )
+    return SimulatedProvider(
+        str(Path(VAR_DIR.get()) / "payment-provider.db"), float(PROVIDER_LATENCY.get()), callbacks
     )
 
 
@@ -89,6 +86,7 @@ class OrdersService(Pingable):
     name = "orders"
     kernel = Kernel(APP)
     booking = Rpc("booking")  # books the redo of an after-sales request
+    members = Rpc("members")  # points (and later stored value and coupons) as tenders
 
     # --- following bookings and learning the catalogue ----------------------------------
 
@@ -260,8 +258,16 @@ class OrdersService(Pingable):
             if idempotency_key is None
             else Idempotency("orders.pay", idempotency_key, fingerprint(wanted))
         )
-        payment_id = payments.pay(self.kernel.execute, ways_to_pay(), order_id, wanted, actor or {},
-                                  _id_for(idempotency_key, "pay"), _now, idempotency)
+        payment_id = payments.pay(
+            self.kernel.execute,
+            self.ways_to_pay(),
+            order_id,
+            wanted,
+            actor or {},
+            _id_for(idempotency_key, "pay"),
+            _now,
+            idempotency,
+        )
         return self._payment(order_id, payment_id)
 
     def _payment(self, order_id: str, payment_id: str) -> dict:
@@ -277,8 +283,16 @@ class OrdersService(Pingable):
             if idempotency_key is None
             else Idempotency("orders.refund", idempotency_key, fingerprint({"order_id": order_id, **request}))
         )
-        refund_id = refunds.refund(self.kernel.execute, ways_to_pay(), order_id, request, actor,
-                                   _id_for(idempotency_key, "refund"), _now, idempotency)
+        refund_id = refunds.refund(
+            self.kernel.execute,
+            self.ways_to_pay(),
+            order_id,
+            request,
+            actor,
+            _id_for(idempotency_key, "refund"),
+            _now,
+            idempotency,
+        )
         order = self.get_order(order_id, wait_seconds=None)
         refund = next((r for r in order["refunds"] if r["refund_id"] == refund_id), None)
         if refund is None:  # the provider's answer was lost: the recovery timer gives it back
@@ -304,8 +318,17 @@ class OrdersService(Pingable):
             if idempotency_key is None
             else Idempotency("orders.accept_after_sales", idempotency_key, fingerprint(wanted))
         )
-        redress.accept(self.kernel.execute, ways_to_pay(), self.booking.create_booking, order_id, request_id,
-                       decision, actor, _now, idempotency)
+        redress.accept(
+            self.kernel.execute,
+            self.ways_to_pay(),
+            self.booking.create_booking,
+            order_id,
+            request_id,
+            decision,
+            actor,
+            _now,
+            idempotency,
+        )
         return self._after_sales(order_id, request_id)
 
     @rpc
@@ -336,7 +359,9 @@ class OrdersService(Pingable):
         found = self.kernel.execute(
             lambda uow: payments.callback(uow, callback_id, reference, status, provider_ref, _now())
         )
-        payments.drive(self.kernel.execute, ways_to_pay(), found["order_id"], found["payment_id"], {}, _now)
+        payments.drive(
+            self.kernel.execute, self.ways_to_pay(), found["order_id"], found["payment_id"], {}, _now
+        )
         return self._payment(found["order_id"], found["payment_id"])
 
     # --- timers -------------------------------------------------------------------------
@@ -344,18 +369,18 @@ class OrdersService(Pingable):
     @on_timer(payments.RECOVERY)
     def recover_payment(self, timer, uow):
         """A payment not seen to its end (a lost answer, a process that died): drive it on."""
-        payments.recover(uow, timer, self.kernel.execute, ways_to_pay(), _now)
+        payments.recover(uow, timer, self.kernel.execute, self.ways_to_pay(), _now)
 
     @on_timer(following.OVERPAYMENT)
     def give_back_overpayment(self, timer, uow):
         """A cancelled order was paid beyond its fee: give the rest back."""
         order_id = timer.payload["order_id"]
-        refunds.give_back_overpayment(uow, order_id, self.kernel.execute, ways_to_pay(), _now)
+        refunds.give_back_overpayment(uow, order_id, self.kernel.execute, self.ways_to_pay(), _now)
 
     @on_timer(refunds.RECOVERY)
     def recover_refund(self, timer, uow):
         """A refund not seen to its end (a lost answer, a process that died): give it back."""
-        refunds.recover(uow, timer, self.kernel.execute, ways_to_pay(), _now)
+        refunds.recover(uow, timer, self.kernel.execute, self.ways_to_pay(), _now)
 
     @on_timer(following.DEPOSIT_DEADLINE)
     def deposit_deadline(self, timer, uow):
@@ -365,13 +390,18 @@ class OrdersService(Pingable):
     @on_timer(demo.TILL)
     def demo_till(self, timer, uow):
         """``make run`` only: the demo's past visits are paid as the counter took them."""
-        demo.till(uow, timer, self.kernel.execute, ways_to_pay(), _now)
+        demo.till(uow, timer, self.kernel.execute, self.ways_to_pay(), _now)
 
     @timer(interval=PURGE_EVERY)
     def purge(self):
         """Idempotency keys, callback ids and provider references older than RETENTION_DAYS go."""
         cutoff = _now() - timedelta(days=float(RETENTION_DAYS.get()))
         self.kernel.execute(lambda uow: retention.purge(uow.conn, cutoff))
+
+    def ways_to_pay(self) -> Tenders:
+        """Every tender: cards through the provider, cash in the drawer, points through the
+        members service (this worker's RPC)."""
+        return Tenders(provider(), members=self.members.tender)
 
     def _read(self, query):
         with self.kernel.read() as conn:

@@ -3,16 +3,20 @@ refund, and inquire after a lost answer, each keyed by our own reference so that
 twice has the effect once.
 
 Cards (online and at the counter) go to the payment provider; cash goes to the store's
-drawer, which holds nothing remote and answers at once. Stored value, points and coupons
-are the members service's to implement behind the same protocol; until then they are
-refused as not offered.
+drawer, which holds nothing remote and answers at once. Points (and, once built, stored
+value and coupons) are the members service's: ``MembersTender`` asks it, by RPC, for each
+step, with the order's member as the token. A members service that does not answer is a
+lost answer, asked about before anything is tried again, as with a card.
 """
+from collections.abc import Callable
 
-from .provider import APPROVED, Outcome, Provider
+from shared.errors import ServiceTimeout, ServiceUnavailable
+
+from .provider import APPROVED, Outcome, Provider, ProviderTimeout
 
 CARDS = ("card_online", "card_present")
 CASH = "cash"
-MEMBERS_TENDERS = ("stored_value", "points", "coupon")
+OFFERED_BY_MEMBERS = ("points",)  # stored value and coupons come with the rest of the members issue
 
 
 class CashDrawer:
@@ -35,15 +39,51 @@ class CashDrawer:
         return Outcome(APPROVED)
 
 
-class Tenders:
-    """Who moves the money for each kind of tender."""
+class MembersTender:
+    """One of the members service's tenders, behind the same protocol: ``call(step, **args)``
+    is its ``tender`` RPC; an error reaching it leaves the outcome unknown."""
 
-    def __init__(self, provider: Provider):
+    def __init__(self, kind: str, call: Callable[..., dict]):
+        self.kind = kind
+        self.call = call
+
+    def _ask(self, step: str, **args) -> Outcome:
+        try:
+            answer = self.call(step=step, kind=self.kind, **args)
+        except (ServiceTimeout, ServiceUnavailable) as lost:
+            raise ProviderTimeout(str(lost)) from None
+        return Outcome(answer["status"], reason=answer["reason"], captured=answer["captured"],
+                       refunded=answer["refunded"], voided=answer["voided"])
+
+    def authorize(self, reference: str, token: str | None, amount: int, currency: str) -> Outcome:
+        return self._ask("authorize", reference=reference, member_id=token, amount=amount, currency=currency)
+
+    def capture(self, reference: str, amount: int) -> Outcome:
+        return self._ask("capture", reference=reference, amount=amount)
+
+    def void(self, reference: str) -> Outcome:
+        return self._ask("void", reference=reference)
+
+    def refund(self, reference: str, amount: int, refund_ref: str) -> Outcome:
+        return self._ask("refund", reference=reference, amount=amount, refund_ref=refund_ref)
+
+    def inquire(self, reference: str) -> Outcome:
+        return self._ask("inquire", reference=reference)
+
+
+class Tenders:
+    """Who moves the money for each kind of tender; ``members`` is the members service's
+    ``tender`` RPC (without it, members' tenders are not offered)."""
+
+    def __init__(self, provider: Provider, members: Callable[..., dict] | None = None):
         self.provider = provider
         self.drawer = CashDrawer()
+        self.members = {kind: MembersTender(kind, members) for kind in OFFERED_BY_MEMBERS} if members else {}
 
     def offered(self, kind: str) -> bool:
-        return kind in CARDS or kind == CASH
+        return kind in CARDS or kind == CASH or kind in self.members
 
     def __getitem__(self, kind: str) -> Provider:
+        if kind in self.members:
+            return self.members[kind]
         return self.provider if kind in CARDS else self.drawer

@@ -77,3 +77,55 @@ def test_hq_adjusts_points_with_a_reason_once_per_key_and_never_below_zero(api, 
         404,
     )
     assert customer.get(path).json()["balance"] == 120
+
+
+def test_part_of_a_visit_is_paid_with_points_and_more_points_than_the_member_has_are_declined(
+    api, make_user, make_customer
+):
+    store_id, manager, staff, customer, _, later = completed_and_paid(api, make_user, make_customer)
+    member_id = customer.member_id
+    given = api.post(
+        f"/api/v1/members/{member_id}/points/adjustments",
+        headers=key(),
+        json={"points": 500, "reason": "welcome"},
+    )
+    assert given.status_code == 201, given.text
+    rules = api.get("/api/v1/loyalty/points-rules").json()
+    booked = customer.post(
+        "/api/v1/bookings",
+        json={"store_id": store_id, "start": later[0], "segments": [{"service_id": "cut-and-blow-dry"}]},
+    )
+    assert booked.status_code == 201, booked.text
+    order = poll_until(
+        lambda: (
+            customer.get("/api/v1/orders", params={"booking_id": booked.json()["booking_id"]}).json()["items"]
+            or [None]
+        )[0],
+        timeout=15,
+        what="the order of the second visit",
+    )
+    pay = f"/api/v1/orders/{order['order_id']}/payments"
+    worth = 300 * rules["point_value_minor"]
+    too_many = {"tenders": [{"kind": "points", "amount": money(order["total"]["amount_minor"])}]}
+    declined = customer.post(pay, json=too_many, headers=key())
+    assert declined.status_code == 409 and "points to spend" in declined.json()["detail"], declined.text
+    paid = customer.post(
+        pay,
+        headers=key(),
+        json={
+            "tenders": [
+                {"kind": "points", "amount": money(worth)},
+                {
+                    "kind": "card_online",
+                    "amount": money(order["total"]["amount_minor"] - worth),
+                    "token": "tok_approve",
+                },
+            ]
+        },
+    )
+    assert paid.status_code == 201, paid.text
+    assert [t["kind"] for t in paid.json()["tenders"]] == ["points", "card_online"]
+    view = customer.get(f"/api/v1/members/{member_id}/points").json()
+    spent = next(x for x in view["ledger"]["items"] if x["kind"] == "redeemed")
+    assert spent["points"] == -300
+    assert sum(x["points"] for x in view["ledger"]["items"]) == view["balance"]

@@ -91,7 +91,7 @@ class Ledger:
         )
 
     def expire(self, member_id: str, lot_id: str) -> None:
-        self.run(lambda uow: points.expire(uow, member_id, lot_id))
+        self.run(lambda uow: points.expire(uow, member_id, lot_id, self.now))
 
     def view(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
         with self.db.read() as conn:

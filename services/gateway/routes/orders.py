@@ -8,6 +8,7 @@ import json
 
 from werkzeug.wrappers import Response
 
+from services.orders.contracts.payments import MEMBERS_TENDERS
 from shared import signing
 from shared.config import PROVIDER_SECRET
 from shared.errors import NotFound, Unauthorized, Unprocessable
@@ -97,7 +98,8 @@ class OrderRoutes:
     def pay(self, call, order_id):
         """Pay with one or several tenders (card online or at the counter, cash with change),
         optionally with a tip for a stylist. 201 when captured, 202 while the provider decides,
-        402 when a card is declined (every hold of the payment let go)."""
+        402 when a card is declined, 409 when the member's points do not cover their part (every
+        hold of the payment let go either way)."""
         order = self._visible_order(call, order_id)
         if call.role != "customer":
             require_store(call.caller, STORE_STAFF, order["store_id"])
@@ -112,15 +114,16 @@ class OrderRoutes:
         call.audit["target_id"] = payment["payment_id"]
         payload = schemas.Payment().dump(payment)
         if payment["status"] == "failed":
-            reasons = "; ".join(
-                t["reason"] for t in payment["tenders"] if t["reason"] and t["status"] == "failed"
+            failed = [t for t in payment["tenders"] if t["reason"] and t["status"] == "failed"]
+            reasons = "; ".join(t["reason"] for t in failed)
+            # A card the provider declined is 402; points the member does not have, 409.
+            status, code, what = (
+                (409, "payment-refused", "refused")
+                if all(t["kind"] in MEMBERS_TENDERS for t in failed)
+                else (402, "payment-declined", "declined")
             )
             return problem(
-                402,
-                "payment-declined",
-                f"the payment was declined: {reasons}; nothing was charged",
-                None,
-                payment=payload,
+                status, code, f"the payment was {what}: {reasons}; nothing was charged", None, payment=payload
             )
         return json_response(201 if payment["status"] == "captured" else 202, payload)
 

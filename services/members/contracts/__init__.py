@@ -1,10 +1,15 @@
 """Events the members service publishes, one module per concept: members (``members``) and
 their points (``points``)."""
+
 from .members import MemberRegistered
 from .points import (
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
+    PointsHeld,
+    PointsRedeemed,
+    PointsReleased,
+    PointsRestored,
     PointsReversed,
     PointsRulesChanged,
 )
@@ -14,6 +19,10 @@ __all__ = [
     "PointsAdjusted",
     "PointsEarned",
     "PointsExpired",
+    "PointsHeld",
+    "PointsRedeemed",
+    "PointsReleased",
+    "PointsRestored",
     "PointsReversed",
     "PointsRulesChanged",
 ]

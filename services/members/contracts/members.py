@@ -1,4 +1,5 @@
 """A customer became a member of the chain."""
+
 from marshmallow import Schema, fields
 
 from services.identity.contracts import ConsentsSchema
@@ -7,6 +8,7 @@ from shared.contracts import ID, declare
 
 class MemberRegisteredSchema(Schema):
     """The member as identity signed them up; ``registered_at`` is the sign-up moment."""
+
     member_id = fields.String(**ID)
     account_id = fields.String(**ID)
     # Mirrors MemberSignedUp's fields exactly: anything identity accepted must be

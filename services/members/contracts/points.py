@@ -63,6 +63,34 @@ class PointsAdjustedSchema(Line):
     by_role = fields.String(required=True, allow_none=True)
 
 
+class Hold(Schema):
+    """Points kept for a payment (the orders' tender ``reference``) until captured or let go."""
+
+    member_id = fields.String(**ID)
+    reference = fields.String(**ID)
+    points = fields.Integer(**POINTS, validate=validate.Range(min=1))
+    amount = fields.Nested(Money, required=True, metadata={"description": "what the points pay"})
+    held_after = fields.Integer(**POINTS, validate=validate.Range(min=0))
+
+
+class PointsRedeemedSchema(Line):
+    reference = fields.String(**ID)
+    amount = fields.Nested(Money, required=True)
+    held_after = fields.Integer(**POINTS, validate=validate.Range(min=0))
+
+
+class PointsRestoredSchema(Line):
+    """A refund of a payment made with points gives them back as a lot of their own."""
+
+    reference = fields.String(**ID)
+    refund_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = fields.Nested(Money, required=True, metadata={"description": "the refund's part"})
+    lot_id = fields.String(**ID)
+    expires_at = fields.String(required=True)
+    restored_after = fields.Integer(**POINTS, metadata={"description": "points the payment gave back so far"})
+    refund_refs_after = fields.List(fields.String(), required=True)
+
+
 class PointsRulesChangedSchema(Schema):
     points_per_unit = fields.Integer(**POINTS, validate=validate.Range(min=0, max=1000))
     point_value_minor = fields.Integer(**POINTS, validate=validate.Range(min=1, max=100_000))
@@ -75,3 +103,7 @@ PointsReversed = declare("members", "PointsReversed", PointsReversedSchema)
 PointsExpired = declare("members", "PointsExpired", PointsExpiredSchema)
 PointsAdjusted = declare("members", "PointsAdjusted", PointsAdjustedSchema)
 PointsRulesChanged = declare("members", "PointsRulesChanged", PointsRulesChangedSchema)
+PointsHeld = declare("members", "PointsHeld", Hold)
+PointsReleased = declare("members", "PointsReleased", Hold)
+PointsRedeemed = declare("members", "PointsRedeemed", PointsRedeemedSchema)
+PointsRestored = declare("members", "PointsRestored", PointsRestoredSchema)

@@ -47,10 +47,16 @@ class Lot:
 class Account:
     lots: tuple[Lot, ...] = ()  # those with points remaining, oldest first
     debt: int = 0
+    held: int = 0  # points kept for payments not captured yet
 
     @property
     def balance(self) -> int:
         return sum(lot.remaining for lot in self.lots) - self.debt
+
+    @property
+    def available(self) -> int:
+        """What may be spent now: the balance less what is on hold."""
+        return self.balance - self.held
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def earn(account: Account, lot_id: str, points: int, earned_at: str, expires_at:
                 key=lambda lot: (lot.earned_at, lot.lot_id),
             )
         )
-    return Movement(Account(lots, account.debt - paid_back), (), -paid_back)
+    return Movement(replace(account, lots=lots, debt=account.debt - paid_back), (), -paid_back)
 
 
 def draw(account: Account, points: int, first: str | None = None, may_owe: bool = False) -> Movement:
@@ -112,7 +118,7 @@ def draw(account: Account, points: int, first: str | None = None, may_owe: bool 
         after[lot.lot_id] = replace(lot, remaining=lot.remaining - n)
         left -= n
     lots = tuple(lot for lot in (after[x.lot_id] for x in account.lots) if lot.remaining > 0)
-    return Movement(Account(lots, account.debt + left), tuple(drawn), left)
+    return Movement(replace(account, lots=lots, debt=account.debt + left), tuple(drawn), left)
 
 
 def redeemable(account: Account, points: int) -> None:
@@ -122,8 +128,26 @@ def redeemable(account: Account, points: int) -> None:
             f"the balance is negative ({account.balance}): later earnings pay it "
             "back before points can be spent",
         )
-    if points > account.balance:
-        raise Refused("points", f"only {account.balance} points to spend")
+    if points > account.available:
+        raise Refused("points", f"only {account.available} points to spend")
+
+
+def points_worth(amount_minor: int, rules: Rules) -> int:
+    """The points that pay ``amount_minor``, rounded up: points never pay more than they are worth."""
+    return -(-amount_minor // rules.point_value_minor)
+
+
+def hold(account: Account, points: int) -> Account:
+    """Points kept for a payment until it is captured or let go."""
+    if points <= 0:
+        raise Refused("amount", "an amount above zero", conflict=False)
+    redeemable(account, points)
+    return replace(account, held=account.held + points)
+
+
+def redeem(account: Account, points: int) -> Movement:
+    """A hold captured: its points are spent from the lots, the oldest first."""
+    return draw(replace(account, held=account.held - points), points, may_owe=True)
 
 
 def expire(account: Account, lot_id: str) -> Movement | None:
@@ -132,7 +156,7 @@ def expire(account: Account, lot_id: str) -> Movement | None:
     if lot is None:
         return None
     return Movement(
-        Account(tuple(x for x in account.lots if x.lot_id != lot_id), account.debt),
+        replace(account, lots=tuple(x for x in account.lots if x.lot_id != lot_id)),
         ((lot_id, lot.remaining),),
         0,
     )

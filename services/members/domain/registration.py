@@ -11,8 +11,14 @@ def member_from_sign_up(signed_up: dict) -> dict:
     Everything comes from the event itself (the id identity chose, the sign-up time), so a
     redelivered or replayed sign-up always describes the same member.
     """
-    return {"member_id": signed_up["member_id"], "account_id": signed_up["account_id"],
-            "name": signed_up["name"], "email": signed_up["email"], "phone": signed_up["phone"],
-            "consents": {key: signed_up["consents"][key]
-                         for key in ("terms", "marketing_email", "marketing_sms")},
-            "registered_at": signed_up["signed_up_at"]}
+    return {
+        "member_id": signed_up["member_id"],
+        "account_id": signed_up["account_id"],
+        "name": signed_up["name"],
+        "email": signed_up["email"],
+        "phone": signed_up["phone"],
+        "consents": {
+            key: signed_up["consents"][key] for key in ("terms", "marketing_email", "marketing_sms")
+        },
+        "registered_at": signed_up["signed_up_at"],
+    }

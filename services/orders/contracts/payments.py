@@ -8,6 +8,7 @@ from shared.contracts import ID, Boolean, Money, declare
 from .orders import OPTIONAL_ID, OrderFacts
 
 TENDER_KINDS = ("card_online", "card_present", "cash", "stored_value", "points", "coupon")
+MEMBERS_TENDERS = ("stored_value", "points", "coupon")  # the members service moves these
 
 
 class RequestedTender(Schema):
