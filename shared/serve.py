@@ -52,6 +52,7 @@ def main(service: str) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    log.info("starting: a stop signal is heard from now on")
 
     def run() -> None:
         try:

@@ -17,8 +17,10 @@ def test_sigterm_while_a_service_is_still_starting_stops_it_within_seconds(tmp_p
     proc = subprocess.Popen([sys.executable, "-m", "shared.serve", "booking"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        time.sleep(2)  # well into start-up: connecting to the broker, retrying
-        assert proc.poll() is None
+        lines = iter(proc.stdout.readline, b"")
+        poll_until(lambda: b"a stop signal is heard" in next(lines, b"") or proc.poll() is not None,
+                   timeout=30, what="the service starting")
+        assert proc.poll() is None  # starting: connecting to the broker, retrying
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
