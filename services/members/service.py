@@ -6,16 +6,27 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from services.booking.contracts import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCompleted,
+    BookingCreated,
+    BookingNoShow,
+    BookingRescheduled,
+    BookingStarted,
+    SegmentReassigned,
+)
 from services.identity.contracts import MemberSignedUp
 from services.orders.contracts import OrderPaid, OrderRefunded
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.idempotency import Idempotency, fingerprint
 from shared.kernel import Kernel, Pingable
+from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import points, reads, redemption
+from . import history, points, reads, redemption
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -25,6 +36,9 @@ from .tables import members
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+HISTORY = history.MemberHistory()
 
 
 class MembersService(Pingable):
@@ -42,11 +56,52 @@ class MembersService(Pingable):
 
     @handles(OrderPaid)
     def on_order_paid(self, event, uow):
+        project(uow.conn, HISTORY, event)
         points.earn(uow, event.data, _now())
 
     @handles(OrderRefunded)
     def on_order_refunded(self, event, uow):
+        project(uow.conn, HISTORY, event)
         points.reverse(uow, event.data)
+
+    @handles(BookingCreated)
+    def on_booking_created(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingRescheduled)
+    def on_booking_rescheduled(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingCancelled)
+    def on_booking_cancelled(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingCheckedIn)
+    def on_booking_checked_in(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingStarted)
+    def on_booking_started(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingCompleted)
+    def on_booking_completed(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(BookingNoShow)
+    def on_booking_no_show(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @handles(SegmentReassigned)
+    def on_booking_segment_reassigned(self, event, uow):
+        project(uow.conn, HISTORY, event)
+
+    @rpc
+    def get_history(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A member's visits, no-shows, cancellations, spend, favourites and bookings, newest first."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return history.summary(conn, member_id, limit, offset)
 
     @on_timer(points.EXPIRY)
     def expire_points(self, timer, uow):
@@ -55,7 +110,7 @@ class MembersService(Pingable):
     @rpc
     def get_points(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
         """A member's points balance, what expires when, and the ledger, newest first."""
-        self.get_member(member_id)
+        self.get_member(member_id, wait_seconds=0)
         with self.kernel.read() as conn:
             return reads.points_view(conn, member_id, limit, offset)
 

@@ -1,5 +1,6 @@
-"""The members service's read models: members, and their points (balance, lots, ledger,
-what each order earned) with HQ's rules."""
+"""The members service's read models: members; their points (balance, lots, ledger, what
+each order earned, holds) with HQ's rules; and their history as booking and orders tell it
+(bookings with their services and stylists, paid orders)."""
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
@@ -84,4 +85,36 @@ points_holds = Table(
     Column("status", String(20), nullable=False),  # held, captured or voided
     Column("restored", Integer, nullable=False),  # points given back by refunds
     Column("refund_refs", Text, nullable=False),  # JSON list: each refund gives back once
+)
+member_bookings = Table(
+    "member_bookings", metadata,
+    Column("booking_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("start", String(40), nullable=False),
+    Column("local_date", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("total_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("facts", Text, nullable=False),  # services and stylists, as the last event said (JSON)
+    Index("ix_member_bookings_member_start", "member_id", "start"),
+)
+member_booking_segments = Table(
+    "member_booking_segments", metadata,
+    Column("booking_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("service_id", String(64), nullable=False),
+    Column("service_name", String(200), nullable=False),
+    Column("staff_id", String(64), nullable=False),
+)
+member_orders = Table(
+    "member_orders", metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False),
+    Column("paid_minor", Integer, nullable=False),  # received and not refunded, tips apart
+    Column("refunded_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("local_date", String(10)),
 )

@@ -55,6 +55,7 @@ def test_a_paid_visit_earns_points_a_refund_takes_back_its_share_and_the_ledger_
 def test_hq_adjusts_points_with_a_reason_once_per_key_and_never_below_zero(api, make_customer):
     customer = make_customer()
     path = f"/api/v1/members/{customer.member_id}/points"
+    assert customer.get(f"/api/v1/members/{customer.member_id}").status_code == 200  # members knows them now
     once = key()
     given = api.post(f"{path}/adjustments", headers=once, json={"points": 120, "reason": "an apology"})
     assert given.status_code == 201, given.text

@@ -1,5 +1,5 @@
-"""Members' loyalty: a member's points with the ledger, adjustments by HQ, and HQ's points
-rules. (Registration and the profile are in ``identity``, where the login is made.)"""
+"""Members' history and loyalty: a member's history, points with the ledger, adjustments by
+HQ, and HQ's points rules. (Registration and the profile are in ``identity``, where the login is made.)"""
 
 from services.identity.contracts import CUSTOMER
 from shared.errors import NotFound
@@ -27,13 +27,28 @@ class MemberRoutes:
         return self.members.get_points(member_id=member_id, **call.query)
 
     @endpoint(
+        "GET",
+        f"{MEMBER_PATH}/history",
+        roles=(*HQ, CUSTOMER),
+        query=schemas.HistoryQuery,
+        response=schemas.History,
+        errors=(404,),
+    )
+    def get_history(self, call, member_id):
+        """A member's history as booking and orders tell it: visits, no-shows, cancellations,
+        spend, first and last visit, favourite services and stylists, and their bookings,
+        newest first (the member themselves, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.get_history(member_id=member_id, **call.query)
+
+    @endpoint(
         "POST",
         f"{MEMBER_PATH}/points/adjustments",
         roles=ADMIN,
         body=schemas.PointsAdjustment,
         response=schemas.Points,
         status=201,
-        errors=(404, 409),
+        errors=(404, 409, 422),
         idempotent="required",
     )
     def adjust_points(self, call, member_id):

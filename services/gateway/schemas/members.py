@@ -3,6 +3,8 @@ as requested and as answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.contracts import Money
+
 from .common import Page, PagedList, StrictSchema
 
 POINTS_RULES = {
@@ -86,3 +88,44 @@ class PointsRulesChanges(StrictSchema):
     def something(self, data, **kwargs):
         if not data:
             raise ValidationError("change at least one rule", "_body")
+
+
+class HistoryQuery(Page):
+    pass
+
+
+class HistoryBooking(Schema):
+    booking_id = fields.String()
+    store_id = fields.String()
+    start = fields.String(metadata={"description": "UTC"})
+    local_date = fields.String()
+    status = fields.String()
+    total = fields.Nested(Money)
+    channel = fields.String()
+    segments = fields.List(fields.Dict(), metadata={"description": "service, its name, stylist, start"})
+
+
+class HistoryBookings(PagedList):
+    items = fields.List(fields.Nested(HistoryBooking))
+
+
+class Favourite(Schema):
+    service_id = fields.String()
+    staff_id = fields.String()
+    name = fields.String()
+    visits = fields.Integer()
+
+
+class History(Schema):
+    member_id = fields.String()
+    visits = fields.Integer(metadata={"description": "completed bookings"})
+    bookings = fields.Integer()
+    upcoming = fields.Integer()
+    no_shows = fields.Integer()
+    cancellations = fields.Integer()
+    first_visit = fields.String(allow_none=True, metadata={"description": "the store's date"})
+    last_visit = fields.String(allow_none=True)
+    spend = fields.List(fields.Nested(Money), metadata={"description": "paid, less refunds, per currency"})
+    favourite_services = fields.List(fields.Nested(Favourite))
+    favourite_stylists = fields.List(fields.Nested(Favourite))
+    bookings_page = fields.Nested(HistoryBookings, metadata={"description": "newest first"})
