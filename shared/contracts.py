@@ -20,6 +20,8 @@ _REGISTRY: dict[tuple[str, int], "EventContract"] = {}
 
 # Field options for the identifiers events carry (store, staff, booking, order ids...).
 ID = {"required": True, "validate": validate.Length(min=1, max=64)}
+# An identifier that every event of the type carries, null when there is none.
+NULLABLE_ID = {"required": True, "allow_none": True, "validate": validate.Length(min=1, max=64)}
 
 
 class Boolean(fields.Boolean):

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Members, Points
+from .projections import Members, Points, StoredValue
 
-APP = ServiceApp("members", Path(__file__).parent / "migrations", projections=(Members(), Points()))
+APP = ServiceApp(
+    "members", Path(__file__).parent / "migrations", projections=(Members(), Points(), StoredValue())
+)

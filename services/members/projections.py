@@ -4,6 +4,7 @@ movements, which carry what they drew on, so no rule runs here; HQ's points rule
 
 import json
 
+from services.orders.contracts import OrderCreated
 from shared.projections import Projection, Update, Upsert, on
 
 from .contracts import (
@@ -17,6 +18,12 @@ from .contracts import (
     PointsRestored,
     PointsReversed,
     PointsRulesChanged,
+    StoredValueHeld,
+    StoredValueLoaded,
+    StoredValueReleased,
+    StoredValueRestored,
+    StoredValueRulesChanged,
+    StoredValueSpent,
 )
 from .tables import (
     members,
@@ -26,6 +33,12 @@ from .tables import (
     points_lots,
     points_orders,
     points_rules,
+    stored_value_cards,
+    stored_value_holds,
+    stored_value_ledger,
+    stored_value_loads,
+    stored_value_rules,
+    stored_value_top_ups,
 )
 
 
@@ -224,6 +237,195 @@ class Points(Projection):
             points_rules,
             {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
         )
+
+
+class StoredValue(Projection):
+    name = "stored_value"
+    tables = (
+        stored_value_cards,
+        stored_value_loads,
+        stored_value_holds,
+        stored_value_ledger,
+        stored_value_rules,
+    )
+
+    def _card(self, event) -> Upsert:
+        d = event.data
+        return Upsert(
+            stored_value_cards,
+            {
+                "member_id": d["member_id"],
+                "currency": d["balance_after"]["currency"],
+                "balance": d["balance_after"]["amount_minor"],
+                "principal": d["principal_after"]["amount_minor"],
+                "bonus": d["bonus_after"]["amount_minor"],
+                "held": d["held_after"]["amount_minor"],
+                "version": event.streamversion,
+                "updated_at": event.time,
+            },
+        )
+
+    def _held(self, event) -> Update:
+        """A hold moves no money: only what the card has on hold changes."""
+        d = event.data
+        return Update(
+            stored_value_cards,
+            {"member_id": d["member_id"]},
+            {
+                "held": d["held_after"]["amount_minor"],
+                "version": event.streamversion,
+                "updated_at": event.time,
+            },
+        )
+
+    def _line(self, event, kind: str, sign: int) -> list:
+        d = event.data
+        return [
+            self._card(event),
+            Upsert(
+                stored_value_ledger,
+                {
+                    "member_id": d["member_id"],
+                    "version": event.streamversion,
+                    "kind": kind,
+                    "amount_minor": sign * d["amount"]["amount_minor"],
+                    "principal_minor": sign * d["principal"]["amount_minor"],
+                    "bonus_minor": sign * d["bonus"]["amount_minor"],
+                    "balance_after": d["balance_after"]["amount_minor"],
+                    "currency": d["amount"]["currency"],
+                    "order_id": d.get("order_id"),
+                    "store_id": d.get("store_id"),
+                    "reference": d.get("reference"),
+                    "at": event.time,
+                },
+            ),
+        ]
+
+    def _parts(self, event) -> list:
+        d = event.data
+        return [
+            Update(
+                stored_value_loads,
+                {"member_id": d["member_id"], "load_id": x["load_id"]},
+                {x["part"]: x["left_after"]},
+            )
+            for x in d["parts"]
+        ]
+
+    @staticmethod
+    def _as_json(parts: list[dict]) -> str:
+        return json.dumps([[x["load_id"], x["part"], x["amount_minor"]] for x in parts])
+
+    @on(StoredValueLoaded)
+    def loaded(self, event):
+        d = event.data
+        return self._line(event, "loaded", +1) + [
+            Upsert(
+                stored_value_loads,
+                {
+                    "member_id": d["member_id"],
+                    "load_id": d["load_id"],
+                    "loaded_at": event.time,
+                    "sold_at": d["store_id"],
+                    "works_in": d["works_in"],
+                    "principal": d["principal"]["amount_minor"],
+                    "bonus": d["bonus"]["amount_minor"],
+                },
+            )
+        ]
+
+    @on(StoredValueHeld)
+    def held(self, event):
+        d = event.data
+        return [
+            self._held(event),
+            Upsert(
+                stored_value_holds,
+                {
+                    "reference": d["reference"],
+                    "member_id": d["member_id"],
+                    "store_id": d["store_id"],
+                    "amount_minor": d["amount"]["amount_minor"],
+                    "currency": d["amount"]["currency"],
+                    "status": "held",
+                    "parts": self._as_json(d["parts"]),
+                    "restored": "[]",
+                    "refunded_minor": 0,
+                    "refund_refs": "[]",
+                },
+            ),
+        ]
+
+    @on(StoredValueReleased)
+    def released(self, event):
+        return [
+            self._held(event),
+            Update(stored_value_holds, {"reference": event.data["reference"]}, {"status": "voided"}),
+        ]
+
+    @on(StoredValueSpent)
+    def spent(self, event):
+        return (
+            self._line(event, "spent", -1)
+            + self._parts(event)
+            + [Update(stored_value_holds, {"reference": event.data["reference"]}, {"status": "captured"})]
+        )
+
+    @on(StoredValueRestored)
+    def restored(self, event):
+        d = event.data
+        return (
+            self._line(event, "restored", +1)
+            + self._parts(event)
+            + [
+                Update(
+                    stored_value_holds,
+                    {"reference": d["reference"]},
+                    {
+                        "refunded_minor": d["refunded_after"]["amount_minor"],
+                        "refund_refs": json.dumps(d["refund_refs_after"]),
+                        "restored": self._as_json(d["restored_after"]),
+                    },
+                )
+            ]
+        )
+
+    @on(StoredValueRulesChanged)
+    def rules(self, event):
+        d = event.data
+        rules = {"scope": d["scope"], "bonuses": d["bonuses"]}
+        return Upsert(
+            stored_value_rules,
+            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
+        )
+
+
+class SoldTopUps(Projection):
+    """The top-ups each order sold to a member, from orders' ``OrderCreated``: what its
+    payment loads onto the card."""
+
+    name = "stored_value_top_ups"
+    tables = (stored_value_top_ups,)
+
+    @on(OrderCreated)
+    def created(self, event):
+        d = event.data
+        top_ups = [x for x in d["lines"] if x["kind"] == "top_up"]
+        if not top_ups or d["customer_id"] is None:
+            return []
+        return [
+            Upsert(
+                stored_value_top_ups,
+                {
+                    "order_id": d["order_id"],
+                    "member_id": d["customer_id"],
+                    "store_id": d["store_id"],
+                    "principal": sum(x["gross"]["amount_minor"] for x in top_ups),
+                    "bonus": sum(x["bonus"]["amount_minor"] for x in top_ups),
+                    "currency": d["deposit_due"]["currency"],
+                },
+            )
+        ]
 
 
 def member_view(row) -> dict:

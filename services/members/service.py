@@ -1,5 +1,7 @@
 """The members service's nameko face: it turns identity's sign-ups into members, keeps their
-points from orders' payments and refunds, and answers member queries (and /readyz pings)."""
+points from orders' payments and refunds and their stored value cards from the top-ups orders
+sells, serves both as tenders of the orders' protocol, and answers member queries (and
+/readyz pings)."""
 
 import uuid
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from services.booking.contracts import (
     SegmentReassigned,
 )
 from services.identity.contracts import MemberSignedUp
-from services.orders.contracts import OrderPaid, OrderRefunded
+from services.orders.contracts import OrderCreated, OrderPaid, OrderRefunded
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.idempotency import Idempotency, fingerprint
@@ -26,11 +28,11 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import history, points, reads, redemption
+from . import history, points, reads, stored_value, tender
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
-from .projections import member_view
+from .projections import SoldTopUps, member_view
 from .tables import members
 
 
@@ -39,6 +41,7 @@ def _now() -> datetime:
 
 
 HISTORY = history.MemberHistory()
+TOP_UPS = SoldTopUps()
 
 
 class MembersService(Pingable):
@@ -54,10 +57,15 @@ class MembersService(Pingable):
         if uow.version(stream) == 0:
             uow.record(stream, 0, MemberRegistered, member)
 
+    @handles(OrderCreated)
+    def on_order_created(self, event, uow):
+        project(uow.conn, TOP_UPS, event)
+
     @handles(OrderPaid)
     def on_order_paid(self, event, uow):
         project(uow.conn, HISTORY, event)
         points.earn(uow, event.data, _now())
+        stored_value.load_paid(uow, event.data, _now())
 
     @handles(OrderRefunded)
     def on_order_refunded(self, event, uow):
@@ -142,21 +150,49 @@ class MembersService(Pingable):
         amount: int = 0,
         currency: str | None = None,
         refund_ref: str | None = None,
+        store_id: str | None = None,
     ) -> dict:
-        """The orders' tender protocol for members' tenders (points; stored value and coupons
+        """The orders' tender protocol for members' tenders (points and stored value; coupons
         later): ``step`` is authorize, capture, void, refund or inquire, keyed by ``reference``."""
-        return redemption.step(
+        return tender.step(
             self.kernel.execute,
             self.kernel.read,
             step,
             kind,
             reference,
             member_id,
+            store_id,
             amount,
             currency,
             refund_ref,
             _now(),
         )
+
+    @rpc
+    def top_up_offer(self, member_id: str | None, store_id: str, amount: dict) -> dict:
+        """What a top-up of the member's card would give (the bonus) and where the card would
+        work; orders asks before it sells one. Refused for a walk-in or an unknown member, an
+        amount of zero or less, or another currency than the card's."""
+        with self.kernel.read() as conn:
+            return stored_value.offer(conn, member_id, store_id, amount)
+
+    @rpc
+    def get_stored_value(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A member's card: balance (principal and bonus), what is on hold, where each load
+        works, and the ledger, newest first."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return reads.stored_value_view(conn, member_id, limit, offset)
+
+    @rpc
+    def stored_value_rules(self) -> dict:
+        with self.kernel.read() as conn:
+            return stored_value.rules_of(conn).as_data()
+
+    @rpc
+    def set_stored_value_rules(self, changes: dict, actor: dict) -> dict:
+        self.kernel.execute(lambda uow: stored_value.set_rules(uow, changes, actor))
+        return self.stored_value_rules()
 
     @rpc
     def points_rules(self) -> dict:

@@ -1,6 +1,7 @@
 """The members service's read models: members; their points (balance, lots, ledger, what
 each order earned, holds) with HQ's rules; and their history as booking and orders tell it
-(bookings with their services and stylists, paid orders)."""
+(bookings with their services and stylists, paid orders); their stored value cards (loads,
+holds, ledger, the top-ups orders sold) with HQ's rules."""
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
@@ -117,4 +118,69 @@ member_orders = Table(
     Column("refunded_minor", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("local_date", String(10)),
+)
+stored_value_cards = Table(
+    "stored_value_cards", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("balance", Integer, nullable=False),  # principal + bonus: the ledger's sum
+    Column("principal", Integer, nullable=False),
+    Column("bonus", Integer, nullable=False),
+    Column("held", Integer, nullable=False),  # kept for payments not captured yet
+    Column("version", Integer, nullable=False),  # of the member's card stream
+    Column("updated_at", String(40), nullable=False),
+)
+stored_value_loads = Table(
+    "stored_value_loads", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("load_id", String(64), primary_key=True),  # the top-up order
+    Column("loaded_at", String(40), nullable=False),
+    Column("sold_at", String(64), nullable=False),
+    Column("works_in", String(64)),  # null: every store
+    Column("principal", Integer, nullable=False),  # what is left of each part
+    Column("bonus", Integer, nullable=False),
+    Index("ix_stored_value_loads_member_loaded", "member_id", "loaded_at"),
+)
+stored_value_holds = Table(
+    "stored_value_holds", metadata,
+    Column("reference", String(64), primary_key=True),  # the orders' tender id
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False),
+    Column("amount_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),  # held, captured or voided
+    Column("parts", Text, nullable=False),  # JSON [[load id, part, amount]]: held, then spent
+    Column("restored", Text, nullable=False),  # JSON parts given back by refunds
+    Column("refunded_minor", Integer, nullable=False),
+    Column("refund_refs", Text, nullable=False),  # JSON list: each refund gives back once
+)
+stored_value_ledger = Table(
+    "stored_value_ledger", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # loaded, spent, restored
+    Column("amount_minor", Integer, nullable=False),  # + in, - out
+    Column("principal_minor", Integer, nullable=False),
+    Column("bonus_minor", Integer, nullable=False),
+    Column("balance_after", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("order_id", String(64)),
+    Column("store_id", String(64)),
+    Column("reference", String(64)),
+    Column("at", String(40), nullable=False),
+)
+stored_value_rules = Table(
+    "stored_value_rules", metadata,
+    Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
+    Column("rules", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+stored_value_top_ups = Table(
+    "stored_value_top_ups", metadata,
+    Column("order_id", String(64), primary_key=True),  # an order with top-up lines, as orders created it
+    Column("member_id", String(64), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("principal", Integer, nullable=False),
+    Column("bonus", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
 )

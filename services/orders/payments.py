@@ -32,10 +32,11 @@ from .contracts.payments import MEMBERS_TENDERS
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
+from .domain.lines import TOP_UP
 from .provider import ABSENT, APPROVED, DECLINED, Outcome, ProviderTimeout
 from .streams import local_today, read, record, settle_if_due
 from .tables import order_tenders, provider_callbacks, provider_references
-from .tender_protocol import CARDS, Tenders
+from .tender_protocol import CARDS, Tenders, members_token
 
 log = logging.getLogger(__name__)
 CUSTOMER, ONLINE = "customer", ("card_online", "points")  # what a customer pays with themselves
@@ -119,19 +120,23 @@ def request(
             "payment_id": payment_id,
             "requested_at": utc_iso(now),
             "tokens": {
-                t.tender_id: _token(w, order.customer_id)
+                t.tender_id: _token(w, order.customer_id, order.store_id)
                 for t, w in zip(asked, wanted["tenders"], strict=True)
             },
         },
         store_id=order.store_id,
     )
-    return {"payment_id": payment_id, "order_id": order_id, "member_id": order.customer_id}
+    return {"payment_id": payment_id, "order_id": order_id, "member_id": order.customer_id,
+            "store_id": order.store_id}
 
 
-def _token(tender: dict, member_id: str | None) -> str | None:
+def _token(tender: dict, member_id: str | None, store_id: str | None) -> str | None:
     """What authorizes a tender: the provider's token for a card; for the members' tenders,
-    the order's member (never the caller's choice: nobody spends another member's points)."""
-    return member_id if tender["kind"] in MEMBERS_TENDERS else tender.get("token")
+    the order's member and store (never the caller's choice: nobody spends another member's
+    points or card)."""
+    if tender["kind"] in MEMBERS_TENDERS:
+        return members_token(member_id, store_id)
+    return tender.get("token")
 
 
 def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
@@ -151,6 +156,11 @@ def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
         raise Unprocessable(
             f"{t['kind'].replace('_', ' ')} is a member's: this order has no member",
             {"tenders.kind": ["needs a member"]},
+        )
+    if t["kind"] in MEMBERS_TENDERS and any(line.kind == TOP_UP for line in order.lines):
+        raise Unprocessable(
+            "a card is topped up with money, not with points, a card or a coupon",
+            {"tenders.kind": ["not for a top-up"]},
         )
     if not tenders.offered(t["kind"]):
         raise Unprocessable(f"no tender {t['kind']}", {"tenders.kind": ["unknown tender"]})
@@ -177,7 +187,10 @@ def pay(
     )
     paid_by = started["payment_id"]
     member_id = started.get("member_id")  # absent from answers stored before members' tenders
-    tokens = {f"{paid_by}-{n}": _token(t, member_id) for n, t in enumerate(wanted["tenders"], start=1)}
+    store_id = started.get("store_id")  # absent from answers stored before stored value
+    tokens = {
+        f"{paid_by}-{n}": _token(t, member_id, store_id) for n, t in enumerate(wanted["tenders"], start=1)
+    }
     drive(execute, tenders, order_id, paid_by, tokens, now)
     return paid_by
 

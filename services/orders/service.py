@@ -48,7 +48,19 @@ from shared.projections import project
 from shared.rpc import Rpc, rpc
 from shared.timers import on_timer
 
-from . import after_sales, checkout, demo, following, payments, reads, receipts, redress, refunds, retention
+from . import (
+    after_sales,
+    checkout,
+    counter,
+    demo,
+    following,
+    payments,
+    reads,
+    receipts,
+    redress,
+    refunds,
+    retention,
+)
 from .app import APP
 from .projections import KnownStores, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
@@ -86,7 +98,7 @@ class OrdersService(Pingable):
     name = "orders"
     kernel = Kernel(APP)
     booking = Rpc("booking")  # books the redo of an after-sales request
-    members = Rpc("members")  # points (and later stored value and coupons) as tenders
+    members = Rpc("members")  # points and stored value (and later coupons) as tenders; top-up offers
 
     # --- following bookings and learning the catalogue ----------------------------------
 
@@ -234,6 +246,30 @@ class OrdersService(Pingable):
         self.till_settings(store_id)  # a store orders knows
         self.kernel.execute(lambda uow: checkout.set_settings(uow, store_id, changes, actor))
         return self.till_settings(store_id)
+
+    @rpc
+    def sell(self, sale: dict, actor: dict, idempotency_key: str | None = None) -> dict:
+        """A sale at the counter (``store_id``, ``customer_id`` or none, ``lines`` of products
+        and top-ups of the member's card): an order to pay like any other. With the key, a
+        retry answers the same order."""
+        bonuses = [
+            self.members.top_up_offer(sale.get("customer_id"), sale["store_id"], line["amount"])["bonus"][
+                "amount_minor"
+            ]
+            if line["kind"] == "top_up"
+            else None
+            for line in sale["lines"]
+        ]
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("orders.sell", idempotency_key, fingerprint(sale))
+        )
+        order_id = _id_for(idempotency_key, "sell")
+        self.kernel.execute(
+            lambda uow: counter.sell(uow, order_id, sale, actor, bonuses, _now()), idempotency=idempotency
+        )
+        return self.get_order(order_id, wait_seconds=None)
 
     @rpc
     def add_line(self, order_id: str, line: dict, actor: dict) -> dict:
@@ -399,8 +435,8 @@ class OrdersService(Pingable):
         self.kernel.execute(lambda uow: retention.purge(uow.conn, cutoff))
 
     def ways_to_pay(self) -> Tenders:
-        """Every tender: cards through the provider, cash in the drawer, points through the
-        members service (this worker's RPC)."""
+        """Every tender: cards through the provider, cash in the drawer, points and stored value
+        through the members service (this worker's RPC)."""
         return Tenders(provider(), members=self.members.tender)
 
     def _read(self, query):

@@ -3,10 +3,11 @@ refund, and inquire after a lost answer, each keyed by our own reference so that
 twice has the effect once.
 
 Cards (online and at the counter) go to the payment provider; cash goes to the store's
-drawer, which holds nothing remote and answers at once. Points (and, once built, stored
-value and coupons) are the members service's: ``MembersTender`` asks it, by RPC, for each
-step, with the order's member as the token. A members service that does not answer is a
-lost answer, asked about before anything is tried again, as with a card.
+drawer, which holds nothing remote and answers at once. Points and stored value (and, once
+built, coupons) are the members service's: ``MembersTender`` asks it, by RPC, for each step,
+with the order's member and store as the token (a card may work in one store only). A
+members service that does not answer is a lost answer, asked about before anything is tried
+again, as with a card.
 """
 from collections.abc import Callable
 
@@ -16,7 +17,20 @@ from .provider import APPROVED, Outcome, Provider, ProviderTimeout
 
 CARDS = ("card_online", "card_present")
 CASH = "cash"
-OFFERED_BY_MEMBERS = ("points",)  # stored value and coupons come with the rest of the members issue
+OFFERED_BY_MEMBERS = ("points", "stored_value")  # coupons come with the rest of the members issue
+
+
+def members_token(member_id: str | None, store_id: str | None) -> str | None:
+    """The token of a members' tender: the order's member, and the store it is paid in."""
+    return None if member_id is None else f"{member_id}@{store_id}"
+
+
+def _member_and_store(token: str | None) -> tuple[str | None, str | None]:
+    """A token read back; one stored before stored value is the member alone."""
+    if token is None or "@" not in token:
+        return token, None
+    member_id, _, store_id = token.rpartition("@")
+    return member_id, store_id
 
 
 class CashDrawer:
@@ -56,7 +70,15 @@ class MembersTender:
                        refunded=answer["refunded"], voided=answer["voided"])
 
     def authorize(self, reference: str, token: str | None, amount: int, currency: str) -> Outcome:
-        return self._ask("authorize", reference=reference, member_id=token, amount=amount, currency=currency)
+        member_id, store_id = _member_and_store(token)
+        return self._ask(
+            "authorize",
+            reference=reference,
+            member_id=member_id,
+            store_id=store_id,
+            amount=amount,
+            currency=currency,
+        )
 
     def capture(self, reference: str, amount: int) -> Outcome:
         return self._ask("capture", reference=reference, amount=amount)

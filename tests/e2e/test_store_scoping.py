@@ -18,7 +18,8 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors",
 # display name), which holds nothing private; and the payment provider's callback, which
 # carries no token but a signature over its body.
 PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
-          "get_service", "availability", "list_staff", "provider_callback", "points_rules"}
+          "get_service", "availability", "list_staff", "provider_callback", "points_rules",
+          "stored_value_rules"}
 
 
 @pytest.fixture
@@ -98,6 +99,9 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "decline_after_sales": {"note": "walk"},
         "adjust_points": {"points": 10, "reason": "walk"},
         "set_points_rules": {"points_per_unit": 5},
+        "sell": {"store_id": STORE_A, "customer_id": customer.member_id,
+                 "lines": [{"kind": "top_up", "amount": {"amount_minor": 1000, "currency": "EUR"}}]},
+        "set_stored_value_rules": {"scope": "chain"},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.members.app import APP as MEMBERS
 from services.orders import after_sales, following, payments, reads, redress, refunds
 from services.orders.app import APP
 from services.orders.provider import SimulatedProvider
@@ -16,7 +17,10 @@ from shared.db import Database
 from shared.eventstore import EventStore
 from shared.idempotency import Idempotency, fingerprint
 from shared.migrate import upgrade
+from shared.testing import scratch_database
 from shared.uow import run_unit_of_work
+from tests.conftest import POSTGRES
+from tests.orders.members_side import Members
 
 STAFF = {"account_id": "acct-staff", "role": "staff"}
 MANAGER = {"account_id": "acct-manager", "role": "store_manager"}
@@ -203,6 +207,16 @@ def replica(till, db_url, tmp_path):
     second = Till(db_url, str(tmp_path / "provider.db"))
     yield second
     second.db.dispose()
+
+
+@pytest.fixture
+def members(tmp_path):
+    """The members service's side of the tender protocol, on a database of its own."""
+    with scratch_database(POSTGRES, tmp_path) as url:
+        upgrade(MEMBERS, url)
+        found = Members(url)
+        yield found
+        found.db.dispose()
 
 
 def events_of(till: Till, stream: str) -> list[str]:

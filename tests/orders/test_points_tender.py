@@ -4,73 +4,16 @@ paid with points spends them from the member's lots; more than the member has is
 and lets the payment's other holds go; a refund gives points back; payments racing on one
 member's points never spend more than there is."""
 
-import uuid
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 
-from services.members import points, reads, redemption
-from services.members.app import APP as MEMBERS
+from services.members import points_tender
 from services.orders.tender_protocol import Tenders
-from shared.db import Database
-from shared.eventstore import EventStore
-from shared.migrate import upgrade
-from shared.testing import race, scratch_database
-from shared.uow import run_unit_of_work
-from tests.conftest import POSTGRES
+from shared.testing import race
 from tests.orders.conftest import CUSTOMER, card, eur
 
 MEMBER = "c-1"  # the customer of tests.orders.conftest.booking()
-
-
-class Members:
-    """The members service's side of the protocol, on its own database."""
-
-    def __init__(self, url: str):
-        self.db = Database(url)
-        self.store = EventStore("members")
-
-    def execute(self, work, idempotency=None):
-        return run_unit_of_work(self.db, self.store, MEMBERS.projections, work, idempotency=idempotency)[0]
-
-    def tender(self, step, kind, reference, member_id=None, amount=0, currency=None, refund_ref=None) -> dict:
-        return redemption.step(
-            self.execute,
-            self.db.read,
-            step,
-            kind,
-            reference,
-            member_id,
-            amount,
-            currency,
-            refund_ref,
-            datetime.now(UTC),
-        )
-
-    def earned(self, member_id: str, euros: int) -> None:
-        """The member earned a point per euro of an order paid by card."""
-        paid = {
-            "order_id": str(uuid.uuid4()),
-            "store_id": "paris",
-            "customer_id": member_id,
-            "gross": eur(euros * 100),
-            "tenders": [{"kind": "card_present", "amount": eur(euros * 100)}],
-        }
-        self.execute(lambda uow: points.earn(uow, paid, datetime.now(UTC)))
-
-    def points(self, member_id: str) -> dict:
-        with self.db.read() as conn:
-            return reads.points_view(conn, member_id, 50, 0)
-
-
-@pytest.fixture
-def members(tmp_path):
-    with scratch_database(POSTGRES, tmp_path) as url:
-        upgrade(MEMBERS, url)
-        found = Members(url)
-        yield found
-        found.db.dispose()
 
 
 @pytest.fixture
@@ -118,7 +61,7 @@ def test_more_points_than_the_member_has_are_declined_and_the_card_hold_is_let_g
     view = members.points(MEMBER)
     assert (view["balance"], view["ledger"]["total"]) == (1000, 1)
     with members.db.read() as conn:
-        assert redemption.inquire(conn, payment["tenders"][1]["tender_id"])["status"] == "absent"
+        assert points_tender.inquire(conn, payment["tenders"][1]["tender_id"])["status"] == "absent"
 
 
 def test_points_are_a_members_a_walk_in_cannot_pay_with_them(with_points):

@@ -1,5 +1,6 @@
 """Members' history and loyalty: a member's history, points with the ledger, adjustments by
-HQ, and HQ's points rules. (Registration and the profile are in ``identity``, where the login is made.)"""
+HQ, and HQ's points rules; a member's stored value card with its ledger, and HQ's card
+rules. (Registration and the profile are in ``identity``, where the login is made.)"""
 
 from services.identity.contracts import CUSTOMER
 from shared.errors import NotFound
@@ -79,6 +80,39 @@ class MemberRoutes:
     def set_points_rules(self, call):
         """Change HQ's points rules; points already earned keep their expiry."""
         return self.members.set_points_rules(changes=call.body, actor=call.actor())
+
+    @endpoint(
+        "GET",
+        f"{MEMBER_PATH}/stored-value",
+        roles=(*HQ, CUSTOMER),
+        query=schemas.StoredValueQuery,
+        response=schemas.StoredValue,
+        errors=(404,),
+    )
+    def get_stored_value(self, call, member_id):
+        """A member's stored value card: the balance (principal and bonus), what payments hold,
+        each top-up still on it and where it works, and the ledger line by line, newest first
+        (the member themselves, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.get_stored_value(member_id=member_id, **call.query)
+
+    @endpoint("GET", "/api/v1/loyalty/stored-value-rules", roles=PUBLIC, response=schemas.StoredValueRules)
+    def stored_value_rules(self, call):
+        """The bonus on a top-up, and whether a card works in every store or only where it
+        was sold (public: the card's terms)."""
+        return self.members.stored_value_rules()
+
+    @endpoint(
+        "PATCH",
+        "/api/v1/loyalty/stored-value-rules",
+        roles=ADMIN,
+        body=schemas.StoredValueRulesChanges,
+        response=schemas.StoredValueRules,
+        errors=(422,),
+    )
+    def set_stored_value_rules(self, call):
+        """Change HQ's card rules; top-ups already sold keep their bonus and where they work."""
+        return self.members.set_stored_value_rules(changes=call.body, actor=call.actor())
 
     def _own_or_hq(self, call: Call, member_id: str) -> None:
         if call.caller.member_id != member_id and not call.caller.roles_among(HQ):

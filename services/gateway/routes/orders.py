@@ -1,17 +1,18 @@
-"""Orders: lists and one order with its lines, payments and refunds; lines added at
-checkout; payments and refunds (each with an Idempotency-Key); after-sales requests (asked,
-accepted with a redo or a refund, declined; a store's queue); receipts as data or a
-printable page; a store's takings per tender and its till settings; the payment provider's
-signed callback."""
+"""Orders: lists and one order with its lines, payments and refunds; sales at the counter
+(products, top-ups of a member's card); lines added at checkout; payments and refunds
+(each with an Idempotency-Key); after-sales requests (asked, accepted with a redo or a
+refund, declined; a store's queue); receipts as data or a printable page; a store's takings
+per tender and its till settings; the payment provider's signed callback."""
 
 import json
 
 from werkzeug.wrappers import Response
 
+from services.identity.contracts import CUSTOMER
 from services.orders.contracts.payments import MEMBERS_TENDERS
 from shared import signing
 from shared.config import PROVIDER_SECRET
-from shared.errors import NotFound, Unauthorized, Unprocessable
+from shared.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 
 from ..api import PUBLIC, Call, endpoint, json_response, read_body
 from ..auth import require_store, require_visible
@@ -62,6 +63,35 @@ class OrderRoutes:
         else:
             raise Unprocessable("give store_id: the store whose orders to list", {"store_id": ["required"]})
         return self.orders.list_orders(**query)
+
+    @endpoint(
+        "POST",
+        "/api/v1/orders",
+        roles=BOOKERS,
+        body=schemas.SaleRequest,
+        response=schemas.Order,
+        status=201,
+        errors=(403, 404, 409, 422),
+        idempotent="required",
+        etag=True,
+    )
+    def sell(self, call):
+        """A sale at the counter, paid like any order: retail products for a walk-in or a
+        member, and top-ups of a member's stored value card (with HQ's bonus on top; loaded
+        once paid, by card or cash). A customer may top up their own card online."""
+        sale = call.wire()
+        if call.role == CUSTOMER:
+            if sale.get("customer_id", call.caller.member_id) != call.caller.member_id:
+                raise Forbidden("a customer buys for themselves", {"customer_id": ["not yours"]})
+            if any(line["kind"] != "top_up" for line in sale["lines"]):
+                raise Forbidden("products are sold at the counter", {"lines": ["staff only"]})
+            sale["customer_id"] = call.caller.member_id
+        else:
+            require_store(call.caller, STORE_STAFF, sale["store_id"])
+        call.audit["store_id"] = sale["store_id"]
+        order = self.orders.sell(sale=sale, actor=call.actor(), idempotency_key=call.scoped_key())
+        call.audit["target_id"] = order["order_id"]
+        return order
 
     @endpoint("GET", ORDER_PATH, roles=STORE_READERS, response=schemas.Order, errors=(404,), etag=True)
     def get_order(self, call, order_id):

@@ -1,5 +1,6 @@
-"""Members' loyalty: points (balance, what expires when, the ledger) and HQ's points rules,
-as requested and as answered."""
+"""Members' loyalty: points (balance, what expires when, the ledger) and HQ's points rules;
+stored value cards (balance, loads, the ledger) and HQ's card rules; as requested and as
+answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -129,3 +130,86 @@ class History(Schema):
     favourite_services = fields.List(fields.Nested(Favourite))
     favourite_stylists = fields.List(fields.Nested(Favourite))
     bookings_page = fields.Nested(HistoryBookings, metadata={"description": "newest first"})
+
+
+class StoredValueQuery(Page):
+    pass
+
+
+class SignedMoney(Schema):
+    amount_minor = fields.Integer(metadata={"description": "+ in, - out"})
+    currency = fields.String()
+
+
+class StoredValueLine(Schema):
+    kind = fields.String(metadata={"description": "loaded, spent or restored (a refund of a spend)"})
+    amount = fields.Nested(SignedMoney)
+    principal = fields.Nested(SignedMoney)
+    bonus = fields.Nested(SignedMoney)
+    balance_after = fields.Nested(Money)
+    order_id = fields.String(allow_none=True, metadata={"description": "the top-up order"})
+    store_id = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True, metadata={"description": "the orders' tender it paid"})
+    at = fields.String(metadata={"description": "UTC"})
+
+
+class StoredValueLedger(PagedList):
+    items = fields.List(fields.Nested(StoredValueLine))
+
+
+class StoredValueLoad(Schema):
+    load_id = fields.String()
+    order_id = fields.String(metadata={"description": "the top-up order that loaded it"})
+    sold_at = fields.String()
+    works_in = fields.String(
+        allow_none=True, metadata={"description": "the only store it works in; null: all"}
+    )
+    principal = fields.Nested(Money, metadata={"description": "left of what was paid"})
+    bonus = fields.Nested(Money, metadata={"description": "left of the bonus: spent last"})
+    loaded_at = fields.String(metadata={"description": "UTC"})
+
+
+class StoredValue(Schema):
+    member_id = fields.String()
+    currency = fields.String(allow_none=True, metadata={"description": "null until the first top-up"})
+    balance = fields.Nested(
+        Money, allow_none=True, metadata={"description": "the ledger's sum: never negative"}
+    )
+    principal = fields.Nested(Money, allow_none=True)
+    bonus = fields.Nested(Money, allow_none=True)
+    held = fields.Nested(Money, allow_none=True, metadata={"description": "kept for payments on their way"})
+    loads = fields.List(fields.Nested(StoredValueLoad), metadata={"description": "oldest first"})
+    ledger = fields.Nested(StoredValueLedger, metadata={"description": "newest first"})
+
+
+class Bonus(StrictSchema):
+    at_least_minor = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1, max=100_000_000),
+        metadata={"description": "a top-up of at least this"},
+    )
+    bonus_minor = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=0, max=100_000_000),
+        metadata={"description": "gets this on top"},
+    )
+
+
+class StoredValueRules(Schema):
+    scope = fields.String(metadata={"description": "chain: a card works in every store; store: where sold"})
+    bonuses = fields.List(fields.Nested(Bonus), metadata={"description": "the largest step reached applies"})
+
+
+class StoredValueRulesChanges(StrictSchema):
+    scope = fields.String(validate=validate.OneOf(["chain", "store"]))
+    bonuses = fields.List(fields.Nested(Bonus), validate=validate.Length(max=20))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("change at least one rule", "_body")
+        steps = [b["at_least_minor"] for b in data.get("bonuses", [])]
+        if len(steps) != len(set(steps)):
+            raise ValidationError("one bonus per step", "bonuses")

@@ -1,5 +1,5 @@
-"""Orders: queries, lines added at checkout, payments, refunds, after-sales requests,
-receipts, takings and till settings, as requested and as answered."""
+"""Orders: queries, sales at the counter, lines added at checkout, payments, refunds,
+after-sales requests, receipts, takings and till settings, as requested and as answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -59,6 +59,47 @@ class LineRequest(StrictSchema):
     discount = fields.Nested(Money, metadata={"description": "off the whole line; needs discount_reason"})
     discount_reason = fields.String(validate=validate.Length(min=1, max=200))
     staff_id = fields.String(**OPTIONAL_ID)
+
+
+class SaleLine(StrictSchema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["product", "top_up"]),
+        metadata={"description": "a retail product, or a top-up of the member's stored value card"},
+    )
+    amount = fields.Nested(Amount, metadata={"description": "top_up: what the member pays onto the card"})
+    ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "product: its SKU"})
+    description = fields.String(validate=validate.Length(min=1, max=200))
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999))
+    unit_price = fields.Nested(Money, metadata={"description": "product: tax included"})
+    discount = fields.Nested(Money, metadata={"description": "product: off the line; needs discount_reason"})
+    discount_reason = fields.String(validate=validate.Length(min=1, max=200))
+    staff_id = fields.String(**OPTIONAL_ID, metadata={"description": "who sold it"})
+
+    @validates_schema
+    def shaped(self, data, **kwargs):
+        if data.get("kind") == "top_up":
+            if "amount" not in data:
+                raise ValidationError("a top-up needs its amount", "amount")
+            extra = sorted(set(data) - {"kind", "amount", "quantity", "staff_id"})
+            if extra or data.get("quantity") != 1:
+                raise ValidationError(
+                    "a top-up is one amount: no price, discount or quantity", (extra or ["quantity"])[0]
+                )
+        elif data.get("kind") == "product":
+            missing = [name for name in ("ref", "description", "unit_price") if name not in data]
+            if missing:
+                raise ValidationError("a product needs its SKU, description and price", missing[0])
+            if "amount" in data:
+                raise ValidationError("a product has a unit_price, not an amount", "amount")
+
+
+class SaleRequest(StrictSchema):
+    store_id = fields.String(**ID)
+    customer_id = fields.String(
+        **OPTIONAL_ID, metadata={"description": "the member; none for a walk-in (a top-up needs a member)"}
+    )
+    lines = fields.List(fields.Nested(SaleLine), required=True, validate=validate.Length(min=1, max=50))
 
 
 class TenderRequest(StrictSchema):
@@ -184,6 +225,7 @@ class Line(Schema):
     tax = fields.Nested(Money)
     gross = fields.Nested(Money)
     staff_id = fields.String(allow_none=True)
+    bonus = fields.Nested(Money, allow_none=True, metadata={"description": "a top-up's: on top, on the card"})
     cancelled = fields.Boolean()
 
 

@@ -1,5 +1,5 @@
-"""Events the members service publishes, one module per concept: members (``members``) and
-their points (``points``)."""
+"""Events the members service publishes, one module per concept: members (``members``),
+their points (``points``) and their stored value cards (``stored_value``)."""
 
 from .members import MemberRegistered
 from .points import (
@@ -13,6 +13,14 @@ from .points import (
     PointsReversed,
     PointsRulesChanged,
 )
+from .stored_value import (
+    StoredValueHeld,
+    StoredValueLoaded,
+    StoredValueReleased,
+    StoredValueRestored,
+    StoredValueRulesChanged,
+    StoredValueSpent,
+)
 
 __all__ = [
     "MemberRegistered",
@@ -25,4 +33,10 @@ __all__ = [
     "PointsRestored",
     "PointsReversed",
     "PointsRulesChanged",
+    "StoredValueHeld",
+    "StoredValueLoaded",
+    "StoredValueReleased",
+    "StoredValueRestored",
+    "StoredValueRulesChanged",
+    "StoredValueSpent",
 ]

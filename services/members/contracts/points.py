@@ -3,9 +3,8 @@ on and the balance after it (the ledger's line), and HQ's rules."""
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, Money, declare
+from shared.contracts import ID, NULLABLE_ID, Money, declare
 
-OPTIONAL_ID = {"required": True, "allow_none": True, "validate": validate.Length(min=1, max=64)}
 POINTS = {"strict": True, "required": True}
 
 
@@ -56,10 +55,10 @@ class PointsExpiredSchema(Line):
 
 
 class PointsAdjustedSchema(Line):
-    lot_id = fields.String(**OPTIONAL_ID, metadata={"description": "points given: their lot"})
+    lot_id = fields.String(**NULLABLE_ID, metadata={"description": "points given: their lot"})
     expires_at = fields.String(required=True, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
     by_role = fields.String(required=True, allow_none=True)
 
 
@@ -95,7 +94,7 @@ class PointsRulesChangedSchema(Schema):
     points_per_unit = fields.Integer(**POINTS, validate=validate.Range(min=0, max=1000))
     point_value_minor = fields.Integer(**POINTS, validate=validate.Range(min=1, max=100_000))
     expiry_days = fields.Integer(**POINTS, validate=validate.Range(min=1, max=3650))
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
 
 
 PointsEarned = declare("members", "PointsEarned", PointsEarnedSchema)

@@ -8,9 +8,11 @@ from .created import (
     OrderCreatedV1Contract,
     OrderCreatedV2Contract,
     OrderCreatedV3Contract,
+    OrderCreatedV4Contract,
     order_created_v2,
     order_created_v3,
     order_created_v4,
+    order_created_v5,
 )
 from .orders import (
     DepositLapsed,
@@ -61,6 +63,7 @@ __all__ = [
     "OrderCreatedV1Contract",
     "OrderCreatedV2Contract",
     "OrderCreatedV3Contract",
+    "OrderCreatedV4Contract",
     "OrderLineAdded",
     "OrderPaid",
     "OrderProgressed",
@@ -77,4 +80,5 @@ __all__ = [
     "order_created_v2",
     "order_created_v3",
     "order_created_v4",
+    "order_created_v5",
 ]

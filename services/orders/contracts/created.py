@@ -1,12 +1,13 @@
 """OrderCreated through its versions: v1 (one customer, bare lines), v2 (walk-ins, a
 description and stylist per line, the deposit due), v3 (each line priced: list, discount,
-net, tax rate and tax; the order's totals)."""
+net, tax rate and tax; the order's totals), v4 (a deposit's deadline, a redo's original),
+v5 (a line may top up the member's stored value card, with its bonus)."""
 
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import ID, Money, declare
 
-from .lines import LineFacts, Totals
+from .lines import LineFacts, LineFactsV2, Totals
 from .orders import OrderFacts
 
 
@@ -162,6 +163,15 @@ def order_created_v4(data: dict) -> dict:
     return {**data, "deposit_due_by": None, "redo_of": None}
 
 
+class OrderCreatedV5(OrderCreatedV4):
+    lines = fields.List(fields.Nested(LineFactsV2), required=True)
+
+
+def order_created_v5(data: dict) -> dict:
+    """Before v5 no order sold a top-up."""
+    return {**data, "lines": [{**line, "bonus": None} for line in data["lines"]]}
+
+
 OrderCreatedV1Contract = declare("orders", "OrderCreated", OrderCreatedV1)
 OrderCreatedV2Contract = declare(
     "orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2
@@ -169,4 +179,7 @@ OrderCreatedV2Contract = declare(
 OrderCreatedV3Contract = declare(
     "orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3
 )
-OrderCreated = declare("orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4)
+OrderCreatedV4Contract = declare(
+    "orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4
+)
+OrderCreated = declare("orders", "OrderCreated", OrderCreatedV5, version=5, upcast=order_created_v5)

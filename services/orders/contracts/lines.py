@@ -41,6 +41,15 @@ class LineFacts(Schema):
     )
 
 
+class LineFactsV2(LineFacts):
+    """Since OrderCreated v5: a line may top up the member's stored value card."""
+
+    kind = fields.String(required=True, validate=validate.OneOf((*KINDS, "top_up")))
+    bonus = fields.Nested(
+        Money, required=True, allow_none=True, metadata={"description": "a top-up's: the card gets it on top"}
+    )
+
+
 class Totals(Schema):
     list = fields.Nested(Money, required=True)
     discount = fields.Nested(Money, required=True)

@@ -3,11 +3,10 @@ followed, cancellation; a store's receipt book and till settings."""
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, Money, declare
+from shared.contracts import ID, NULLABLE_ID, Money, declare
 
 from .lines import LineFacts, Totals
 
-OPTIONAL_ID = {"required": True, "allow_none": True, "validate": validate.Length(min=1, max=64)}
 STATUSES = (
     "pending_payment",
     "paid",
@@ -48,7 +47,7 @@ class OrderFacts(Schema):
 class OrderLineAddedSchema(OrderFacts):
     line = fields.Nested(LineFacts, required=True)
     totals = fields.Nested(Totals, required=True)
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
     by_role = fields.String(required=True, allow_none=True)
 
 
@@ -66,7 +65,7 @@ class OrderProgressedSchema(OrderFacts):
 
 
 class OrderCancelledSchema(OrderFacts):
-    booking_id = fields.String(**OPTIONAL_ID)
+    booking_id = fields.String(**NULLABLE_ID)
     fulfilment = fields.String(required=True, validate=validate.OneOf(["cancelled", "no_show"]))
     reason = fields.String(required=True, validate=validate.Length(max=500))
     cancelled_lines = fields.List(
@@ -116,7 +115,7 @@ class TillSettingsChangedSchema(Schema):
         validate=validate.Range(min=0),
         metadata={"description": "a refund above this needs a store manager"},
     )
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
 
 
 OrderLineAdded = declare("orders", "OrderLineAdded", OrderLineAddedSchema)

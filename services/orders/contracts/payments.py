@@ -3,9 +3,9 @@ failed, captured or voided), the order paid, and refunds."""
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, Boolean, Money, declare
+from shared.contracts import ID, NULLABLE_ID, Boolean, Money, declare
 
-from .orders import OPTIONAL_ID, OrderFacts
+from .orders import OrderFacts
 
 TENDER_KINDS = ("card_online", "card_present", "cash", "stored_value", "points", "coupon")
 MEMBERS_TENDERS = ("stored_value", "points", "coupon")  # the members service moves these
@@ -25,7 +25,7 @@ class RequestedTender(Schema):
 
 class Tip(Schema):
     amount = fields.Nested(Money, required=True)
-    staff_id = fields.String(**OPTIONAL_ID)
+    staff_id = fields.String(**NULLABLE_ID)
     tender_id = fields.String(**ID)
 
 
@@ -33,7 +33,7 @@ class PaymentRequestedSchema(OrderFacts):
     payment_id = fields.String(**ID)
     tenders = fields.List(fields.Nested(RequestedTender), required=True, validate=validate.Length(min=1))
     tip = fields.Nested(Tip, required=True, allow_none=True)
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
     by_role = fields.String(required=True, allow_none=True)
 
 
@@ -53,7 +53,7 @@ class PaymentFailedSchema(TenderStep):
 
 class PaymentCapturedSchema(TenderStep):
     tip = fields.Nested(Money, required=True, metadata={"description": "the part of amount that is a tip"})
-    tip_staff_id = fields.String(**OPTIONAL_ID)
+    tip_staff_id = fields.String(**NULLABLE_ID)
     change = fields.Nested(Money, required=True, metadata={"description": "cash given back"})
     local_date = fields.String(required=True, metadata={"description": "the store's date: the day's takings"})
 
@@ -68,8 +68,8 @@ class PaidBy(Schema):
 
 
 class OrderPaidSchema(OrderFacts):
-    customer_id = fields.String(**OPTIONAL_ID)
-    booking_id = fields.String(**OPTIONAL_ID)
+    customer_id = fields.String(**NULLABLE_ID)
+    booking_id = fields.String(**NULLABLE_ID)
     gross = fields.Nested(Money, required=True)
     tax = fields.Nested(Money, required=True)
     tips = fields.Nested(Money, required=True)
@@ -91,7 +91,7 @@ class RefundedLine(Schema):
 
 class OrderRefundedSchema(OrderFacts):
     refund_id = fields.String(**ID)
-    customer_id = fields.String(**OPTIONAL_ID)
+    customer_id = fields.String(**NULLABLE_ID)
     amount = fields.Nested(Money, required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
     lines = fields.List(
@@ -112,7 +112,7 @@ class OrderRefundedSchema(OrderFacts):
         },
     )
     local_date = fields.String(required=True)
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
     by_role = fields.String(required=True, allow_none=True)
 
 
@@ -124,7 +124,7 @@ class RefundRequestedSchema(OrderFacts):
     parts = fields.List(fields.Nested(RefundPart), required=True, metadata={
         "description": "what each tender is to give back; reserved until OrderRefunded or RefundFailed"})
     overpayment = Boolean(required=True)
-    by = fields.String(**OPTIONAL_ID)
+    by = fields.String(**NULLABLE_ID)
     by_role = fields.String(required=True, allow_none=True)
 
 

@@ -35,6 +35,7 @@ def line_from_facts(d: dict) -> Line:
         d["discount_reason"],
         d["discount_by"],
         d["staff_id"],
+        _minor(d.get("bonus")) or 0,  # OrderLineAdded's lines have none: no top-up is added later
     )
 
 
@@ -189,7 +190,8 @@ def created_facts(order: Order, local_date: str | None, by: str | None) -> dict:
         "fulfilment": order.fulfilment,
         **summary(order),
         "local_date": local_date,
-        "lines": [line_facts(x, c) for x in order.lines],
+        "lines": [{**line_facts(x, c), "bonus": money(x.bonus, c) if x.kind == "top_up" else None}
+                  for x in order.lines],
         "totals": totals_facts(totals(list(order.lines)), c),
         "deposit_due": money(order.deposit_due, c),
         "deposit_due_by": order.deposit_due_by,

@@ -1,10 +1,12 @@
 """Order lines: what is sold, at what list price, less what discount, with the tax inside.
 
 A line is a service (one per booking segment, with its stylist), a product (retail, by SKU:
-the inventory issue fills these in), or a fee the booking's policy made due (late
-cancellation, no-show). Prices are tax-inclusive; the rate comes from the store's setting
-for the line's category. Totals show list, discount, net, tax and gross, each the sum of its
-lines, so a receipt adds up line by line.
+the inventory issue fills these in), a fee the booking's policy made due (late
+cancellation, no-show), or a top-up of the member's stored value card (with the bonus the
+card gets on top; untaxed, since the card's money is taxed when it pays for something).
+Prices are tax-inclusive; the rate comes from the store's setting for the line's category.
+Totals show list, discount, net, tax and gross, each the sum of its lines, so a receipt adds
+up line by line.
 """
 from dataclasses import dataclass
 
@@ -12,8 +14,8 @@ from shared.refusals import Refused
 
 from .money import BASIS_POINTS, share, tax_in
 
-SERVICE, PRODUCT, FEE = "service", "product", "fee"
-KINDS = (SERVICE, PRODUCT, FEE)
+SERVICE, PRODUCT, FEE, TOP_UP = "service", "product", "fee", "top_up"
+KINDS = (SERVICE, PRODUCT, FEE, TOP_UP)
 
 
 class LineRefused(Refused):
@@ -37,6 +39,7 @@ class Line:
     discount_reason: str | None = None
     discount_by: str | None = None
     staff_id: str | None = None
+    bonus: int = 0  # a top-up's: what the card gets above the price
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -51,6 +54,12 @@ class Line:
             raise LineRefused("discount", f"a discount is 0 to the line's list amount ({self.list_amount})")
         if self.discount and not self.discount_reason:
             raise LineRefused("discount_reason", "a discount needs a reason")
+        if self.kind == TOP_UP and (self.quantity, self.discount, self.tax_rate_bp) != (1, 0, 0):
+            raise LineRefused("amount", "a top-up is one amount, undiscounted and untaxed")
+        if self.kind == TOP_UP and self.unit_price < 1:
+            raise LineRefused("amount", "a top-up is above zero")
+        if self.bonus and self.kind != TOP_UP:
+            raise LineRefused("bonus", "only a top-up has a bonus")
 
     @property
     def list_amount(self) -> int:

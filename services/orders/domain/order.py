@@ -9,7 +9,7 @@ builds the state from the order's events.
 from dataclasses import dataclass, replace
 
 from . import tenders as T
-from .lines import Line, LineRefused, discount_needs_manager, totals
+from .lines import TOP_UP, Line, LineRefused, discount_needs_manager, totals
 from .status import BOOKED, CANCELLED, NO_SHOW, Standing, status
 
 
@@ -168,6 +168,8 @@ def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
     are not refunded with the bill)."""
     if order.held:
         raise T.TenderRefused("order", "a payment is on its way: refund once it is settled")
+    if any(line.kind == TOP_UP for line in order.lines):
+        raise T.TenderRefused("order", "a card top-up is not refunded at the till: its money is on the card")
     left = order.paid - sum(r.amount for r in order.refunds_on_way)
     if amount > left:
         raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({left})",

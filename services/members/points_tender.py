@@ -4,8 +4,7 @@ given back as a lot of their own) and inquire, each keyed by the orders' tender 
 so asking twice has the effect once. An amount becomes points at HQ's ``point_value_minor``,
 rounded up. Refusals (not enough points, a negative balance, a hold already let go) are
 answered as declined with the reason, as a card provider answers; the payment saga then
-lets every other hold of the payment go. Stored value and coupons answer "not offered yet"
-until they are built behind the same protocol.
+lets every other hold of the payment go.
 """
 
 import json
@@ -15,20 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from shared.envelope import utc_iso
-from shared.errors import InvalidInput
 from shared.refusals import Refused
 
 from . import points
 from .contracts import PointsHeld, PointsRedeemed, PointsReleased, PointsRestored
 from .domain import points as P
 from .tables import points_holds
+from .tender_answers import APPROVED, DECLINED, answer, inquired
 
-APPROVED, DECLINED, ABSENT = "approved", "declined", "absent"
 RESTORED = uuid.UUID("5d0c1f3e-7a2b-4c8d-9e6f-1b2a3c4d5e6f")  # lots of points given back, by refund
-
-
-def _answer(status: str, reason: str | None = None, **amounts) -> dict:
-    return {"status": status, "reason": reason, "captured": 0, "refunded": 0, "voided": False, **amounts}
 
 
 def _hold(conn, reference: str):
@@ -39,20 +33,18 @@ def _money(amount: int, currency: str) -> dict:
     return {"amount_minor": amount, "currency": currency}
 
 
-def authorize(uow, kind: str, reference: str, member_id: str | None, amount: int, currency: str) -> dict:
-    if kind != "points":
-        return _answer(DECLINED, f"{kind.replace('_', ' ')} is not offered yet")
+def authorize(uow, reference: str, member_id: str | None, amount: int, currency: str) -> dict:
     held = _hold(uow.conn, reference)
     if held is not None:
-        return _answer(DECLINED, "the hold was let go") if held.status == "voided" else _answer(APPROVED)
+        return answer(DECLINED, "the hold was let go") if held.status == "voided" else answer(APPROVED)
     if member_id is None:
-        return _answer(DECLINED, "points are a member's: the order has no member")
+        return answer(DECLINED, "points are a member's: the order has no member")
     wanted = P.points_worth(amount, points.rules_of(uow.conn))
     current = points.account(uow, member_id)
     try:
         after = P.hold(current, wanted)
     except Refused as refused:
-        return _answer(DECLINED, refused.message)
+        return answer(DECLINED, refused.message)
     uow.record(
         points.stream(member_id),
         uow.version(points.stream(member_id)),
@@ -65,15 +57,15 @@ def authorize(uow, kind: str, reference: str, member_id: str | None, amount: int
             "held_after": after.held,
         },
     )
-    return _answer(APPROVED)
+    return answer(APPROVED)
 
 
 def capture(uow, reference: str, amount: int) -> dict:
     held = _hold(uow.conn, reference)
     if held is None or held.status == "voided":
-        return _answer(DECLINED, "no hold to capture")
+        return answer(DECLINED, "no hold to capture")
     if held.status == "captured":
-        return _answer(APPROVED, captured=held.amount_minor)
+        return answer(APPROVED, captured=held.amount_minor)
     moved = P.redeem(points.account(uow, held.member_id), held.points)
     points.record(
         uow,
@@ -85,13 +77,13 @@ def capture(uow, reference: str, amount: int) -> dict:
         amount=_money(held.amount_minor, held.currency),
         held_after=moved.account.held,
     )
-    return _answer(APPROVED, captured=held.amount_minor)
+    return answer(APPROVED, captured=held.amount_minor)
 
 
 def void(uow, reference: str) -> dict:
     held = _hold(uow.conn, reference)
     if held is not None and held.status == "captured":
-        return _answer(DECLINED, "the points were spent: refund them instead")
+        return answer(DECLINED, "the points were spent: refund them instead")
     if held is not None and held.status == "held":
         current = points.account(uow, held.member_id)
         uow.record(
@@ -106,19 +98,19 @@ def void(uow, reference: str) -> dict:
                 "held_after": current.held - held.points,
             },
         )
-    return _answer(APPROVED, voided=True)
+    return answer(APPROVED, voided=True)
 
 
 def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> dict:
     held = _hold(uow.conn, reference)
     if held is None or held.status != "captured":
-        return _answer(DECLINED, "no spent points to give back")
+        return answer(DECLINED, "no spent points to give back")
     refs = json.loads(held.refund_refs)
     if refund_ref in refs:
-        return _answer(APPROVED, refunded=amount)
+        return answer(APPROVED, refunded=amount)
     given = min(P.points_worth(amount, points.rules_of(uow.conn)), held.points - held.restored)
     if given <= 0:
-        return _answer(DECLINED, "every point of this payment was given back")
+        return answer(DECLINED, "every point of this payment was given back")
     expires = now + timedelta(days=points.rules_of(uow.conn).expiry_days)
     lot_id = str(uuid.uuid5(RESTORED, refund_ref))
     moved = P.earn(points.account(uow, held.member_id), lot_id, given, utc_iso(now), utc_iso(expires))
@@ -138,41 +130,8 @@ def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> 
     )
     if any(lot.lot_id == lot_id for lot in moved.account.lots):
         points.schedule_expiry(uow, held.member_id, lot_id, expires)
-    return _answer(APPROVED, refunded=amount)
+    return answer(APPROVED, refunded=amount)
 
 
 def inquire(conn, reference: str) -> dict:
-    held = _hold(conn, reference)
-    if held is None:
-        return _answer(ABSENT)
-    if held.status == "voided":
-        return _answer(APPROVED, voided=True)
-    return _answer(APPROVED, captured=held.amount_minor if held.status == "captured" else 0)
-
-
-def step(
-    execute,
-    read,
-    name: str,
-    kind: str,
-    reference: str,
-    member_id: str | None,
-    amount: int,
-    currency: str | None,
-    refund_ref: str | None,
-    now: datetime,
-) -> dict:
-    """One step of the protocol, each in a transaction of its own (``execute``; ``read`` for
-    inquire)."""
-    if name == "inquire":
-        with read() as conn:
-            return inquire(conn, reference)
-    steps = {
-        "authorize": lambda uow: authorize(uow, kind, reference, member_id, amount, currency),
-        "capture": lambda uow: capture(uow, reference, amount),
-        "void": lambda uow: void(uow, reference),
-        "refund": lambda uow: refund(uow, reference, amount, refund_ref, now),
-    }
-    if name not in steps:
-        raise InvalidInput(f"no tender step {name}", {"step": ["unknown step"]})
-    return execute(steps[name])
+    return inquired(_hold(conn, reference))

@@ -1,0 +1,96 @@
+"""Sales at the counter: an order without a booking, for a walk-in or a member, of retail
+products (priced by staff until the inventory issue gives orders a catalogue) and of top-ups
+of a member's stored value card. The members service says what a top-up gives (its bonus),
+asked before the order's transaction, so the line records the bonus the member was offered;
+the card is loaded once the order is paid (members follows ``OrderPaid``).
+"""
+
+from datetime import datetime
+
+from shared.errors import NotFound, Unprocessable, refusal
+
+from .contracts import OrderCreated
+from .domain import history
+from .domain.lines import PRODUCT, TOP_UP, Line, LineRefused, discount_needs_manager, tax_rate
+from .domain.order import Order
+from .refunds import MANAGERS
+from .streams import local_today, order_stream, settings_of, store_of
+
+TOP_UP_CATEGORY = "stored_value"
+
+
+def _shown(minor: int) -> str:
+    return f"{minor // 100}.{minor % 100:02d}"
+
+
+def _line(n: int, wanted: dict, currency: str, settings, bonus: int | None, actor: dict) -> Line:
+    if wanted["kind"] == TOP_UP:
+        amount = wanted["amount"]
+        return Line(
+            f"top_up-{n}",
+            TOP_UP,
+            "stored_value",
+            f"Card top-up {_shown(amount['amount_minor'])} {currency}"
+            + (f" (+{_shown(bonus)} bonus)" if bonus else ""),
+            TOP_UP_CATEGORY,
+            1,
+            amount["amount_minor"],
+            0,
+            bonus=bonus,
+        )
+    discount = wanted.get("discount")
+    return Line(
+        f"{PRODUCT}-{n}",
+        PRODUCT,
+        wanted["ref"],
+        wanted["description"],
+        "retail",
+        wanted.get("quantity", 1),
+        wanted["unit_price"]["amount_minor"],
+        tax_rate(settings.tax_rates_bp, "retail"),
+        0 if discount is None else discount["amount_minor"],
+        wanted.get("discount_reason"),
+        actor.get("account_id") if discount else None,
+        wanted.get("staff_id"),
+    )
+
+
+def sell(uow, order_id: str, wanted: dict, actor: dict, bonuses: list, now: datetime) -> str:
+    """Record the sale's ``OrderCreated``; ``bonuses`` has members' bonus for each line
+    (None for a product)."""
+    if uow.version(order_stream(order_id)) != 0:
+        return order_id
+    store = store_of(uow.conn, wanted["store_id"])
+    if store is None:
+        raise NotFound(f"orders knows no store {wanted['store_id']}", {"store_id": wanted["store_id"]})
+    if store.status != "open":
+        raise Unprocessable(f"store {store.store_id} is closed", {"store_id": ["closed"]})
+    for n, line in enumerate(wanted["lines"], start=1):
+        for name in ("amount", "unit_price", "discount"):
+            if line.get(name) is not None and line[name]["currency"] != store.currency:
+                raise Unprocessable(
+                    f"the store sells in {store.currency}", {f"lines.{n}.{name}": [f"not {store.currency}"]}
+                )
+    settings = settings_of(uow.conn, store.store_id)
+    try:
+        lines = tuple(
+            _line(n, x, store.currency, settings, bonus, actor)
+            for n, (x, bonus) in enumerate(zip(wanted["lines"], bonuses, strict=True), start=1)
+        )
+        manager = actor.get("role") in MANAGERS
+        if any(
+            x.discount and not manager and discount_needs_manager(x, settings.discount_manager_bp)
+            for x in lines
+        ):
+            raise LineRefused("discount", "a discount this large needs a store manager")
+    except LineRefused as error:
+        raise refusal(error) from None
+    order = Order(order_id, store.store_id, store.currency, wanted.get("customer_id"), lines=lines)
+    uow.record(
+        order_stream(order_id),
+        0,
+        OrderCreated,
+        history.created_facts(order, local_today(uow.conn, store.store_id, now), actor.get("account_id")),
+        store_id=store.store_id,
+    )
+    return order_id
