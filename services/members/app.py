@@ -4,8 +4,10 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Members, Points, StoredValue
+from .projections import Coupons, Members, Points, StoredValue
 
 APP = ServiceApp(
-    "members", Path(__file__).parent / "migrations", projections=(Members(), Points(), StoredValue())
+    "members",
+    Path(__file__).parent / "migrations",
+    projections=(Members(), Points(), StoredValue(), Coupons()),
 )

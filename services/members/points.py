@@ -88,9 +88,9 @@ def schedule_expiry(uow, member_id: str, lot_id: str, at: datetime) -> None:
 
 def earn(uow, paid: dict, now: datetime) -> None:
     """A member's paid order earns points on what was not paid with points, stored value or a
-    coupon; once per order. A walk-in without a member id earns none. The member need not be
-    known here yet: their registration and their order come by different streams, and the
-    points wait for them."""
+    coupon; once per order, and only if that comes to a point at least. A walk-in without a
+    member id earns none. The member need not be known here yet: their registration and their
+    order come by different streams, and the points wait for them."""
     member_id, order_id = paid["customer_id"], paid["order_id"]
     done = select(points_orders.c.order_id).where(points_orders.c.order_id == order_id)
     if member_id is None or uow.conn.execute(done).first():
@@ -100,6 +100,8 @@ def earn(uow, paid: dict, now: datetime) -> None:
         paid["gross"]["amount_minor"], [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]]
     )
     points = P.points_for(basis, rules)
+    if points == 0:  # paid with points, a card or a coupon, or too little: no line of nothing
+        return
     expires = now + timedelta(days=rules.expiry_days)
     moved = P.earn(account(uow, member_id), order_id, points, utc_iso(now), utc_iso(expires))
     record(

@@ -60,7 +60,7 @@ def authorize(uow, reference: str, member_id: str | None, amount: int, currency:
     return answer(APPROVED)
 
 
-def capture(uow, reference: str, amount: int) -> dict:
+def capture(uow, reference: str) -> dict:
     held = _hold(uow.conn, reference)
     if held is None or held.status == "voided":
         return answer(DECLINED, "no hold to capture")

@@ -8,6 +8,13 @@ from services.orders.contracts import OrderCreated
 from shared.projections import Projection, Update, Upsert, on
 
 from .contracts import (
+    CampaignCreated,
+    CampaignEnded,
+    CouponHeld,
+    CouponIssued,
+    CouponRedeemed,
+    CouponReleased,
+    CouponReturned,
     MemberRegistered,
     PointsAdjusted,
     PointsEarned,
@@ -26,6 +33,9 @@ from .contracts import (
     StoredValueSpent,
 )
 from .tables import (
+    campaigns,
+    coupon_uses,
+    coupons,
     members,
     points_accounts,
     points_holds,
@@ -344,6 +354,7 @@ class StoredValue(Projection):
                 {
                     "reference": d["reference"],
                     "member_id": d["member_id"],
+                    "order_id": d["order_id"],
                     "store_id": d["store_id"],
                     "amount_minor": d["amount"]["amount_minor"],
                     "currency": d["amount"]["currency"],
@@ -398,6 +409,108 @@ class StoredValue(Projection):
             stored_value_rules,
             {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
         )
+
+
+class Coupons(Projection):
+    name = "coupons"
+    tables = (campaigns, coupons, coupon_uses)
+
+    def _counts(self, event, **counts) -> Update:
+        return Update(
+            campaigns,
+            {"campaign_id": event.data["campaign_id"]},
+            {**counts, "version": event.streamversion},
+        )
+
+    def _step(self, event, status: str, use: str, **use_changes) -> list:
+        d = event.data
+        return [
+            self._counts(event, in_use=d["in_use_after"], redeemed=d["redeemed_after"]),
+            Update(coupons, {"coupon_id": d["coupon_id"]}, {"status": status}),
+            Update(coupon_uses, {"reference": d["reference"]}, {"status": use, **use_changes}),
+        ]
+
+    @on(CampaignCreated)
+    def created(self, event):
+        d = event.data
+        return Upsert(
+            campaigns,
+            {
+                "campaign_id": d["campaign_id"],
+                "name": d["name"],
+                "kind": d["kind"],
+                "owner_store": d["owner_store"],
+                "code": d["code"],
+                "valid_from": d["valid_from"],
+                "valid_until": d["valid_until"],
+                "ended": False,
+                "facts": json.dumps(d, sort_keys=True),
+                "issued": 0,
+                "in_use": 0,
+                "redeemed": 0,
+                "version": event.streamversion,
+                "created_at": event.time,
+            },
+        )
+
+    @on(CampaignEnded)
+    def ended(self, event):
+        return self._counts(event, ended=True)
+
+    @on(CouponIssued)
+    def issued(self, event):
+        d = event.data
+        return [
+            self._counts(event, issued=d["issued_after"]),
+            Upsert(
+                coupons,
+                {
+                    "coupon_id": d["coupon_id"],
+                    "code": d["code"],
+                    "campaign_id": d["campaign_id"],
+                    "member_id": d["member_id"],
+                    "status": "issued",
+                    "via": d["via"],
+                    "issued_at": event.time,
+                },
+            ),
+        ]
+
+    @on(CouponHeld)
+    def held(self, event):
+        d = event.data
+        return [
+            self._counts(event, in_use=d["in_use_after"], redeemed=d["redeemed_after"]),
+            Update(coupons, {"coupon_id": d["coupon_id"]}, {"status": "held"}),
+            Upsert(
+                coupon_uses,
+                {
+                    "reference": d["reference"],
+                    "coupon_id": d["coupon_id"],
+                    "campaign_id": d["campaign_id"],
+                    "member_id": d["member_id"],
+                    "order_id": d["order_id"],
+                    "store_id": d["store_id"],
+                    "amount_minor": d["amount"]["amount_minor"],
+                    "currency": d["amount"]["currency"],
+                    "status": "held",
+                    "returned": False,
+                    "at": event.time,
+                },
+            ),
+        ]
+
+    @on(CouponReleased)
+    def released(self, event):
+        return self._step(event, "issued", "voided")
+
+    @on(CouponRedeemed)
+    def redeemed(self, event):
+        return self._step(event, "redeemed", "captured")
+
+    @on(CouponReturned)
+    def returned(self, event):
+        return self._step(event, "issued", "captured", returned=True)
 
 
 class SoldTopUps(Projection):

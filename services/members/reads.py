@@ -1,11 +1,15 @@
 """Queries of the members service: a member's points and stored value card, each with its
-ledger newest first."""
+ledger newest first; campaigns with their effect; a member's coupons."""
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .tables import (
+    campaigns,
+    coupon_uses,
+    coupons,
+    member_orders,
     points_accounts,
     points_ledger,
     points_lots,
@@ -121,4 +125,140 @@ def stored_value_view(conn, member_id: str, limit: int, offset: int) -> dict:
             "limit": limit,
             "offset": offset,
         },
+    }
+
+
+def campaign_view(conn, row) -> dict:
+    """A campaign as created, its counts, and its effect per store: redeemed, the discount
+    given, the revenue of the orders that used it (what they paid less the discount), and the
+    rates."""
+    facts = json.loads(row.facts)
+    issued_members = conn.execute(
+        select(func.count(func.distinct(coupons.c.member_id))).where(coupons.c.campaign_id == row.campaign_id)
+    ).scalar()
+    used = and_(
+        coupon_uses.c.campaign_id == row.campaign_id,
+        coupon_uses.c.status == "captured",
+        coupon_uses.c.returned.is_(False),
+    )
+    per_store = conn.execute(
+        select(
+            coupon_uses.c.store_id,
+            func.count().label("redeemed"),
+            func.count(func.distinct(coupon_uses.c.member_id)).label("members"),
+            func.sum(coupon_uses.c.amount_minor).label("discount"),
+            func.sum(func.coalesce(member_orders.c.paid_minor, 0)).label("paid"),
+        )
+        .select_from(coupon_uses.outerjoin(member_orders, member_orders.c.order_id == coupon_uses.c.order_id))
+        .where(used)
+        .group_by(coupon_uses.c.store_id)
+        .order_by(coupon_uses.c.store_id)
+    ).all()
+    currency = facts["amount"]["currency"]
+
+    def effect(store_id, redeemed: int, members: int, discount: int, paid: int) -> dict:
+        revenue = max(paid - discount, 0)
+        return {
+            "store_id": store_id,
+            "issued": row.issued,
+            "redeemed": redeemed,
+            "participation_rate": round(members / issued_members, 4) if issued_members else 0.0,
+            "conversion_rate": round(redeemed / row.issued, 4) if row.issued else 0.0,
+            "revenue": {"amount_minor": revenue, "currency": currency},
+            "discount": {"amount_minor": discount, "currency": currency},
+            "return_on_discount": round(revenue / discount, 2) if discount else None,
+        }
+
+    stores = [effect(x.store_id, x.redeemed, x.members, x.discount or 0, x.paid or 0) for x in per_store]
+    every = effect(
+        None,
+        sum(x.redeemed for x in per_store),
+        conn.execute(select(func.count(func.distinct(coupon_uses.c.member_id))).where(used)).scalar(),
+        sum(x.discount or 0 for x in per_store),
+        sum(x.paid or 0 for x in per_store),
+    )
+    return {
+        **{k: facts[k] for k in CAMPAIGN_FIELDS},
+        "ended": bool(row.ended),
+        "issued": row.issued,
+        "in_use": row.in_use,
+        "redeemed": row.redeemed,
+        "created_at": row.created_at,
+        "effect": {"chain": every, "stores": stores},
+    }
+
+
+CAMPAIGN_FIELDS = (
+    "campaign_id",
+    "name",
+    "kind",
+    "percent_bp",
+    "amount",
+    "service_id",
+    "min_spend",
+    "valid_from",
+    "valid_until",
+    "stores",
+    "services",
+    "categories",
+    "per_member_limit",
+    "issue_budget",
+    "redemption_budget",
+    "code",
+    "give_back_on_refund",
+    "owner_store",
+    "by",
+)
+
+
+def campaign_list(conn, store_id: str | None, limit: int, offset: int) -> dict:
+    """Campaigns, newest first; with ``store_id``, those that are that store's own."""
+    where = [] if store_id is None else [campaigns.c.owner_store == store_id]
+    total = conn.execute(select(func.count()).select_from(campaigns).where(*where)).scalar()
+    rows = conn.execute(
+        select(campaigns).where(*where).order_by(campaigns.c.created_at.desc()).limit(limit).offset(offset)
+    ).all()
+    return {"items": [campaign_view(conn, x) for x in rows], "total": total, "limit": limit, "offset": offset}
+
+
+def _coupons(conn, *where, limit: int = 1, offset: int = 0) -> list[dict]:
+    rows = conn.execute(
+        select(coupons, campaigns.c.name, campaigns.c.valid_until, campaigns.c.ended)
+        .join(campaigns, campaigns.c.campaign_id == coupons.c.campaign_id)
+        .where(*where)
+        .order_by(coupons.c.issued_at.desc(), coupons.c.coupon_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        {
+            "coupon_id": x.coupon_id,
+            "code": x.code,
+            "member_id": x.member_id,
+            "campaign_id": x.campaign_id,
+            "campaign": x.name,
+            "status": x.status,
+            "valid_until": x.valid_until,
+            "campaign_ended": bool(x.ended),
+            "via": x.via,
+            "issued_at": x.issued_at,
+        }
+        for x in rows
+    ]
+
+
+def coupon(conn, coupon_id: str) -> dict | None:
+    found = _coupons(conn, coupons.c.coupon_id == coupon_id)
+    return found[0] if found else None
+
+
+def member_coupons(conn, member_id: str, limit: int, offset: int) -> dict:
+    where = coupons.c.member_id == member_id
+    total = conn.execute(select(func.count()).select_from(coupons).where(where)).scalar()
+    return {
+        "member_id": member_id,
+        "items": _coupons(conn, where, limit=limit, offset=offset),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
     }

@@ -28,7 +28,7 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import history, points, reads, stored_value, tender
+from . import coupons, history, points, reads, stored_value, tender
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -38,6 +38,13 @@ from .tables import members
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+IDEMPOTENT = uuid.UUID("9a3c1e52-6f0d-4b7a-8e21-5c4d3b2a1f09")  # ids from the caller's key
+
+
+def _id_for(key: str | None, scope: str) -> str:
+    return str(uuid.uuid4()) if key is None else str(uuid.uuid5(IDEMPOTENT, f"{scope}:{key}"))
 
 
 HISTORY = history.MemberHistory()
@@ -141,32 +148,12 @@ class MembersService(Pingable):
         return self.get_points(member_id)
 
     @rpc
-    def tender(
-        self,
-        step: str,
-        kind: str,
-        reference: str,
-        member_id: str | None = None,
-        amount: int = 0,
-        currency: str | None = None,
-        refund_ref: str | None = None,
-        store_id: str | None = None,
-    ) -> dict:
-        """The orders' tender protocol for members' tenders (points and stored value; coupons
-        later): ``step`` is authorize, capture, void, refund or inquire, keyed by ``reference``."""
-        return tender.step(
-            self.kernel.execute,
-            self.kernel.read,
-            step,
-            kind,
-            reference,
-            member_id,
-            store_id,
-            amount,
-            currency,
-            refund_ref,
-            _now(),
-        )
+    def tender(self, step: str, kind: str, reference: str, **args) -> dict:
+        """The orders' tender protocol for members' tenders (points, stored value, coupons):
+        ``step`` is authorize, capture, void, refund or inquire, keyed by ``reference``; the
+        rest (the order's member, store, id and lines, a coupon's code, the amount, a
+        refund's reference) as ``tender.step`` names them."""
+        return tender.step(self.kernel.execute, self.kernel.read, step, kind, reference, _now(), **args)
 
     @rpc
     def top_up_offer(self, member_id: str | None, store_id: str, amount: dict) -> dict:
@@ -203,6 +190,67 @@ class MembersService(Pingable):
     def set_points_rules(self, changes: dict, actor: dict) -> dict:
         self.kernel.execute(lambda uow: points.set_rules(uow, changes, actor))
         return self.points_rules()
+
+    @rpc
+    def create_campaign(self, wanted: dict, actor: dict, idempotency_key: str | None = None) -> dict:
+        """A campaign (HQ's, or a store manager's for their store: ``owner_store``)."""
+        campaign_id = _id_for(idempotency_key, "campaign")
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("members.create_campaign", idempotency_key, fingerprint(wanted))
+        )
+        self.kernel.execute(
+            lambda uow: coupons.create(uow, campaign_id, wanted, actor), idempotency=idempotency
+        )
+        return self.get_campaign(campaign_id)
+
+    @rpc
+    def get_campaign(self, campaign_id: str) -> dict:
+        """A campaign, its counts and its effect per store."""
+        with self.kernel.read() as conn:
+            row = coupons.campaign_row(conn, campaign_id)
+            if row is None:
+                raise NotFound(f"no campaign {campaign_id}", {"campaign_id": campaign_id})
+            return reads.campaign_view(conn, row)
+
+    @rpc
+    def list_campaigns(self, store_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:
+        with self.kernel.read() as conn:
+            return reads.campaign_list(conn, store_id, limit, offset)
+
+    @rpc
+    def end_campaign(self, campaign_id: str, actor: dict) -> dict:
+        """No more coupons issued or redeemed; those redeemed stay so."""
+        self.kernel.execute(lambda uow: coupons.end(uow, campaign_id, actor))
+        return self.get_campaign(campaign_id)
+
+    @rpc
+    def issue_coupon(self, campaign_id: str, member_id: str, actor: dict, idempotency_key: str | None = None):
+        """A coupon of the campaign for one member; a retry with the key issues none more."""
+        coupon_id = _id_for(idempotency_key, f"coupon:{campaign_id}")
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency(
+                "members.issue_coupon",
+                idempotency_key,
+                fingerprint({"campaign_id": campaign_id, "member": member_id}),
+            )
+        )
+        self.kernel.execute(
+            lambda uow: coupons.issue(uow, campaign_id, member_id, actor, coupon_id, _now()),
+            idempotency=idempotency,
+        )
+        with self.kernel.read() as conn:
+            return reads.coupon(conn, coupon_id)
+
+    @rpc
+    def get_coupons(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A member's coupons, newest first, with their code and status."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return reads.member_coupons(conn, member_id, limit, offset)
 
     @rpc
     def get_member(self, member_id: str, wait_seconds: float | None = None) -> dict:

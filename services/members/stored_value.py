@@ -184,10 +184,11 @@ def _hold_row(conn, reference: str):
     return conn.execute(select(stored_value_holds).where(stored_value_holds.c.reference == reference)).first()
 
 
-def _hold_facts(member_id: str, h: SV.Hold, before: SV.Card, after: SV.Card) -> dict:
+def _hold_facts(member_id: str, order_id: str | None, h: SV.Hold, before: SV.Card, after: SV.Card) -> dict:
     return {
         "member_id": member_id,
         "reference": h.reference,
+        "order_id": order_id,
         "store_id": h.store_id,
         "amount": _money(h.amount, after.currency),
         "parts": _moved(before, after, h.parts),
@@ -195,7 +196,15 @@ def _hold_facts(member_id: str, h: SV.Hold, before: SV.Card, after: SV.Card) -> 
     }
 
 
-def authorize(uow, reference: str, member_id: str | None, store_id: str | None, amount: int, currency: str):
+def authorize(
+    uow,
+    reference: str,
+    member_id: str | None,
+    store_id: str | None,
+    order_id: str | None,
+    amount: int,
+    currency: str,
+) -> dict:
     row = _hold_row(uow.conn, reference)
     if row is not None:
         return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
@@ -211,7 +220,7 @@ def authorize(uow, reference: str, member_id: str | None, store_id: str | None, 
         stream(member_id),
         uow.version(stream(member_id)),
         StoredValueHeld,
-        _hold_facts(member_id, h, before, after),
+        _hold_facts(member_id, order_id, h, before, after),
     )
     return answer(APPROVED)
 
@@ -232,6 +241,7 @@ def capture(uow, reference: str) -> dict:
             h.parts,
             h.amount,
             reference=reference,
+            order_id=row.order_id,
             store_id=h.store_id,
             parts=_moved(before, after, h.parts),
         )
@@ -250,12 +260,12 @@ def void(uow, reference: str) -> dict:
             stream(row.member_id),
             uow.version(stream(row.member_id)),
             StoredValueReleased,
-            _hold_facts(row.member_id, h, before, after),
+            _hold_facts(row.member_id, row.order_id, h, before, after),
         )
     return answer(APPROVED, voided=True)
 
 
-def refund(uow, reference: str, amount: int, refund_ref: str) -> dict:
+def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> dict:
     row = _hold_row(uow.conn, reference)
     if row is None or row.status != "captured":
         return answer(DECLINED, "no charge of the card to give back")
@@ -279,6 +289,7 @@ def refund(uow, reference: str, amount: int, refund_ref: str) -> dict:
         parts,
         amount,
         reference=reference,
+        order_id=row.order_id,
         refund_ref=refund_ref,
         parts=_moved(before, after, parts),
         refunded_after=_money(total, after.currency),

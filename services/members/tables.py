@@ -1,7 +1,8 @@
 """The members service's read models: members; their points (balance, lots, ledger, what
 each order earned, holds) with HQ's rules; and their history as booking and orders tell it
 (bookings with their services and stylists, paid orders); their stored value cards (loads,
-holds, ledger, the top-ups orders sold) with HQ's rules."""
+holds, ledger, the top-ups orders sold) with HQ's rules; campaigns, their coupons, and each
+use of a coupon by a payment."""
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
@@ -88,7 +89,8 @@ points_holds = Table(
     Column("refund_refs", Text, nullable=False),  # JSON list: each refund gives back once
 )
 member_bookings = Table(
-    "member_bookings", metadata,
+    "member_bookings",
+    metadata,
     Column("booking_id", String(64), primary_key=True),
     Column("member_id", String(64), nullable=False),
     Column("store_id", String(64), nullable=False),
@@ -101,7 +103,8 @@ member_bookings = Table(
     Index("ix_member_bookings_member_start", "member_id", "start"),
 )
 member_booking_segments = Table(
-    "member_booking_segments", metadata,
+    "member_booking_segments",
+    metadata,
     Column("booking_id", String(64), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("member_id", String(64), nullable=False, index=True),
@@ -110,7 +113,8 @@ member_booking_segments = Table(
     Column("staff_id", String(64), nullable=False),
 )
 member_orders = Table(
-    "member_orders", metadata,
+    "member_orders",
+    metadata,
     Column("order_id", String(64), primary_key=True),
     Column("member_id", String(64), nullable=False, index=True),
     Column("store_id", String(64), nullable=False),
@@ -120,7 +124,8 @@ member_orders = Table(
     Column("local_date", String(10)),
 )
 stored_value_cards = Table(
-    "stored_value_cards", metadata,
+    "stored_value_cards",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("currency", String(3), nullable=False),
     Column("balance", Integer, nullable=False),  # principal + bonus: the ledger's sum
@@ -131,7 +136,8 @@ stored_value_cards = Table(
     Column("updated_at", String(40), nullable=False),
 )
 stored_value_loads = Table(
-    "stored_value_loads", metadata,
+    "stored_value_loads",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("load_id", String(64), primary_key=True),  # the top-up order
     Column("loaded_at", String(40), nullable=False),
@@ -142,9 +148,11 @@ stored_value_loads = Table(
     Index("ix_stored_value_loads_member_loaded", "member_id", "loaded_at"),
 )
 stored_value_holds = Table(
-    "stored_value_holds", metadata,
+    "stored_value_holds",
+    metadata,
     Column("reference", String(64), primary_key=True),  # the orders' tender id
     Column("member_id", String(64), nullable=False, index=True),
+    Column("order_id", String(64)),
     Column("store_id", String(64), nullable=False),
     Column("amount_minor", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
@@ -155,7 +163,8 @@ stored_value_holds = Table(
     Column("refund_refs", Text, nullable=False),  # JSON list: each refund gives back once
 )
 stored_value_ledger = Table(
-    "stored_value_ledger", metadata,
+    "stored_value_ledger",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("kind", String(20), nullable=False),  # loaded, spent, restored
@@ -170,17 +179,63 @@ stored_value_ledger = Table(
     Column("at", String(40), nullable=False),
 )
 stored_value_rules = Table(
-    "stored_value_rules", metadata,
+    "stored_value_rules",
+    metadata,
     Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
     Column("rules", Text, nullable=False),
     Column("version", Integer, nullable=False),
 )
 stored_value_top_ups = Table(
-    "stored_value_top_ups", metadata,
+    "stored_value_top_ups",
+    metadata,
     Column("order_id", String(64), primary_key=True),  # an order with top-up lines, as orders created it
     Column("member_id", String(64), nullable=False),
     Column("store_id", String(64), nullable=False),
     Column("principal", Integer, nullable=False),
     Column("bonus", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
+)
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("owner_store", String(64), index=True),  # a store manager's campaign
+    Column("code", String(40), unique=True),  # a published code
+    Column("valid_from", String(40), nullable=False),
+    Column("valid_until", String(40), nullable=False),
+    Column("ended", Boolean, nullable=False),
+    Column("facts", Text, nullable=False),  # CampaignCreated's data (JSON)
+    Column("issued", Integer, nullable=False),
+    Column("in_use", Integer, nullable=False),  # held or redeemed
+    Column("redeemed", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # of the campaign's stream
+    Column("created_at", String(40), nullable=False),
+)
+coupons = Table(
+    "coupons",
+    metadata,
+    Column("coupon_id", String(64), primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("campaign_id", String(64), nullable=False, index=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # issued, held or redeemed
+    Column("via", String(10), nullable=False),
+    Column("issued_at", String(40), nullable=False),
+)
+coupon_uses = Table(
+    "coupon_uses",
+    metadata,
+    Column("reference", String(64), primary_key=True),  # the orders' tender id
+    Column("coupon_id", String(64), nullable=False),
+    Column("campaign_id", String(64), nullable=False, index=True),
+    Column("member_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False),
+    Column("amount_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),  # held, captured or voided
+    Column("returned", Boolean, nullable=False),  # given back by a refund
+    Column("at", String(40), nullable=False),
 )

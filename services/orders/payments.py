@@ -36,10 +36,11 @@ from .domain.lines import TOP_UP
 from .provider import ABSENT, APPROVED, DECLINED, Outcome, ProviderTimeout
 from .streams import local_today, read, record, settle_if_due
 from .tables import order_tenders, provider_callbacks, provider_references
-from .tender_protocol import CARDS, Tenders, members_token
+from .tender_protocol import CARDS, COUPON, Tenders, members_token
 
 log = logging.getLogger(__name__)
-CUSTOMER, ONLINE = "customer", ("card_online", "points")  # what a customer pays with themselves
+CUSTOMER = "customer"
+ONLINE = ("card_online", "points", "stored_value", "coupon")  # what a customer pays with themselves
 RECOVERY = "order-payment"
 RECOVER_AFTER = timedelta(seconds=15)
 EXPIRES_AFTER = timedelta(minutes=15)
@@ -58,8 +59,9 @@ def request(
     order = current.order
     if actor.get("role") == CUSTOMER and any(t["kind"] not in ONLINE for t in wanted["tenders"]):
         raise Forbidden(
-            "a customer pays online by card or with points; other tenders are taken at the counter",
-            {"tenders.kind": ["card_online or points only"]},
+            "a customer pays online by card, points, their stored value or a coupon; other tenders "
+            "are taken at the counter",
+            {"tenders.kind": [f"{', '.join(ONLINE)} only"]},
         )
     asked, tip = [], wanted.get("tip")
     for n, t in enumerate(wanted["tenders"], start=1):
@@ -111,6 +113,7 @@ def request(
             "by_role": actor.get("role"),
         },
     )
+    tokens = {t.tender_id: _token(w, order) for t, w in zip(asked, wanted["tenders"], strict=True)}
     uow.schedule(
         recovery_key(payment_id),
         RECOVERY,
@@ -119,24 +122,32 @@ def request(
             "order_id": order_id,
             "payment_id": payment_id,
             "requested_at": utc_iso(now),
-            "tokens": {
-                t.tender_id: _token(w, order.customer_id, order.store_id)
-                for t, w in zip(asked, wanted["tenders"], strict=True)
-            },
+            "tokens": tokens,
         },
         store_id=order.store_id,
     )
-    return {"payment_id": payment_id, "order_id": order_id, "member_id": order.customer_id,
-            "store_id": order.store_id}
+    return {"payment_id": payment_id, "order_id": order_id, "tokens": tokens}
 
 
-def _token(tender: dict, member_id: str | None, store_id: str | None) -> str | None:
+def _token(tender: dict, order: O.Order) -> str | None:
     """What authorizes a tender: the provider's token for a card; for the members' tenders,
-    the order's member and store (never the caller's choice: nobody spends another member's
-    points or card)."""
-    if tender["kind"] in MEMBERS_TENDERS:
-        return members_token(member_id, store_id)
-    return tender.get("token")
+    the order (never the caller's choice: nobody spends another member's points or card),
+    with its lines for a coupon and the coupon's code."""
+    if tender["kind"] not in MEMBERS_TENDERS:
+        return tender.get("token")
+    facts = {"member_id": order.customer_id, "store_id": order.store_id, "order_id": order.order_id}
+    if tender["kind"] == COUPON:
+        facts["order"] = {
+            "order_id": order.order_id,
+            "store_id": order.store_id,
+            "currency": order.currency,
+            "gross": order.gross,
+            "lines": [
+                {"kind": x.kind, "ref": x.ref, "category": x.category, "gross": x.gross}
+                for x in order.owed_lines
+            ],
+        }
+    return members_token(facts, tender.get("code"))
 
 
 def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
@@ -164,6 +175,10 @@ def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
         )
     if not tenders.offered(t["kind"]):
         raise Unprocessable(f"no tender {t['kind']}", {"tenders.kind": ["unknown tender"]})
+    if t["kind"] == COUPON and not t.get("code"):
+        raise Unprocessable("a coupon is named by its code", {"tenders.code": ["required for a coupon"]})
+    if t["kind"] != COUPON and t.get("code"):
+        raise Unprocessable("only a coupon has a code", {"tenders.code": ["only for a coupon"]})
     if t["kind"] in CARDS and not t.get("token"):
         raise Unprocessable(
             "a card is paid with the provider's token", {"tenders.token": ["required for cards"]}
@@ -186,10 +201,9 @@ def pay(
         lambda uow: request(uow, order_id, wanted, actor, payment_id, tenders, now()), idempotency=idempotency
     )
     paid_by = started["payment_id"]
-    member_id = started.get("member_id")  # absent from answers stored before members' tenders
-    store_id = started.get("store_id")  # absent from answers stored before stored value
-    tokens = {
-        f"{paid_by}-{n}": _token(t, member_id, store_id) for n, t in enumerate(wanted["tenders"], start=1)
+    tokens = started.get("tokens") or {  # an answer stored before the tokens were in it
+        f"{paid_by}-{n}": started.get("member_id") if t["kind"] in MEMBERS_TENDERS else t.get("token")
+        for n, t in enumerate(wanted["tenders"], start=1)
     }
     drive(execute, tenders, order_id, paid_by, tokens, now)
     return paid_by

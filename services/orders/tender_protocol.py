@@ -3,12 +3,15 @@ refund, and inquire after a lost answer, each keyed by our own reference so that
 twice has the effect once.
 
 Cards (online and at the counter) go to the payment provider; cash goes to the store's
-drawer, which holds nothing remote and answers at once. Points and stored value (and, once
-built, coupons) are the members service's: ``MembersTender`` asks it, by RPC, for each step,
-with the order's member and store as the token (a card may work in one store only). A
-members service that does not answer is a lost answer, asked about before anything is tried
-again, as with a card.
+drawer, which holds nothing remote and answers at once. Points, stored value and coupons are
+the members service's: ``MembersTender`` asks it, by RPC, for each step, with the order as
+the token (its member and store, since a card may work in one store only; for a coupon its
+lines, which decide what the coupon takes off, and the coupon's code). A members service
+that does not answer is a lost answer, asked about before anything is tried again, as with a
+card.
 """
+
+import json
 from collections.abc import Callable
 
 from shared.errors import ServiceTimeout, ServiceUnavailable
@@ -17,20 +20,25 @@ from .provider import APPROVED, Outcome, Provider, ProviderTimeout
 
 CARDS = ("card_online", "card_present")
 CASH = "cash"
-OFFERED_BY_MEMBERS = ("points", "stored_value")  # coupons come with the rest of the members issue
+COUPON = "coupon"
+OFFERED_BY_MEMBERS = ("points", "stored_value", "coupon")
 
 
-def members_token(member_id: str | None, store_id: str | None) -> str | None:
-    """The token of a members' tender: the order's member, and the store it is paid in."""
-    return None if member_id is None else f"{member_id}@{store_id}"
+def members_token(order_facts: dict, code: str | None = None) -> str | None:
+    """The token of a members' tender: the order as members needs it (its member, store and
+    id; for a coupon, its lines and gross too) and a coupon's code, as JSON."""
+    if order_facts["member_id"] is None:
+        return None
+    return json.dumps({**order_facts, "code": code}, sort_keys=True)
 
 
-def _member_and_store(token: str | None) -> tuple[str | None, str | None]:
-    """A token read back; one stored before stored value is the member alone."""
-    if token is None or "@" not in token:
-        return token, None
-    member_id, _, store_id = token.rpartition("@")
-    return member_id, store_id
+def _members_args(token: str | None) -> dict:
+    """A token read back; one stored before stored value is the member's id alone."""
+    if token is None:
+        return {"member_id": None}
+    if not token.startswith("{"):
+        return {"member_id": token}
+    return json.loads(token)
 
 
 class CashDrawer:
@@ -66,18 +74,17 @@ class MembersTender:
             answer = self.call(step=step, kind=self.kind, **args)
         except (ServiceTimeout, ServiceUnavailable) as lost:
             raise ProviderTimeout(str(lost)) from None
-        return Outcome(answer["status"], reason=answer["reason"], captured=answer["captured"],
-                       refunded=answer["refunded"], voided=answer["voided"])
+        return Outcome(
+            answer["status"],
+            reason=answer["reason"],
+            captured=answer["captured"],
+            refunded=answer["refunded"],
+            voided=answer["voided"],
+        )
 
     def authorize(self, reference: str, token: str | None, amount: int, currency: str) -> Outcome:
-        member_id, store_id = _member_and_store(token)
         return self._ask(
-            "authorize",
-            reference=reference,
-            member_id=member_id,
-            store_id=store_id,
-            amount=amount,
-            currency=currency,
+            "authorize", reference=reference, amount=amount, currency=currency, **_members_args(token)
         )
 
     def capture(self, reference: str, amount: int) -> Outcome:

@@ -28,23 +28,31 @@ def key() -> dict:
 
 
 class Duplicator:
-    """Every booking event, delivered once more: what the broker does after a lost ack."""
+    """Every event of some services (booking's unless told), delivered once more: what the
+    broker does after a lost ack."""
 
-    def __init__(self, system):
+    def __init__(self, system, sources: tuple[str, ...] = ("booking",)):
         self.amqp = system.env["AMQP_URI"]
-        self.tap = QueueTap(self.amqp, exchange="booking.events")
-        self.seen = 0
+        self.taps = {f"{s}.events": QueueTap(self.amqp, exchange=f"{s}.events") for s in sources}
+        self.sent: set[str] = set()
 
-    def again(self) -> None:
-        messages = self.tap.drain()
-        fresh, self.seen = messages[self.seen :], len(messages)
-        for m in fresh:  # as the relay sent it: the same event id, type and source
-            publish_raw(self.amqp, "booking.events", m.delivery_info["routing_key"], m.body,
-                        message_id=m.properties["message_id"], type=m.properties["type"],
-                        app_id=m.properties["app_id"])
+    def again(self) -> list[str]:
+        """Deliver once more each event published since the last call; returns their types."""
+        types = []
+        for exchange, tap in self.taps.items():
+            for m in tap.drain():  # as the relay sent it: the same event id, type and source
+                if m.properties["message_id"] in self.sent:
+                    continue
+                self.sent.add(m.properties["message_id"])
+                publish_raw(self.amqp, exchange, m.delivery_info["routing_key"], m.body,
+                            message_id=m.properties["message_id"], type=m.properties["type"],
+                            app_id=m.properties["app_id"])
+                types.append(m.properties["type"])
+        return types
 
     def close(self) -> None:
-        self.tap.close()
+        for tap in self.taps.values():
+            tap.close()
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -51,6 +51,10 @@ def outsiders(make_user, make_customer):
             "another customer": make_customer()}
 
 
+BOOKS = {"create_booking", "place_hold", "create_series", "join_waitlist", "reschedule_booking"}
+UNUSED_SLOT = {"store_id": STORE_A, "service_id": "cut-and-blow-dry", "staff_id": "hugo"}
+
+
 def request_for(operation: dict, path: str, world: dict) -> dict:
     booking, customer, manager = world["booking"], world["customer"], world["manager"]
     targets = {"booking_id": booking["booking_id"], "member_id": customer.member_id,
@@ -58,8 +62,11 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
                "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
                "date": booking["local_date"], "order_id": world["order"]["order_id"],
-               "request_id": "an-after-sales-request"}
-    slot = fresh_slot()
+               "request_id": "an-after-sales-request", "campaign_id": "a-campaign"}
+    # Only the operations that book take a slot of their own: each fresh slot is a later one,
+    # and the walk must stay inside the store's booking horizon.
+    books = operation.get("operationId") in BOOKS
+    slot = fresh_slot() if books else {**UNUSED_SLOT, "start": "2030-01-07T10:00:00"}
     settings = {"name": "Walk", "phone": "+33 1 00", "currency": "EUR", "timezone": "Europe/Paris",
                 "hours": {},
                 "address": {"line1": "1 rue", "city": "Paris", "country": "FR"}}
@@ -77,7 +84,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                          "price": {"amount_minor": 100, "currency": "EUR"}},
         "update_service": {"name": "Renamed"}, "set_price": {"price_minor": 1},
         "set_store_price": {"price_minor": 1},
-        "reschedule_booking": {"start": fresh_slot()["start"]}, "cancel_booking": {"reason": "walk"},
+        "reschedule_booking": {"start": fresh_slot()["start"] if books else slot["start"]},
+        "cancel_booking": {"reason": "walk"},
         "reassign_segment": {"position": 0, "staff_id": "amelie"},
         "create_series": {"store_id": STORE_A, "start": slot["start"], "every_weeks": 1, "count": 2,
                           "segments": [{"service_id": slot["service_id"]}],
@@ -102,6 +110,10 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "sell": {"store_id": STORE_A, "customer_id": customer.member_id,
                  "lines": [{"kind": "top_up", "amount": {"amount_minor": 1000, "currency": "EUR"}}]},
         "set_stored_value_rules": {"scope": "chain"},
+        "create_campaign": {"name": "Walk", "kind": "percent_off", "percent_bp": 1000, "currency": "EUR",
+                            "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z",
+                            "stores": [STORE_A]},
+        "issue_coupon": {"member_id": customer.member_id},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

@@ -133,6 +133,13 @@ def test_a_paid_order_earns_on_what_was_not_paid_with_points_stored_value_or_a_c
     assert expires - ledger.now == pytest.approx(timedelta(days=365), abs=timedelta(seconds=2))
 
 
+def test_an_order_paid_with_points_a_card_and_a_coupon_earns_nothing_and_leaves_no_line(ledger):
+    member = ledger.member()
+    order = ledger.paid(member, 5000, ("points", 1000), ("stored_value", 3500), ("coupon", 500))
+    ledger.refunded(order, 5000)
+    assert ledger.view(member)["ledger"]["total"] == 0 and ledger.balance(member) == 0
+
+
 def test_hq_sets_the_rate_and_the_expiry(ledger):
     ledger.run(lambda uow: points.set_rules(uow, {"points_per_unit": 3, "expiry_days": 30}, HQ))
     member = ledger.member()

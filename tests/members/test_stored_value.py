@@ -62,12 +62,13 @@ class Cards(Ledger):
             name,
             "stored_value",
             reference,
-            member_id,
-            store_id,
-            amount,
-            "EUR",
-            refund_ref,
             datetime.now(UTC),
+            member_id=member_id,
+            store_id=store_id,
+            order_id=f"order-of-{reference}",
+            amount=amount,
+            currency="EUR",
+            refund_ref=refund_ref,
         )
 
     def spend(self, member_id: str, amount: int, store_id: str = PARIS) -> tuple[str, dict]:

@@ -30,22 +30,8 @@ class Members:
     def execute(self, work, idempotency=None):
         return run_unit_of_work(self.db, self.store, MEMBERS.projections, work, idempotency=idempotency)[0]
 
-    def tender(
-        self, step, kind, reference, member_id=None, amount=0, currency=None, refund_ref=None, store_id=None
-    ) -> dict:
-        return tender.step(
-            self.execute,
-            self.db.read,
-            step,
-            kind,
-            reference,
-            member_id,
-            store_id,
-            amount,
-            currency,
-            refund_ref,
-            datetime.now(UTC),
-        )
+    def tender(self, step, kind, reference, **args) -> dict:
+        return tender.step(self.execute, self.db.read, step, kind, reference, datetime.now(UTC), **args)
 
     def registered(self, member_id: str) -> None:
         with self.db.write() as conn:

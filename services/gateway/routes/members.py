@@ -1,15 +1,20 @@
 """Members' history and loyalty: a member's history, points with the ledger, adjustments by
 HQ, and HQ's points rules; a member's stored value card with its ledger, and HQ's card
-rules. (Registration and the profile are in ``identity``, where the login is made.)"""
+rules; campaigns (HQ's, or a store manager's for their store) with their effect, coupons
+issued from them, and a member's coupons. (Registration and the profile are in
+``identity``, where the login is made.)"""
 
 from services.identity.contracts import CUSTOMER
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 
 from ..api import PUBLIC, Call, endpoint
-from ..roles import ADMIN, HQ
+from ..auth import require_store
+from ..roles import ADMIN, HQ, MANAGERS
 from ..schemas import members as schemas
 
 MEMBER_PATH = "/api/v1/members/<string:member_id>"
+CAMPAIGN_PATH = "/api/v1/loyalty/campaigns/<string:campaign_id>"
+CAMPAIGN_READERS = (*HQ, "store_manager")
 
 
 class MemberRoutes:
@@ -113,6 +118,116 @@ class MemberRoutes:
     def set_stored_value_rules(self, call):
         """Change HQ's card rules; top-ups already sold keep their bonus and where they work."""
         return self.members.set_stored_value_rules(changes=call.body, actor=call.actor())
+
+    @endpoint(
+        "POST",
+        "/api/v1/loyalty/campaigns",
+        roles=MANAGERS,
+        body=schemas.CampaignRequest,
+        response=schemas.Campaign,
+        status=201,
+        errors=(403, 409, 422),
+        idempotent="required",
+    )
+    def create_campaign(self, call):
+        """A campaign: percent off, an amount off or a free service, on some services or
+        categories (or all), from a minimum spend, in a window, in some stores (or all), with a
+        per-member limit, issue and redemption budgets, optionally a published code, and
+        whether a refund gives the coupon back. HQ admins for any stores; a store manager for
+        their own store only."""
+        wanted = call.wire()
+        if call.role == "store_manager":
+            stores = wanted.get("stores") or []
+            if len(stores) != 1:
+                raise Forbidden("a store manager's campaign is for their store", {"stores": ["your store"]})
+            require_store(call.caller, ("store_manager",), stores[0])
+            wanted["owner_store"] = stores[0]
+        campaign = self.members.create_campaign(
+            wanted=wanted, actor=call.actor(), idempotency_key=call.scoped_key()
+        )
+        call.audit["target_id"] = campaign["campaign_id"]
+        return campaign
+
+    @endpoint(
+        "GET",
+        "/api/v1/loyalty/campaigns",
+        roles=CAMPAIGN_READERS,
+        query=schemas.CampaignsQuery,
+        response=schemas.CampaignList,
+        errors=(403,),
+    )
+    def list_campaigns(self, call):
+        """Campaigns, newest first, each with its effect; a store manager sees their store's own."""
+        query = dict(call.query)
+        if not call.caller.roles_among(HQ):
+            if query.get("store_id") is None:
+                raise Forbidden("give store_id: your store", {"store_id": ["required"]})
+            require_store(call.caller, ("store_manager",), query["store_id"])
+        return self.members.list_campaigns(**query)
+
+    @endpoint("GET", CAMPAIGN_PATH, roles=CAMPAIGN_READERS, response=schemas.Campaign, errors=(404,))
+    def get_campaign(self, call, campaign_id):
+        """A campaign, its counts, and its effect for the chain and per store: issued,
+        redeemed, participation and conversion rates, the revenue of the orders that used it,
+        the discount given, and the return on the discount."""
+        return self._campaign(call, campaign_id)
+
+    @endpoint("POST", f"{CAMPAIGN_PATH}/end", roles=MANAGERS, response=schemas.Campaign, errors=(404,))
+    def end_campaign(self, call, campaign_id):
+        """No more coupons issued or redeemed from it; what was redeemed stays."""
+        self._campaign(call, campaign_id)
+        call.audit["target_id"] = campaign_id
+        return self.members.end_campaign(campaign_id=campaign_id, actor=call.actor())
+
+    @endpoint(
+        "POST",
+        f"{CAMPAIGN_PATH}/coupons",
+        roles=MANAGERS,
+        body=schemas.CouponRequest,
+        response=schemas.Coupon,
+        status=201,
+        errors=(404, 409),
+        idempotent="required",
+    )
+    def issue_coupon(self, call, campaign_id):
+        """A coupon of the campaign for one member (within its budget and the member's limit);
+        the member finds its code among their coupons."""
+        self._campaign(call, campaign_id)
+        coupon = self.members.issue_coupon(
+            campaign_id=campaign_id,
+            member_id=call.body["member_id"],
+            actor=call.actor(),
+            idempotency_key=call.scoped_key(),
+        )
+        call.audit["target_id"] = coupon["coupon_id"]
+        return coupon
+
+    @endpoint(
+        "GET",
+        f"{MEMBER_PATH}/coupons",
+        roles=(*HQ, CUSTOMER),
+        query=schemas.CouponsQuery,
+        response=schemas.Coupons,
+        errors=(404,),
+    )
+    def get_coupons(self, call, member_id):
+        """A member's coupons, newest first, with their code, campaign and status (the member
+        themselves, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.get_coupons(member_id=member_id, **call.query)
+
+    def _campaign(self, call: Call, campaign_id: str) -> dict:
+        """The campaign, if the caller may see it: HQ any; a store manager their store's own."""
+        try:
+            campaign = self.members.get_campaign(campaign_id=campaign_id)
+        except NotFound:
+            raise NotFound(f"no campaign {campaign_id}") from None
+        if call.caller.roles_among(HQ):
+            return campaign
+        owner = campaign["owner_store"]
+        if owner is None or not call.caller.acts_for_store(("store_manager",), owner):
+            raise NotFound(f"no campaign {campaign_id}")
+        return campaign
 
     def _own_or_hq(self, call: Call, member_id: str) -> None:
         if call.caller.member_id != member_id and not call.caller.roles_among(HQ):

@@ -1,6 +1,6 @@
 """Members' loyalty: points (balance, what expires when, the ledger) and HQ's points rules;
-stored value cards (balance, loads, the ledger) and HQ's card rules; as requested and as
-answered."""
+stored value cards (balance, loads, the ledger) and HQ's card rules; campaigns with their
+effect, and coupons; as requested and as answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -213,3 +213,132 @@ class StoredValueRulesChanges(StrictSchema):
         steps = [b["at_least_minor"] for b in data.get("bonuses", [])]
         if len(steps) != len(set(steps)):
             raise ValidationError("one bonus per step", "bonuses")
+
+
+CODE = {"validate": validate.Regexp(r"^[A-Z0-9-]{3,40}$"), "metadata": {"description": "capitals, digits, -"}}
+
+
+class CampaignRequest(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["percent_off", "amount_off", "free_service"])
+    )
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    percent_bp = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=10_000),
+        metadata={"description": "percent_off: 1000 is 10 %"},
+    )
+    amount = fields.Nested(Money, metadata={"description": "amount_off: what it takes off"})
+    service_id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "free_service"}
+    )
+    min_spend = fields.Nested(Money, metadata={"description": "the order's total it needs"})
+    valid_from = fields.AwareDateTime(required=True)
+    valid_until = fields.AwareDateTime(required=True)
+    stores = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=500),
+        metadata={"description": "none: every store (a store manager's campaign: their store)"},
+    )
+    services = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=200)
+    )
+    categories = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=50)
+    )
+    per_member_limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    issue_budget = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000_000))
+    redemption_budget = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000_000))
+    code = fields.String(**CODE)
+    give_back_on_refund = fields.Boolean(metadata={"description": "a refund gives the coupon back"})
+
+    @validates_schema
+    def shaped(self, data, **kwargs):
+        needs = {"percent_off": "percent_bp", "amount_off": "amount", "free_service": "service_id"}
+        if data.get("kind") in needs and needs[data["kind"]] not in data:
+            raise ValidationError(
+                f"a {data['kind'].replace('_', ' ')} campaign needs it", needs[data["kind"]]
+            )
+
+
+class CampaignsQuery(Page):
+    store_id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "a store's own"}
+    )
+
+
+class Effect(Schema):
+    store_id = fields.String(allow_none=True, metadata={"description": "null: the whole chain"})
+    issued = fields.Integer()
+    redeemed = fields.Integer()
+    participation_rate = fields.Float(metadata={"description": "members who redeemed / members issued"})
+    conversion_rate = fields.Float(metadata={"description": "coupons redeemed / coupons issued"})
+    revenue = fields.Nested(
+        Money, metadata={"description": "what the orders that used it paid, less the discount"}
+    )
+    discount = fields.Nested(Money)
+    return_on_discount = fields.Float(allow_none=True, metadata={"description": "revenue / discount"})
+
+
+class Effects(Schema):
+    chain = fields.Nested(Effect)
+    stores = fields.List(fields.Nested(Effect))
+
+
+class Campaign(Schema):
+    campaign_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    percent_bp = fields.Integer()
+    amount = fields.Nested(Money)
+    service_id = fields.String(allow_none=True)
+    min_spend = fields.Nested(Money)
+    valid_from = fields.String()
+    valid_until = fields.String()
+    stores = fields.List(fields.String())
+    services = fields.List(fields.String())
+    categories = fields.List(fields.String())
+    per_member_limit = fields.Integer()
+    issue_budget = fields.Integer(allow_none=True)
+    redemption_budget = fields.Integer(allow_none=True)
+    code = fields.String(allow_none=True)
+    give_back_on_refund = fields.Boolean()
+    owner_store = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+    ended = fields.Boolean()
+    issued = fields.Integer()
+    in_use = fields.Integer(metadata={"description": "held by a payment or redeemed"})
+    redeemed = fields.Integer()
+    created_at = fields.String()
+    effect = fields.Nested(Effects)
+
+
+class CampaignList(PagedList):
+    items = fields.List(fields.Nested(Campaign))
+
+
+class CouponRequest(StrictSchema):
+    member_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class Coupon(Schema):
+    coupon_id = fields.String()
+    code = fields.String(metadata={"description": "what the member gives at the counter or online"})
+    member_id = fields.String()
+    campaign_id = fields.String()
+    campaign = fields.String(metadata={"description": "its name"})
+    status = fields.String(metadata={"description": "issued, held (a payment is on its way) or redeemed"})
+    valid_until = fields.String()
+    campaign_ended = fields.Boolean()
+    via = fields.String(metadata={"description": "hand: issued by staff; code: the published code used"})
+    issued_at = fields.String()
+
+
+class CouponsQuery(Page):
+    pass
+
+
+class Coupons(PagedList):
+    member_id = fields.String()
+    items = fields.List(fields.Nested(Coupon))

@@ -112,6 +112,9 @@ class TenderRequest(StrictSchema):
     tendered = fields.Nested(
         Amount, metadata={"description": "cash: what was handed over; the rest is change"}
     )
+    code = fields.String(
+        validate=validate.Length(min=3, max=40), metadata={"description": "coupon: its code, or a campaign's"}
+    )
 
 
 class TipRequest(StrictSchema):

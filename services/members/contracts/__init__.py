@@ -1,6 +1,16 @@
 """Events the members service publishes, one module per concept: members (``members``),
-their points (``points``) and their stored value cards (``stored_value``)."""
+their points (``points``), their stored value cards (``stored_value``), and campaigns with
+their coupons (``coupons``)."""
 
+from .coupons import (
+    CampaignCreated,
+    CampaignEnded,
+    CouponHeld,
+    CouponIssued,
+    CouponRedeemed,
+    CouponReleased,
+    CouponReturned,
+)
 from .members import MemberRegistered
 from .points import (
     PointsAdjusted,
@@ -23,6 +33,13 @@ from .stored_value import (
 )
 
 __all__ = [
+    "CampaignCreated",
+    "CampaignEnded",
+    "CouponHeld",
+    "CouponIssued",
+    "CouponRedeemed",
+    "CouponReleased",
+    "CouponReturned",
     "MemberRegistered",
     "PointsAdjusted",
     "PointsEarned",

@@ -56,6 +56,7 @@ class HoldFacts(Schema):
 
     member_id = fields.String(**ID)
     reference = fields.String(**ID)
+    order_id = fields.String(**NULLABLE_ID, metadata={"description": "the order the payment is for"})
     store_id = fields.String(**ID)
     amount = fields.Nested(Money, required=True)
     parts = fields.List(fields.Nested(PartMoved), required=True, validate=validate.Length(min=1))
@@ -64,6 +65,7 @@ class HoldFacts(Schema):
 
 class StoredValueSpentSchema(Movement):
     reference = fields.String(**ID)
+    order_id = fields.String(**NULLABLE_ID)
     store_id = fields.String(**ID)
     parts = fields.List(fields.Nested(PartMoved), required=True, validate=validate.Length(min=1))
 
@@ -72,6 +74,7 @@ class StoredValueRestoredSchema(Movement):
     """A refund of a payment made from the card gives back to the parts it took."""
 
     reference = fields.String(**ID)
+    order_id = fields.String(**NULLABLE_ID)
     refund_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
     parts = fields.List(fields.Nested(PartMoved), required=True, validate=validate.Length(min=1))
     refunded_after = fields.Nested(

@@ -42,6 +42,7 @@ def upgrade():
         "stored_value_holds",
         sa.Column("reference", S(64), primary_key=True),
         sa.Column("member_id", S(64), nullable=False),
+        sa.Column("order_id", S(64)),
         sa.Column("store_id", S(64), nullable=False),
         sa.Column("amount_minor", N, nullable=False),
         sa.Column("currency", S(3), nullable=False),
@@ -85,6 +86,12 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("stored_value_top_ups", "stored_value_rules", "stored_value_ledger", "stored_value_holds",
-                  "stored_value_loads", "stored_value_cards"):
+    for table in (
+        "stored_value_top_ups",
+        "stored_value_rules",
+        "stored_value_ledger",
+        "stored_value_holds",
+        "stored_value_loads",
+        "stored_value_cards",
+    ):
         op.drop_table(table)

@@ -11,6 +11,7 @@ contradicts one taken (capturing a voided hold) is refused.
 A payment of several tenders is one saga: all are authorized first; if any fails, every
 hold is voided and nothing is charged; only when all are held are they captured.
 """
+
 from dataclasses import dataclass, replace
 
 from shared.refusals import Refused
@@ -115,19 +116,24 @@ def check_payment(balance: int, amounts: list[int], tip: int = 0) -> None:
         raise TenderRefused("tenders", "nothing is left to pay on this order")
     if sum(amounts) > balance + tip:
         with_tip = f" and the tip of {tip}" if tip else ""
-        raise TenderRefused("tenders", f"the tenders come to {sum(amounts)}, more than the balance of "
-                                       f"{balance}{with_tip}", conflict=False)
+        raise TenderRefused(
+            "tenders",
+            f"the tenders come to {sum(amounts)}, more than the balance of {balance}{with_tip}",
+            conflict=False,
+        )
 
 
 def refund_split(tenders: list[Tender], amount: int) -> list[tuple[str, int]]:
     """A refund of ``amount`` over the captured tenders, the last captured first, each up to
-    what it can still give back; refused if they cannot give back that much."""
+    what it can still give back, a coupon after every tender of money (it gives the customer
+    nothing back but the coupon); refused if they cannot give back that much."""
     available = sum(t.refundable for t in tenders)
     if not 0 < amount <= available:
-        raise TenderRefused("amount", f"a refund is 1 to {available}, what was paid and not yet refunded",
-                            conflict=False)
+        raise TenderRefused(
+            "amount", f"a refund is 1 to {available}, what was paid and not yet refunded", conflict=False
+        )
     out, left = [], amount
-    for tender in reversed(tenders):
+    for tender in sorted(reversed(tenders), key=lambda t: t.kind == COUPON):
         take = min(left, tender.refundable)
         if take > 0:
             out.append((tender.tender_id, take))
