@@ -4,10 +4,10 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Coupons, Members, Points, StoredValue
+from .projections import Coupons, Members, Points, StoredValue, Tiers
 
 APP = ServiceApp(
     "members",
     Path(__file__).parent / "migrations",
-    projections=(Members(), Points(), StoredValue(), Coupons()),
+    projections=(Members(), Points(), StoredValue(), Coupons(), Tiers()),
 )

@@ -17,8 +17,10 @@ from shared.envelope import utc_iso
 from shared.errors import NotFound, refusal
 from shared.refusals import Refused
 
+from . import tiers
 from .contracts import PointsAdjusted, PointsEarned, PointsExpired, PointsReversed, PointsRulesChanged
 from .domain import points as P
+from .domain import tiers as T
 from .tables import members, points_accounts, points_lots, points_orders, points_rules
 
 RULES_STREAM = "points-rules"
@@ -88,7 +90,9 @@ def schedule_expiry(uow, member_id: str, lot_id: str, at: datetime) -> None:
 
 def earn(uow, paid: dict, now: datetime) -> None:
     """A member's paid order earns points on what was not paid with points, stored value or a
-    coupon; once per order, and only if that comes to a point at least. A walk-in without a
+    coupon, at HQ's rate times the multiplier of the tier the member stood in when they paid
+    (a tier reached by this order counts from the next); once per order, and only if that
+    comes to a point at least. A walk-in without a
     member id earns none. The member need not be known here yet: their registration and their
     order come by different streams, and the points wait for them."""
     member_id, order_id = paid["customer_id"], paid["order_id"]
@@ -99,7 +103,7 @@ def earn(uow, paid: dict, now: datetime) -> None:
     basis = P.eligible(
         paid["gross"]["amount_minor"], [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]]
     )
-    points = P.points_for(basis, rules)
+    points = T.multiplied(P.points_for(basis, rules), tiers.tier_of(uow.conn, member_id))
     if points == 0:  # paid with points, a card or a coupon, or too little: no line of nothing
         return
     expires = now + timedelta(days=rules.expiry_days)

@@ -31,11 +31,14 @@ from .contracts import (
     StoredValueRestored,
     StoredValueRulesChanged,
     StoredValueSpent,
+    TierChanged,
+    TierRulesChanged,
 )
 from .tables import (
     campaigns,
     coupon_uses,
     coupons,
+    member_tiers,
     members,
     points_accounts,
     points_holds,
@@ -49,6 +52,7 @@ from .tables import (
     stored_value_loads,
     stored_value_rules,
     stored_value_top_ups,
+    tier_rules,
 )
 
 
@@ -511,6 +515,34 @@ class Coupons(Projection):
     @on(CouponReturned)
     def returned(self, event):
         return self._step(event, "issued", "captured", returned=True)
+
+
+class Tiers(Projection):
+    name = "tiers"
+    tables = (member_tiers, tier_rules)
+
+    @on(TierChanged)
+    def changed(self, event):
+        d = event.data
+        return Upsert(
+            member_tiers,
+            {
+                "member_id": d["member_id"],
+                "tier": d["to_tier"],
+                "spend_minor": d["spend"]["amount_minor"],
+                "since": event.time,
+                "version": event.streamversion,
+            },
+        )
+
+    @on(TierRulesChanged)
+    def rules(self, event):
+        d = event.data
+        rules = {"tiers": d["tiers"], "window_days": d["window_days"]}
+        return Upsert(
+            tier_rules,
+            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
+        )
 
 
 class SoldTopUps(Projection):

@@ -1,15 +1,19 @@
 """Queries of the members service: a member's points and stored value card, each with its
-ledger newest first; campaigns with their effect; a member's coupons."""
+ledger newest first; campaigns with their effect; a member's coupons; a member's tier."""
 
 import json
+from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from .domain import tiers as T
 from .tables import (
     campaigns,
     coupon_uses,
     coupons,
     member_orders,
+    member_spend,
+    member_tiers,
     points_accounts,
     points_ledger,
     points_lots,
@@ -261,4 +265,27 @@ def member_coupons(conn, member_id: str, limit: int, offset: int) -> dict:
         "total": total,
         "limit": limit,
         "offset": offset,
+    }
+
+
+def tier_view(conn, member_id: str, rules, now) -> dict:
+    """The member's tier, their spend over the window now, what the tier gives, and what the
+    next tier needs."""
+    row = conn.execute(select(member_tiers).where(member_tiers.c.member_id == member_id)).first()
+    spends = conn.execute(select(member_spend).where(member_spend.c.member_id == member_id)).all()
+    entries = [(datetime.fromisoformat(x.paid_at.replace("Z", "+00:00")), x.current_minor) for x in spends]
+    spend = T.in_window(entries, now, rules.window_days)
+    currency = spends[0].currency if spends else None
+    tier = None if row is None else rules.named(row.tier)
+    higher = [t for t in rules.tiers if tier is None or t.min_spend_minor > tier.min_spend_minor]
+    return {
+        "member_id": member_id,
+        "tier": None if tier is None else tier.name,
+        "since": None if row is None else row.since,
+        "spend": None if currency is None else {"amount_minor": spend, "currency": currency},
+        "window_days": rules.window_days,
+        "points_multiplier_bp": T.BASIS_POINTS if tier is None else tier.points_multiplier_bp,
+        "service_discount_bp": 0 if tier is None else tier.service_discount_bp,
+        "next_tier": None if not higher else higher[0].name,
+        "next_tier_needs_minor": None if not higher else max(higher[0].min_spend_minor - spend, 0),
     }

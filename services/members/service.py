@@ -28,7 +28,7 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import coupons, history, points, reads, stored_value, tender
+from . import coupons, history, points, reads, stored_value, tender, tiers
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -73,11 +73,13 @@ class MembersService(Pingable):
         project(uow.conn, HISTORY, event)
         points.earn(uow, event.data, _now())
         stored_value.load_paid(uow, event.data, _now())
+        tiers.spent(uow, event.data, _now())
 
     @handles(OrderRefunded)
     def on_order_refunded(self, event, uow):
         project(uow.conn, HISTORY, event)
         points.reverse(uow, event.data)
+        tiers.refunded(uow, event.data, _now())
 
     @handles(BookingCreated)
     def on_booking_created(self, event, uow):
@@ -117,6 +119,28 @@ class MembersService(Pingable):
         self.get_member(member_id, wait_seconds=0)
         with self.kernel.read() as conn:
             return history.summary(conn, member_id, limit, offset)
+
+    @on_timer(tiers.LAPSE)
+    def tier_lapse(self, timer, uow):
+        """The member's oldest spend leaves the window: their tier is decided again."""
+        tiers.decide(uow, timer.payload["member_id"], _now(), "lapse")
+
+    @rpc
+    def get_tier(self, member_id: str) -> dict:
+        """The tier a member stands in, their spend over the window, and what the tier gives."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return reads.tier_view(conn, member_id, tiers.rules_of(conn), _now())
+
+    @rpc
+    def tier_rules(self) -> dict:
+        with self.kernel.read() as conn:
+            return tiers.rules_of(conn).as_data()
+
+    @rpc
+    def set_tier_rules(self, changes: dict, actor: dict) -> dict:
+        self.kernel.execute(lambda uow: tiers.set_rules(uow, changes, actor))
+        return self.tier_rules()
 
     @on_timer(points.EXPIRY)
     def expire_points(self, timer, uow):

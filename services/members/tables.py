@@ -239,3 +239,27 @@ coupon_uses = Table(
     Column("returned", Boolean, nullable=False),  # given back by a refund
     Column("at", String(40), nullable=False),
 )
+member_spend = Table(
+    "member_spend", metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("paid_at", String(40), nullable=False),
+    Column("gross_minor", Integer, nullable=False),
+    Column("spend_minor", Integer, nullable=False),  # as paid
+    Column("current_minor", Integer, nullable=False),  # less refunds, in proportion
+    Column("currency", String(3), nullable=False),
+)
+member_tiers = Table(
+    "member_tiers", metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("tier", String(40)),  # null: no tier
+    Column("spend_minor", Integer, nullable=False),
+    Column("since", String(40), nullable=False),
+    Column("version", Integer, nullable=False),  # of the member's tier stream
+)
+tier_rules = Table(
+    "tier_rules", metadata,
+    Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
+    Column("rules", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)

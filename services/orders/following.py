@@ -16,7 +16,7 @@ from .domain import booked_order, history, order_id_for_booking
 from .domain.lines import FEE, SERVICE, Line, tax_rate
 from .domain.order import deposit_lapses
 from .streams import Current, order_stream, read, record, settings_of
-from .tables import service_categories
+from .tables import member_tiers, service_categories
 
 PROGRESS = {
     "BookingCheckedIn": "checked_in",
@@ -43,7 +43,15 @@ def created(uow, booking: dict) -> None:
             )
         ).all()
     )
-    order = booked_order(booking, categories, settings_of(uow.conn, booking["store_id"]).tax_rates_bp)
+    tier = uow.conn.execute(
+        select(member_tiers.c.tier, member_tiers.c.service_discount_bp).where(
+            member_tiers.c.member_id == booking["customer_id"]
+        )
+    ).first()
+    # A redo is free already; a member without a tier (or one without a discount) pays the list price.
+    discount = (tier.tier, tier.service_discount_bp) if tier and tier.service_discount_bp else None
+    rates = settings_of(uow.conn, booking["store_id"]).tax_rates_bp
+    order = booked_order(booking, categories, rates, None if booking["redo_of"] else discount)
     uow.record(
         order_stream(order_id),
         0,

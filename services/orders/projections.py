@@ -1,6 +1,6 @@
 """Read models of the orders service: its orders with their lines, tenders and refunds, and
 each store's till settings (from its own events); the stores and the services' categories
-it learns from booking's events."""
+it learns from booking's events; members' tiers from members' events."""
 
 import json
 
@@ -12,6 +12,7 @@ from services.booking.contracts import (
     StoreReopened,
     StoreUpdated,
 )
+from services.members.contracts import TierChanged
 from shared.projections import Projection, Update, Upsert, on
 
 from .contracts import (
@@ -35,6 +36,7 @@ from .contracts import (
 )
 from .tables import (
     after_sales,
+    member_tiers,
     order_lines,
     order_refunds,
     order_tenders,
@@ -288,6 +290,27 @@ class KnownStores(Projection):
             stores,
             {"store_id": event.data["store_id"]},
             {"status": "closed" if event.type == "StoreClosed" else "open", "version": event.streamversion},
+        )
+
+
+class MemberTiers(Projection):
+    """Members' tiers, from members' ``TierChanged``: the discount on services a member's
+    next orders get. Fed by members' events, like ``KnownStores``."""
+
+    name = "member_tiers"
+    tables = (member_tiers,)
+
+    @on(TierChanged)
+    def changed(self, event):
+        d = event.data
+        return Upsert(
+            member_tiers,
+            {
+                "member_id": d["member_id"],
+                "tier": d["to_tier"],
+                "service_discount_bp": d["service_discount_bp"],
+                "version": event.streamversion,
+            },
         )
 
 

@@ -1,6 +1,7 @@
-"""The orders service's nameko face: it follows bookings, takes payments, gives refunds,
-handles after-sales requests, and answers queries. The rules are in ``domain``; the commands
-in ``following``, ``checkout``, ``payments``, ``refunds``, ``after_sales`` and ``redress``.
+"""The orders service's nameko face: it follows bookings (and members' tiers, for the discount
+on services), sells at the counter, takes payments, gives refunds, handles after-sales
+requests, and answers queries. The rules are in ``domain``; the commands in ``following``,
+``counter``, ``checkout``, ``payments``, ``refunds``, ``after_sales`` and ``redress``.
 
 Callers (the gateway) pass ``actor`` = {"account_id", "role"}: who acts, recorded on every
 event. Money-moving commands take the caller's idempotency key: a retry with the same key
@@ -31,6 +32,7 @@ from services.booking.contracts import (
     StoreReopened,
     StoreUpdated,
 )
+from services.members.contracts import TierChanged
 from shared.config import (
     GATEWAY_PORT,
     PROVIDER_CALLBACK_DELAY,
@@ -62,7 +64,7 @@ from . import (
     retention,
 )
 from .app import APP
-from .projections import KnownStores, ServiceCategories
+from .projections import KnownStores, MemberTiers, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
 from .streams import settings_of, store_of
 from .tables import orders
@@ -70,6 +72,7 @@ from .tender_protocol import Tenders
 
 KNOWN_STORES = KnownStores()
 SERVICE_CATEGORIES = ServiceCategories()
+MEMBER_TIERS = MemberTiers()
 IDEMPOTENT = uuid.UUID("0b8e3f0e-4a57-4c43-8a8f-1f7b8e0f5a21")  # payment and refund ids from the caller's key
 PURGE_EVERY = 3600  # seconds
 
@@ -157,6 +160,10 @@ class OrdersService(Pingable):
     @handles(ServiceUpdated)
     def on_service_updated(self, event, uow):
         project(uow.conn, SERVICE_CATEGORIES, event)
+
+    @handles(TierChanged)
+    def on_tier_changed(self, event, uow):
+        project(uow.conn, MEMBER_TIERS, event)
 
     # --- queries ------------------------------------------------------------------------
 

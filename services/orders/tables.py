@@ -135,3 +135,11 @@ provider_callbacks = Table(
     Column("reference", String(64), nullable=False),
     Column("received_at", String(40), nullable=False),
 )
+member_tiers = Table(  # members' tiers as orders needs them: the discount on services
+    "member_tiers",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("tier", String(40)),
+    Column("service_discount_bp", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+)

@@ -19,7 +19,7 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors",
 # carries no token but a signature over its body.
 PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
           "get_service", "availability", "list_staff", "provider_callback", "points_rules",
-          "stored_value_rules"}
+          "stored_value_rules", "tier_rules"}
 
 
 @pytest.fixture
@@ -114,6 +114,7 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                             "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z",
                             "stores": [STORE_A]},
         "issue_coupon": {"member_id": customer.member_id},
+        "set_tier_rules": {"window_days": 365},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

@@ -1,8 +1,8 @@
 """Members' history and loyalty: a member's history, points with the ledger, adjustments by
 HQ, and HQ's points rules; a member's stored value card with its ledger, and HQ's card
 rules; campaigns (HQ's, or a store manager's for their store) with their effect, coupons
-issued from them, and a member's coupons. (Registration and the profile are in
-``identity``, where the login is made.)"""
+issued from them, and a member's coupons; a member's tier, and HQ's tier rules.
+(Registration and the profile are in ``identity``, where the login is made.)"""
 
 from services.identity.contracts import CUSTOMER
 from shared.errors import Forbidden, NotFound
@@ -215,6 +215,33 @@ class MemberRoutes:
         themselves, or HQ)."""
         self._own_or_hq(call, member_id)
         return self.members.get_coupons(member_id=member_id, **call.query)
+
+    @endpoint("GET", f"{MEMBER_PATH}/tier", roles=(*HQ, CUSTOMER), response=schemas.TierView, errors=(404,))
+    def get_tier(self, call, member_id):
+        """The tier a member stands in, their spend over the window, what the tier gives (a
+        points multiplier, a discount on services) and what the next tier needs (the member
+        themselves, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.get_tier(member_id=member_id)
+
+    @endpoint("GET", "/api/v1/loyalty/tier-rules", roles=PUBLIC, response=schemas.TierRules)
+    def tier_rules(self, call):
+        """The tiers, what each needs over the window and what it gives (public: the
+        programme's terms)."""
+        return self.members.tier_rules()
+
+    @endpoint(
+        "PATCH",
+        "/api/v1/loyalty/tier-rules",
+        roles=ADMIN,
+        body=schemas.TierRulesChanges,
+        response=schemas.TierRules,
+        errors=(422,),
+    )
+    def set_tier_rules(self, call):
+        """Change HQ's tiers (the whole list) or the window; each member's tier follows at their
+        next order, refund or lapse."""
+        return self.members.set_tier_rules(changes=call.body, actor=call.actor())
 
     def _campaign(self, call: Call, campaign_id: str) -> dict:
         """The campaign, if the caller may see it: HQ any; a store manager their store's own."""

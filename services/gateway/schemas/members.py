@@ -342,3 +342,54 @@ class CouponsQuery(Page):
 class Coupons(PagedList):
     member_id = fields.String()
     items = fields.List(fields.Nested(Coupon))
+
+
+class TierRule(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    min_spend_minor = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1, max=1_000_000_000),
+        metadata={"description": "spend over the window that reaches it"},
+    )
+    points_multiplier_bp = fields.Integer(
+        strict=True,
+        load_default=10_000,
+        validate=validate.Range(min=10_000, max=50_000),
+        metadata={"description": "15000: one and a half times the points"},
+    )
+    service_discount_bp = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(min=0, max=5_000),
+        metadata={"description": "500: 5 % off services, from the next order"},
+    )
+
+
+class TierRules(Schema):
+    tiers = fields.List(fields.Nested(TierRule), metadata={"description": "lowest first"})
+    window_days = fields.Integer(metadata={"description": "the rolling window of spend"})
+
+
+class TierRulesChanges(StrictSchema):
+    tiers = fields.List(fields.Nested(TierRule), validate=validate.Length(max=10))
+    window_days = fields.Integer(strict=True, validate=validate.Range(min=30, max=3 * 365))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("change the tiers or the window", "_body")
+
+
+class TierView(Schema):
+    member_id = fields.String()
+    tier = fields.String(allow_none=True, metadata={"description": "null: below the lowest tier"})
+    since = fields.String(allow_none=True)
+    spend = fields.Nested(Money, allow_none=True, metadata={"description": "over the window, now"})
+    window_days = fields.Integer()
+    points_multiplier_bp = fields.Integer()
+    service_discount_bp = fields.Integer()
+    next_tier = fields.String(allow_none=True)
+    next_tier_needs_minor = fields.Integer(
+        allow_none=True, metadata={"description": "more spend to reach it"}
+    )

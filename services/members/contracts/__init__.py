@@ -1,6 +1,6 @@
 """Events the members service publishes, one module per concept: members (``members``),
-their points (``points``), their stored value cards (``stored_value``), and campaigns with
-their coupons (``coupons``)."""
+their points (``points``), their stored value cards (``stored_value``), campaigns with their
+coupons (``coupons``), and their tiers (``tiers``)."""
 
 from .coupons import (
     CampaignCreated,
@@ -31,6 +31,7 @@ from .stored_value import (
     StoredValueRulesChanged,
     StoredValueSpent,
 )
+from .tiers import TierChanged, TierRulesChanged
 
 __all__ = [
     "CampaignCreated",
@@ -56,4 +57,6 @@ __all__ = [
     "StoredValueRestored",
     "StoredValueRulesChanged",
     "StoredValueSpent",
+    "TierChanged",
+    "TierRulesChanged",
 ]

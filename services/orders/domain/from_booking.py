@@ -3,6 +3,7 @@
 import uuid
 
 from .lines import SERVICE, Line, tax_rate
+from .money import share
 from .order import Order
 from .status import BOOKED
 
@@ -15,13 +16,18 @@ def order_id_for_booking(booking_id: str) -> str:
     return str(uuid.uuid5(BOOKING_ORDERS, booking_id))
 
 
-def booked_order(booking: dict, categories: dict[str, str], rates_bp: dict[str, int]) -> Order:
+def booked_order(
+    booking: dict, categories: dict[str, str], rates_bp: dict[str, int], tier: tuple[str, int] | None = None
+) -> Order:
     """The order a freshly created booking makes: a service line per segment at the price
     the booking captured, with its stylist, taxed at the store's rate for the service's
-    category (a service orders has not heard of yet counts as "custom")."""
+    category (a service orders has not heard of yet counts as "custom"), less the discount
+    on services of the member's tier (its name and basis points), if they have one."""
     lines = []
     for position, segment in enumerate(booking["segments"], start=1):
         category = categories.get(segment["service_id"], "custom")
+        price = segment["price"]["amount_minor"]
+        off = 0 if tier is None else share(price, tier[1])
         lines.append(
             Line(
                 f"service-{position}",
@@ -30,8 +36,10 @@ def booked_order(booking: dict, categories: dict[str, str], rates_bp: dict[str, 
                 segment["service_name"],
                 category,
                 1,
-                segment["price"]["amount_minor"],
+                price,
                 tax_rate(rates_bp, category),
+                off,
+                f"{tier[0]} tier: {tier[1] / 100:g} % off services" if off else None,
                 staff_id=segment["staff_id"],
             )
         )
