@@ -21,6 +21,8 @@ the exit status is non-zero only if a benchmark crashed.
            creation in the same run (>= 0.5), p99 < 150 ms with a 20 ms provider
   points   a member's points balance and ledger page with 10,000 ledger lines (p99 < 20 ms),
            beside the bare read of 50 ledger rows
+  segments a campaign issued to a segment of 100,000 members vs the kernel's append rate of
+           the same run (>= 0.5)
 """
 import argparse
 import json
@@ -33,9 +35,9 @@ import time
 from bench.common import RESULT_PREFIX, ROOT, Figure, child_env
 
 BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth", "availability", "booking",
-              "payments", "points")
+              "payments", "points", "segments")
 TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150,
-           "availability": 300, "booking": 240, "payments": 240, "points": 240}
+           "availability": 300, "booking": 240, "payments": 240, "points": 240, "segments": 600}
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure] | None, str, float]:

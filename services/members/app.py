@@ -4,10 +4,10 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
-from .projections import Coupons, Members, Points, StoredValue, Tiers
+from .projections import Coupons, Members, Points, Segments, StoredValue, Tiers
 
 APP = ServiceApp(
     "members",
     Path(__file__).parent / "migrations",
-    projections=(Members(), Points(), StoredValue(), Coupons(), Tiers()),
+    projections=(Members(), Points(), StoredValue(), Coupons(), Tiers(), Segments()),
 )

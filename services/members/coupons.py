@@ -9,9 +9,9 @@ from the read models: two payments racing for one coupon, or for the last of a b
 decided one after the other, from replicas too; the second is declined with the reason.
 """
 
-import base64
 import hashlib
 import json
+import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ from .contracts import (
     CouponRedeemed,
     CouponReleased,
     CouponReturned,
+    CouponsIssued,
 )
 from .domain import coupons as C
 from .points import is_member
@@ -40,10 +41,10 @@ def stream(campaign_id: str) -> str:
     return f"campaign-{campaign_id}"
 
 
-def code_for(coupon_id: str) -> str:
-    """A coupon's code, from its id: ten letters and digits, easy to read out at the counter."""
-    digest = hashlib.sha256(coupon_id.encode()).digest()
-    return base64.b32encode(digest).decode()[:10]
+def new_code() -> str:
+    """A coupon's code: twelve capitals and digits, easy to read out at the counter, drawn at
+    random (48 bits), so that knowing one coupon tells nothing of another."""
+    return secrets.token_hex(6).upper()
 
 
 def _campaign(row) -> C.Campaign:
@@ -94,11 +95,24 @@ def _counts(conn, row, member_id: str) -> C.Counts:
         .select_from(coupons)
         .where(coupons.c.campaign_id == row.campaign_id, coupons.c.member_id == member_id)
     ).scalar()
-    return C.Counts(row.issued, row.in_use, mine)
+    return C.Counts(issued_count(conn, row.campaign_id), row.in_use, mine)
+
+
+def issued_count(conn, campaign_id: str) -> int:
+    """Coupons the campaign has issued: counted, not kept, so that issuing to a segment writes
+    one row per coupon and nothing else."""
+    return conn.execute(
+        select(func.count()).select_from(coupons).where(coupons.c.campaign_id == campaign_id)
+    ).scalar()
 
 
 def _record(uow, row, contract, data: dict) -> None:
-    uow.record(stream(row.campaign_id), row.version, contract, {"campaign_id": row.campaign_id, **data})
+    uow.record(
+        stream(row.campaign_id),
+        uow.version(stream(row.campaign_id)),
+        contract,
+        {"campaign_id": row.campaign_id, **data},
+    )
 
 
 def _utc(text: str, field: str) -> str:
@@ -178,6 +192,43 @@ def issue(uow, campaign_id: str, member_id: str, actor: dict, coupon_id: str, no
     return coupon_id
 
 
+def issue_many(
+    uow, campaign_id: str, job_id: str, batch: int, wanted: list[tuple[str, str]], now: datetime
+) -> tuple[int, int]:
+    """A batch of a segment's coupons ((member id, coupon id) each), recorded as one
+    ``CouponsIssued``: each within the budget and the member's limit; returns (issued,
+    refused). A coupon id issued before is not issued again."""
+    row = locked(uow, campaign_id)
+    known = set(
+        uow.conn.execute(
+            select(coupons.c.coupon_id).where(coupons.c.coupon_id.in_([c for _, c in wanted]))
+        ).scalars()
+    )
+    fresh = [(m, c) for m, c in wanted if c not in known]
+    mine = dict(
+        uow.conn.execute(
+            select(coupons.c.member_id, func.count())
+            .where(coupons.c.campaign_id == campaign_id, coupons.c.member_id.in_([m for m, _ in fresh]))
+            .group_by(coupons.c.member_id)
+        ).all()
+    )
+    before = issued_count(uow.conn, campaign_id)
+    allowed = C.issuable_many(_campaign(row), before, mine, [m for m, _ in fresh], utc_iso(now))
+    issued = [
+        {"coupon_id": coupon_id, "code": new_code(), "member_id": member_id}
+        for (member_id, coupon_id), ok in zip(fresh, allowed, strict=True)
+        if ok
+    ]
+    if issued:
+        _record(
+            uow,
+            row,
+            CouponsIssued,
+            {"job_id": job_id, "batch": batch, "coupons": issued, "issued_after": before + len(issued)},
+        )
+    return len(issued), len(fresh) - len(issued)
+
+
 def _issued(uow, row, coupon_id: str, member_id: str, via: str, by: str | None) -> None:
     _record(
         uow,
@@ -185,11 +236,11 @@ def _issued(uow, row, coupon_id: str, member_id: str, via: str, by: str | None) 
         CouponIssued,
         {
             "coupon_id": coupon_id,
-            "code": code_for(coupon_id),
+            "code": new_code(),
             "member_id": member_id,
             "via": via,
             "by": by,
-            "issued_after": row.issued + 1,
+            "issued_after": issued_count(uow.conn, row.campaign_id) + 1,
         },
     )
 

@@ -10,11 +10,13 @@ from shared.projections import Projection, Update, Upsert, on
 from .contracts import (
     CampaignCreated,
     CampaignEnded,
+    CampaignIssuedToSegment,
     CouponHeld,
     CouponIssued,
     CouponRedeemed,
     CouponReleased,
     CouponReturned,
+    CouponsIssued,
     MemberRegistered,
     PointsAdjusted,
     PointsEarned,
@@ -25,6 +27,7 @@ from .contracts import (
     PointsRestored,
     PointsReversed,
     PointsRulesChanged,
+    SegmentDefined,
     StoredValueHeld,
     StoredValueLoaded,
     StoredValueReleased,
@@ -46,6 +49,7 @@ from .tables import (
     points_lots,
     points_orders,
     points_rules,
+    segments,
     stored_value_cards,
     stored_value_holds,
     stored_value_ledger,
@@ -449,7 +453,6 @@ class Coupons(Projection):
                 "valid_until": d["valid_until"],
                 "ended": False,
                 "facts": json.dumps(d, sort_keys=True),
-                "issued": 0,
                 "in_use": 0,
                 "redeemed": 0,
                 "version": event.streamversion,
@@ -461,23 +464,45 @@ class Coupons(Projection):
     def ended(self, event):
         return self._counts(event, ended=True)
 
+    @on(CampaignIssuedToSegment)
+    def to_segment(self, event):
+        return self._counts(event)
+
     @on(CouponIssued)
     def issued(self, event):
+        """A coupon's row, and nothing else (the campaign's count is counted)."""
+        d = event.data
+        return Upsert(
+            coupons,
+            {
+                "coupon_id": d["coupon_id"],
+                "code": d["code"],
+                "campaign_id": d["campaign_id"],
+                "member_id": d["member_id"],
+                "status": "issued",
+                "via": d["via"],
+                "issued_at": event.time,
+            },
+        )
+
+    @on(CouponsIssued)
+    def issued_to_segment(self, event):
+        """A segment's batch: a row per coupon, written together."""
         d = event.data
         return [
-            self._counts(event, issued=d["issued_after"]),
             Upsert(
                 coupons,
                 {
-                    "coupon_id": d["coupon_id"],
-                    "code": d["code"],
+                    "coupon_id": x["coupon_id"],
+                    "code": x["code"],
                     "campaign_id": d["campaign_id"],
-                    "member_id": d["member_id"],
+                    "member_id": x["member_id"],
                     "status": "issued",
-                    "via": d["via"],
+                    "via": "segment",
                     "issued_at": event.time,
                 },
-            ),
+            )
+            for x in d["coupons"]
         ]
 
     @on(CouponHeld)
@@ -542,6 +567,27 @@ class Tiers(Projection):
         return Upsert(
             tier_rules,
             {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
+        )
+
+
+class Segments(Projection):
+    name = "segments"
+    tables = (segments,)
+
+    @on(SegmentDefined)
+    def defined(self, event):
+        d = event.data
+        return Upsert(
+            segments,
+            {
+                "segment_id": d["segment_id"],
+                "name": d["name"],
+                "owner_store": d["owner_store"],
+                "filter": json.dumps(d["filter"], sort_keys=True),
+                "by": d["by"],
+                "created_at": event.time,
+                "version": event.streamversion,
+            },
         )
 
 

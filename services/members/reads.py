@@ -1,5 +1,6 @@
 """Queries of the members service: a member's points and stored value card, each with its
-ledger newest first; campaigns with their effect; a member's coupons; a member's tier."""
+ledger newest first; campaigns with their effect; a member's coupons; a member's tier;
+segments and their members."""
 
 import json
 from datetime import datetime
@@ -14,6 +15,7 @@ from .tables import (
     member_orders,
     member_spend,
     member_tiers,
+    members,
     points_accounts,
     points_ledger,
     points_lots,
@@ -137,9 +139,11 @@ def campaign_view(conn, row) -> dict:
     given, the revenue of the orders that used it (what they paid less the discount), and the
     rates."""
     facts = json.loads(row.facts)
-    issued_members = conn.execute(
-        select(func.count(func.distinct(coupons.c.member_id))).where(coupons.c.campaign_id == row.campaign_id)
-    ).scalar()
+    issued, issued_members = conn.execute(
+        select(func.count(), func.count(func.distinct(coupons.c.member_id))).where(
+            coupons.c.campaign_id == row.campaign_id
+        )
+    ).one()
     used = and_(
         coupon_uses.c.campaign_id == row.campaign_id,
         coupon_uses.c.status == "captured",
@@ -164,10 +168,10 @@ def campaign_view(conn, row) -> dict:
         revenue = max(paid - discount, 0)
         return {
             "store_id": store_id,
-            "issued": row.issued,
+            "issued": issued,
             "redeemed": redeemed,
             "participation_rate": round(members / issued_members, 4) if issued_members else 0.0,
-            "conversion_rate": round(redeemed / row.issued, 4) if row.issued else 0.0,
+            "conversion_rate": round(redeemed / issued, 4) if issued else 0.0,
             "revenue": {"amount_minor": revenue, "currency": currency},
             "discount": {"amount_minor": discount, "currency": currency},
             "return_on_discount": round(revenue / discount, 2) if discount else None,
@@ -184,7 +188,7 @@ def campaign_view(conn, row) -> dict:
     return {
         **{k: facts[k] for k in CAMPAIGN_FIELDS},
         "ended": bool(row.ended),
-        "issued": row.issued,
+        "issued": issued,
         "in_use": row.in_use,
         "redeemed": row.redeemed,
         "created_at": row.created_at,
@@ -288,4 +292,36 @@ def tier_view(conn, member_id: str, rules, now) -> dict:
         "service_discount_bp": 0 if tier is None else tier.service_discount_bp,
         "next_tier": None if not higher else higher[0].name,
         "next_tier_needs_minor": None if not higher else max(higher[0].min_spend_minor - spend, 0),
+    }
+
+
+def segment_view(conn, row, member_ids: list[str]) -> dict:
+    return {
+        "segment_id": row.segment_id,
+        "name": row.name,
+        "owner_store": row.owner_store,
+        "filter": json.loads(row.filter),
+        "by": row.by,
+        "created_at": row.created_at,
+        "members": len(member_ids),
+    }
+
+
+def member_page(conn, segment_id: str, member_ids: list[str], limit: int, offset: int) -> dict:
+    """A page of members (in the order given) with their name and tier."""
+    page = member_ids[offset : offset + limit]
+    rows = {
+        x.member_id: x
+        for x in conn.execute(
+            select(members.c.member_id, members.c.name, member_tiers.c.tier)
+            .select_from(members.outerjoin(member_tiers, member_tiers.c.member_id == members.c.member_id))
+            .where(members.c.member_id.in_(page))
+        )
+    }
+    return {
+        "segment_id": segment_id,
+        "items": [{"member_id": m, "name": rows[m].name, "tier": rows[m].tier} for m in page if m in rows],
+        "total": len(member_ids),
+        "limit": limit,
+        "offset": offset,
     }

@@ -28,7 +28,7 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import coupons, history, points, reads, stored_value, tender, tiers
+from . import coupons, history, points, reads, segments, stored_value, tender, tiers
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -268,6 +268,57 @@ class MembersService(Pingable):
         )
         with self.kernel.read() as conn:
             return reads.coupon(conn, coupon_id)
+
+    @rpc
+    def define_segment(self, wanted: dict, actor: dict, idempotency_key: str | None = None) -> dict:
+        """A segment: a saved filter (HQ's, or a store manager's: ``owner_store``)."""
+        segment_id = _id_for(idempotency_key, "segment")
+        idempotency = (
+            None
+            if idempotency_key is None
+            else Idempotency("members.define_segment", idempotency_key, fingerprint(wanted))
+        )
+        self.kernel.execute(
+            lambda uow: segments.define(uow, segment_id, wanted, actor), idempotency=idempotency
+        )
+        return self.get_segment(segment_id)
+
+    @rpc
+    def get_segment(self, segment_id: str) -> dict:
+        """A segment and how many members it has now."""
+        with self.kernel.read() as conn:
+            return reads.segment_view(
+                conn, segments.segment_row(conn, segment_id), segments.members_of(conn, segment_id, _now())
+            )
+
+    @rpc
+    def segment_members(self, segment_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A page of the segment's members now (id, name, tier)."""
+        with self.kernel.read() as conn:
+            ids = segments.members_of(conn, segment_id, _now())
+            return reads.member_page(conn, segment_id, ids, limit, offset)
+
+    @rpc
+    def issue_to_segment(
+        self, campaign_id: str, segment_id: str, actor: dict, idempotency_key: str | None = None
+    ) -> dict:
+        """Start issuing the campaign to the segment's members (batch by batch, by a timer)."""
+        job_id = _id_for(idempotency_key, f"segment-issue:{campaign_id}")
+        with self.kernel.read() as conn:
+            segments.segment_row(conn, segment_id)
+        return self.kernel.execute(
+            lambda uow: segments.start_issue(uow, campaign_id, segment_id, job_id, actor, _now())
+        )
+
+    @rpc
+    def segment_issue(self, campaign_id: str, job_id: str) -> dict:
+        with self.kernel.read() as conn:
+            return segments.job_view(conn, campaign_id, job_id)
+
+    @on_timer(segments.ISSUE)
+    def issue_segment_batch(self, timer, uow):
+        """The next batch of a campaign issued to a segment."""
+        segments.issue_batch(uow, timer.payload["job_id"], _now())
 
     @rpc
     def get_coupons(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:

@@ -207,7 +207,6 @@ campaigns = Table(
     Column("valid_until", String(40), nullable=False),
     Column("ended", Boolean, nullable=False),
     Column("facts", Text, nullable=False),  # CampaignCreated's data (JSON)
-    Column("issued", Integer, nullable=False),
     Column("in_use", Integer, nullable=False),  # held or redeemed
     Column("redeemed", Integer, nullable=False),
     Column("version", Integer, nullable=False),  # of the campaign's stream
@@ -218,11 +217,12 @@ coupons = Table(
     metadata,
     Column("coupon_id", String(64), primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
-    Column("campaign_id", String(64), nullable=False, index=True),
+    Column("campaign_id", String(64), nullable=False),
     Column("member_id", String(64), nullable=False, index=True),
     Column("status", String(20), nullable=False),  # issued, held or redeemed
     Column("via", String(10), nullable=False),
     Column("issued_at", String(40), nullable=False),
+    Index("ix_coupons_campaign_member", "campaign_id", "member_id"),  # a member's coupons of a campaign
 )
 coupon_uses = Table(
     "coupon_uses",
@@ -240,7 +240,8 @@ coupon_uses = Table(
     Column("at", String(40), nullable=False),
 )
 member_spend = Table(
-    "member_spend", metadata,
+    "member_spend",
+    metadata,
     Column("order_id", String(64), primary_key=True),
     Column("member_id", String(64), nullable=False, index=True),
     Column("paid_at", String(40), nullable=False),
@@ -250,7 +251,8 @@ member_spend = Table(
     Column("currency", String(3), nullable=False),
 )
 member_tiers = Table(
-    "member_tiers", metadata,
+    "member_tiers",
+    metadata,
     Column("member_id", String(64), primary_key=True),
     Column("tier", String(40)),  # null: no tier
     Column("spend_minor", Integer, nullable=False),
@@ -258,8 +260,41 @@ member_tiers = Table(
     Column("version", Integer, nullable=False),  # of the member's tier stream
 )
 tier_rules = Table(
-    "tier_rules", metadata,
+    "tier_rules",
+    metadata,
     Column("scope", String(20), primary_key=True),  # "chain": HQ's rules
     Column("rules", Text, nullable=False),
     Column("version", Integer, nullable=False),
+)
+segments = Table(
+    "segments",
+    metadata,
+    Column("segment_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("owner_store", String(64), index=True),  # a store manager's segment
+    Column("filter", Text, nullable=False),  # JSON
+    Column("by", String(64)),
+    Column("created_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+segment_issues = Table(  # a campaign issued to a segment: the job, batch by batch
+    "segment_issues",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("campaign_id", String(64), nullable=False, index=True),
+    Column("segment_id", String(64), nullable=False),
+    Column("total", Integer, nullable=False),  # the segment's members when it started
+    Column("issued", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),  # at their limit, or past the budget or the end
+    Column("status", String(20), nullable=False),  # running or finished
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+)
+segment_issue_batches = Table(  # the members a job takes at its start, a batch to a row
+    "segment_issue_batches",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("batch", Integer, primary_key=True),
+    Column("member_ids", Text, nullable=False),  # JSON list
+    Column("done", Boolean, nullable=False),
 )

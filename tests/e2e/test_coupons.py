@@ -7,6 +7,8 @@ tests/members/test_coupons.py), and the campaign's effect per store."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from shared.testing import poll_until
+from tests.e2e.test_after_sales import completed_and_paid
 from tests.e2e.test_paid_path import key, money, open_deposit_store
 from tests.e2e.test_stored_value import cash, pay, visits_done
 from tests.e2e.test_walking_skeleton import assert_problem
@@ -147,3 +149,50 @@ def test_a_coupon_that_cannot_pay_is_refused_with_its_reason_and_nothing_is_char
     assert [c["status"] for c in customer.get(f"/api/v1/members/{member}/coupons").json()["items"]].count(
         "redeemed"
     ) == 1
+
+
+def test_a_campaign_issued_to_a_segment_reaches_its_members(api, make_user, make_customer):
+    store_id, manager, staff, customer, _, _ = completed_and_paid(api, make_user, make_customer)
+    made = manager.post(
+        "/api/v1/loyalty/segments",
+        headers=key(),
+        json={"name": "Our regulars", "filter": {"stores": [store_id], "visited_within_days": 30}},
+    )
+    assert made.status_code == 201, made.text
+    segment = poll_until(
+        lambda: (
+            (s := manager.get(f"/api/v1/loyalty/segments/{made.json()['segment_id']}").json())["members"] == 1
+            and s
+        ),
+        timeout=15,
+        what="the visitor in the segment",
+    )
+    listed = manager.get(f"/api/v1/loyalty/segments/{segment['segment_id']}/members").json()
+    assert [m["member_id"] for m in listed["items"]] == [customer.member_id]
+    mine = campaign(manager, store_id)
+    job = manager.post(
+        f"/api/v1/loyalty/campaigns/{mine['campaign_id']}/segment-issues",
+        headers=key(),
+        json={"segment_id": segment["segment_id"]},
+    )
+    assert job.status_code == 202 and job.json()["total"] == 1, job.text
+    path = f"/api/v1/loyalty/campaigns/{mine['campaign_id']}/segment-issues/{job.json()['job_id']}"
+    done = poll_until(
+        lambda: (j := manager.get(path).json())["status"] == "finished" and j,
+        timeout=15,
+        what="the segment issued",
+    )
+    assert (done["issued"], done["refused"]) == (1, 0)
+    coupons = customer.get(f"/api/v1/members/{customer.member_id}/coupons").json()["items"]
+    assert [c["campaign_id"] for c in coupons] == [mine["campaign_id"]]
+    assert_problem(
+        manager.post("/api/v1/loyalty/segments", headers=key(), json={"name": "All", "filter": {}}), 403
+    )
+    assert_problem(
+        api.post(
+            "/api/v1/loyalty/segments",
+            headers=key(),
+            json={"name": "Bad", "filter": {"min_spend_minor": 9, "max_spend_minor": 1}},
+        ),
+        422,
+    )

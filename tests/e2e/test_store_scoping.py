@@ -62,7 +62,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "resource_id": f"{STORE_A}-basin", "service_id": "cut-and-blow-dry",
                "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
                "date": booking["local_date"], "order_id": world["order"]["order_id"],
-               "request_id": "an-after-sales-request", "campaign_id": "a-campaign"}
+               "request_id": "an-after-sales-request", "campaign_id": "a-campaign",
+               "segment_id": "a-segment", "job_id": "a-job"}
     # Only the operations that book take a slot of their own: each fresh slot is a later one,
     # and the walk must stay inside the store's booking horizon.
     books = operation.get("operationId") in BOOKS
@@ -115,6 +116,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                             "stores": [STORE_A]},
         "issue_coupon": {"member_id": customer.member_id},
         "set_tier_rules": {"window_days": 365},
+        "define_segment": {"name": "Walk", "filter": {"stores": [STORE_A]}},
+        "issue_to_segment": {"segment_id": "a-segment"},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

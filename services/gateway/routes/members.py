@@ -1,7 +1,8 @@
 """Members' history and loyalty: a member's history, points with the ledger, adjustments by
 HQ, and HQ's points rules; a member's stored value card with its ledger, and HQ's card
 rules; campaigns (HQ's, or a store manager's for their store) with their effect, coupons
-issued from them, and a member's coupons; a member's tier, and HQ's tier rules.
+issued from them (one by one, or to a segment), and a member's coupons; segments; a
+member's tier, and HQ's tier rules.
 (Registration and the profile are in ``identity``, where the login is made.)"""
 
 from services.identity.contracts import CUSTOMER
@@ -15,6 +16,7 @@ from ..schemas import members as schemas
 MEMBER_PATH = "/api/v1/members/<string:member_id>"
 CAMPAIGN_PATH = "/api/v1/loyalty/campaigns/<string:campaign_id>"
 CAMPAIGN_READERS = (*HQ, "store_manager")
+SEGMENT_PATH = "/api/v1/loyalty/segments/<string:segment_id>"
 
 
 class MemberRoutes:
@@ -242,6 +244,102 @@ class MemberRoutes:
         """Change HQ's tiers (the whole list) or the window; each member's tier follows at their
         next order, refund or lapse."""
         return self.members.set_tier_rules(changes=call.body, actor=call.actor())
+
+    @endpoint(
+        "POST",
+        "/api/v1/loyalty/segments",
+        roles=MANAGERS,
+        body=schemas.SegmentRequest,
+        response=schemas.Segment,
+        status=201,
+        errors=(403, 422),
+        idempotent="required",
+    )
+    def define_segment(self, call):
+        """A segment: a saved filter over members (recent or lapsed visits, spend, visits, RFM,
+        tier, stores, services, consent to a channel). A store manager's segment is of their
+        store's visitors."""
+        wanted = call.wire()
+        if call.role == "store_manager":
+            stores = wanted["filter"].get("stores") or []
+            if len(stores) != 1:
+                raise Forbidden(
+                    "a store manager's segment is of their store", {"filter.stores": ["your store"]}
+                )
+            require_store(call.caller, ("store_manager",), stores[0])
+            wanted["owner_store"] = stores[0]
+        segment = self.members.define_segment(
+            wanted=wanted, actor=call.actor(), idempotency_key=call.scoped_key()
+        )
+        call.audit["target_id"] = segment["segment_id"]
+        return segment
+
+    @endpoint("GET", SEGMENT_PATH, roles=CAMPAIGN_READERS, response=schemas.Segment, errors=(404,))
+    def get_segment(self, call, segment_id):
+        """A segment and how many members match it now."""
+        return self._segment(call, segment_id)
+
+    @endpoint(
+        "GET",
+        f"{SEGMENT_PATH}/members",
+        roles=CAMPAIGN_READERS,
+        query=schemas.SegmentMembersQuery,
+        response=schemas.SegmentMembers,
+        errors=(404,),
+    )
+    def segment_members(self, call, segment_id):
+        """A page of the members who match the segment now."""
+        self._segment(call, segment_id)
+        return self.members.segment_members(segment_id=segment_id, **call.query)
+
+    @endpoint(
+        "POST",
+        f"{CAMPAIGN_PATH}/segment-issues",
+        roles=MANAGERS,
+        body=schemas.SegmentIssueRequest,
+        response=schemas.SegmentIssue,
+        status=202,
+        errors=(404, 409),
+        idempotent="required",
+    )
+    def issue_to_segment(self, call, campaign_id):
+        """Issue the campaign to every member of a segment, as they are now: 202, then batch by
+        batch; follow it at the answer's job."""
+        self._campaign(call, campaign_id)
+        self._segment(call, call.body["segment_id"])
+        job = self.members.issue_to_segment(
+            campaign_id=campaign_id,
+            segment_id=call.body["segment_id"],
+            actor=call.actor(),
+            idempotency_key=call.scoped_key(),
+        )
+        call.audit["target_id"] = job["job_id"]
+        return job
+
+    @endpoint(
+        "GET",
+        f"{CAMPAIGN_PATH}/segment-issues/<string:job_id>",
+        roles=CAMPAIGN_READERS,
+        response=schemas.SegmentIssue,
+        errors=(404,),
+    )
+    def segment_issue(self, call, campaign_id, job_id):
+        """How far a campaign's issue to a segment has gone."""
+        self._campaign(call, campaign_id)
+        return self.members.segment_issue(campaign_id=campaign_id, job_id=job_id)
+
+    def _segment(self, call: Call, segment_id: str) -> dict:
+        """The segment, if the caller may see it: HQ any; a store manager their store's own."""
+        try:
+            segment = self.members.get_segment(segment_id=segment_id)
+        except NotFound:
+            raise NotFound(f"no segment {segment_id}") from None
+        owner = segment["owner_store"]
+        if not call.caller.roles_among(HQ) and (
+            owner is None or not call.caller.acts_for_store(("store_manager",), owner)
+        ):
+            raise NotFound(f"no segment {segment_id}")
+        return segment
 
     def _campaign(self, call: Call, campaign_id: str) -> dict:
         """The campaign, if the caller may see it: HQ any; a store manager their store's own."""

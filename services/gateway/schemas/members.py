@@ -393,3 +393,84 @@ class TierView(Schema):
     next_tier_needs_minor = fields.Integer(
         allow_none=True, metadata={"description": "more spend to reach it"}
     )
+
+
+COUNT = {"strict": True, "validate": validate.Range(min=0, max=100_000_000)}
+
+
+class SegmentFilter(StrictSchema):
+    visited_within_days = fields.Integer(**COUNT, metadata={"description": "came within these days"})
+    lapsed_days = fields.Integer(**COUNT, metadata={"description": "came before, not within these days"})
+    min_spend_minor = fields.Integer(**COUNT, metadata={"description": "over the last 12 months"})
+    max_spend_minor = fields.Integer(**COUNT)
+    min_visits = fields.Integer(**COUNT, metadata={"description": "completed visits over 12 months"})
+    min_rfm = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=3, max=15),
+        metadata={"description": "recency, frequency and monetary value, 1 to 5 each by quintile"},
+    )
+    tiers = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=20),
+        metadata={"description": "none: members without a tier"},
+    )
+    stores = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=500),
+        metadata={"description": "visited any of them"},
+    )
+    services = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=200),
+        metadata={"description": "visited for any of them"},
+    )
+    consent = fields.String(
+        validate=validate.OneOf(["email", "sms"]),
+        metadata={"description": "marketing consent to this channel"},
+    )
+
+
+class SegmentRequest(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    filter = fields.Nested(SegmentFilter, required=True)
+
+
+class Segment(Schema):
+    segment_id = fields.String()
+    name = fields.String()
+    owner_store = fields.String(allow_none=True)
+    filter = fields.Dict()
+    by = fields.String(allow_none=True)
+    created_at = fields.String()
+    members = fields.Integer(metadata={"description": "how many match now"})
+
+
+class SegmentMember(Schema):
+    member_id = fields.String()
+    name = fields.String()
+    tier = fields.String(allow_none=True)
+
+
+class SegmentMembers(PagedList):
+    segment_id = fields.String()
+    items = fields.List(fields.Nested(SegmentMember))
+
+
+class SegmentMembersQuery(Page):
+    pass
+
+
+class SegmentIssueRequest(StrictSchema):
+    segment_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SegmentIssue(Schema):
+    job_id = fields.String()
+    campaign_id = fields.String()
+    segment_id = fields.String()
+    total = fields.Integer(metadata={"description": "the segment's members when it started"})
+    issued = fields.Integer()
+    refused = fields.Integer(metadata={"description": "at their limit, or past the budget or the end"})
+    status = fields.String(metadata={"description": "running, then finished"})
+    started_at = fields.String()
+    finished_at = fields.String(allow_none=True)

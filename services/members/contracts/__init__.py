@@ -1,6 +1,6 @@
 """Events the members service publishes, one module per concept: members (``members``),
 their points (``points``), their stored value cards (``stored_value``), campaigns with their
-coupons (``coupons``), and their tiers (``tiers``)."""
+coupons (``coupons``), their tiers (``tiers``), and segments (``segments``)."""
 
 from .coupons import (
     CampaignCreated,
@@ -10,6 +10,7 @@ from .coupons import (
     CouponRedeemed,
     CouponReleased,
     CouponReturned,
+    CouponsIssued,
 )
 from .members import MemberRegistered
 from .points import (
@@ -23,6 +24,7 @@ from .points import (
     PointsReversed,
     PointsRulesChanged,
 )
+from .segments import CampaignIssuedToSegment, SegmentDefined
 from .stored_value import (
     StoredValueHeld,
     StoredValueLoaded,
@@ -34,6 +36,8 @@ from .stored_value import (
 from .tiers import TierChanged, TierRulesChanged
 
 __all__ = [
+    "CampaignIssuedToSegment",
+    "SegmentDefined",
     "CampaignCreated",
     "CampaignEnded",
     "CouponHeld",
@@ -41,6 +45,7 @@ __all__ = [
     "CouponRedeemed",
     "CouponReleased",
     "CouponReturned",
+    "CouponsIssued",
     "MemberRegistered",
     "PointsAdjusted",
     "PointsEarned",

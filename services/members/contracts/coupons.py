@@ -1,6 +1,7 @@
 """Campaigns and their coupons, each on the campaign's stream: the campaign as created (and
-ended), each coupon issued, and each step of a coupon as a tender (held, let go, redeemed,
-given back by a refund), with the campaign's counts after it."""
+ended), each coupon issued (one by one, or a segment's batch at a time), and each step of a
+coupon as a tender (held, let go, redeemed, given back by a refund), with the campaign's
+counts after it."""
 
 from marshmallow import Schema, fields, validate
 
@@ -53,6 +54,24 @@ class CouponIssuedSchema(Schema):
     issued_after = fields.Integer(**COUNT)
 
 
+class IssuedCoupon(Schema):
+    coupon_id = fields.String(**ID)
+    code = fields.String(required=True, validate=validate.Length(min=3, max=40))
+    member_id = fields.String(**ID)
+
+
+class CouponsIssuedSchema(Schema):
+    """A batch of a campaign issued to a segment: one fact, up to a thousand coupons."""
+
+    campaign_id = fields.String(**ID)
+    job_id = fields.String(**ID)
+    batch = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+    coupons = fields.List(
+        fields.Nested(IssuedCoupon), required=True, validate=validate.Length(min=1, max=5000)
+    )
+    issued_after = fields.Integer(**COUNT)
+
+
 class CouponStep(Schema):
     campaign_id = fields.String(**ID)
     coupon_id = fields.String(**ID)
@@ -72,6 +91,7 @@ class CouponReturnedSchema(CouponStep):
 CampaignCreated = declare("members", "CampaignCreated", CampaignCreatedSchema)
 CampaignEnded = declare("members", "CampaignEnded", CampaignEndedSchema)
 CouponIssued = declare("members", "CouponIssued", CouponIssuedSchema)
+CouponsIssued = declare("members", "CouponsIssued", CouponsIssuedSchema)
 CouponHeld = declare("members", "CouponHeld", CouponStep)
 CouponReleased = declare("members", "CouponReleased", CouponStep)
 CouponRedeemed = declare("members", "CouponRedeemed", CouponStep)

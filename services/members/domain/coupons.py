@@ -115,13 +115,35 @@ class Counts:
     of_member: int = 0  # this member's coupons of the campaign
 
 
-def issuable(c: Campaign, counts: Counts, now: str) -> None:
+def _not_issuable(c: Campaign, issued: int, of_member: int, now: str) -> Refused | None:
     if c.ended or now >= c.valid_until:
-        raise Refused("campaign", "the campaign has ended")
-    if c.issue_budget is not None and counts.issued >= c.issue_budget:
-        raise Refused("campaign", f"the campaign's {c.issue_budget} coupons are all issued")
-    if counts.of_member >= c.per_member_limit:
-        raise Refused("member_id", f"the member has the campaign's {c.per_member_limit} coupon(s) already")
+        return Refused("campaign", "the campaign has ended")
+    if c.issue_budget is not None and issued >= c.issue_budget:
+        return Refused("campaign", f"the campaign's {c.issue_budget} coupons are all issued")
+    if of_member >= c.per_member_limit:
+        return Refused("member_id", f"the member has the campaign's {c.per_member_limit} coupon(s) already")
+    return None
+
+
+def issuable(c: Campaign, counts: Counts, now: str) -> None:
+    refused = _not_issuable(c, counts.issued, counts.of_member, now)
+    if refused is not None:
+        raise refused
+
+
+def issuable_many(
+    c: Campaign, issued: int, of_members: dict[str, int], member_ids: list[str], now: str
+) -> list[bool]:
+    """For a batch of members, in order: who may get a coupon, each decided as ``issuable``
+    decides one after the coupons before them in the batch."""
+    mine, out = dict(of_members), []
+    for member_id in member_ids:
+        ok = _not_issuable(c, issued, mine.get(member_id, 0), now) is None
+        if ok:
+            issued += 1
+            mine[member_id] = mine.get(member_id, 0) + 1
+        out.append(ok)
+    return out
 
 
 def usable(

@@ -26,7 +26,6 @@ def upgrade():
         sa.Column("valid_until", S(40), nullable=False),
         sa.Column("ended", B, nullable=False),
         sa.Column("facts", T, nullable=False),
-        sa.Column("issued", N, nullable=False),
         sa.Column("in_use", N, nullable=False),
         sa.Column("redeemed", N, nullable=False),
         sa.Column("version", N, nullable=False),
@@ -43,7 +42,7 @@ def upgrade():
         sa.Column("via", S(10), nullable=False),
         sa.Column("issued_at", S(40), nullable=False),
     )
-    op.create_index("ix_coupons_campaign_id", "coupons", ["campaign_id"])
+    op.create_index("ix_coupons_campaign_member", "coupons", ["campaign_id", "member_id"])
     op.create_index("ix_coupons_member_id", "coupons", ["member_id"])
     op.create_table(
         "coupon_uses",
