@@ -50,6 +50,11 @@ def fingerprint(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def keyed(scope: str, key: str | None, payload: dict) -> Idempotency | None:
+    """The idempotency of a command called with the caller's ``key`` (None: without one)."""
+    return None if key is None else Idempotency(scope, key, fingerprint(payload))
+
+
 def once(request: Idempotency, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``work`` as a unit of work that replays the stored result of an earlier use of the key.
 

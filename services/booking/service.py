@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from services.orders.contracts import DepositLapsed
 from shared.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from shared.handlers import handles
-from shared.idempotency import Idempotency, fingerprint
+from shared.idempotency import keyed
 from shared.kernel import Kernel, Pingable
 from shared.rpc import rpc
 from shared.timers import on_timer
@@ -219,8 +219,7 @@ class BookingService(Pingable):
             # Also keeps time-zone arithmetic away from the ends of the calendar (OverflowError).
             raise InvalidInput("start must be between the years 2000 and 2100",
                                {"start": ["must be between the years 2000 and 2100"]})
-        idempotency = (None if idempotency_key is None else Idempotency(
-            "booking.create_booking", idempotency_key, fingerprint(request)))
+        idempotency = keyed("booking.create_booking", idempotency_key, request)
         booking_id = str(uuid.uuid4())
         try:
             # A replay returns the booking id of the first request, not the one made here.

@@ -22,7 +22,7 @@ from services.identity.contracts import MemberSignedUp
 from services.orders.contracts import OrderCreated, OrderPaid, OrderRefunded
 from shared.errors import NotFound
 from shared.handlers import handles
-from shared.idempotency import Idempotency, fingerprint
+from shared.idempotency import keyed
 from shared.kernel import Kernel, Pingable
 from shared.projections import project
 from shared.rpc import rpc
@@ -159,11 +159,7 @@ class MembersService(Pingable):
     ) -> dict:
         """Give or take away points by hand, with a reason; a retry with the key moves none."""
         wanted = {"member_id": member_id, "points": points_change, "reason": reason}
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("members.adjust_points", idempotency_key, fingerprint(wanted))
-        )
+        idempotency = keyed("members.adjust_points", idempotency_key, wanted)
         adjustment_id = str(uuid.uuid4())
         self.kernel.execute(
             lambda uow: points.adjust(uow, member_id, points_change, reason, actor, adjustment_id, _now()),
@@ -219,11 +215,7 @@ class MembersService(Pingable):
     def create_campaign(self, wanted: dict, actor: dict, idempotency_key: str | None = None) -> dict:
         """A campaign (HQ's, or a store manager's for their store: ``owner_store``)."""
         campaign_id = _id_for(idempotency_key, "campaign")
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("members.create_campaign", idempotency_key, fingerprint(wanted))
-        )
+        idempotency = keyed("members.create_campaign", idempotency_key, wanted)
         self.kernel.execute(
             lambda uow: coupons.create(uow, campaign_id, wanted, actor), idempotency=idempotency
         )
@@ -253,14 +245,8 @@ class MembersService(Pingable):
     def issue_coupon(self, campaign_id: str, member_id: str, actor: dict, idempotency_key: str | None = None):
         """A coupon of the campaign for one member; a retry with the key issues none more."""
         coupon_id = _id_for(idempotency_key, f"coupon:{campaign_id}")
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency(
-                "members.issue_coupon",
-                idempotency_key,
-                fingerprint({"campaign_id": campaign_id, "member": member_id}),
-            )
+        idempotency = keyed(
+            "members.issue_coupon", idempotency_key, {"campaign_id": campaign_id, "member": member_id}
         )
         self.kernel.execute(
             lambda uow: coupons.issue(uow, campaign_id, member_id, actor, coupon_id, _now()),
@@ -273,11 +259,7 @@ class MembersService(Pingable):
     def define_segment(self, wanted: dict, actor: dict, idempotency_key: str | None = None) -> dict:
         """A segment: a saved filter (HQ's, or a store manager's: ``owner_store``)."""
         segment_id = _id_for(idempotency_key, "segment")
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("members.define_segment", idempotency_key, fingerprint(wanted))
-        )
+        idempotency = keyed("members.define_segment", idempotency_key, wanted)
         self.kernel.execute(
             lambda uow: segments.define(uow, segment_id, wanted, actor), idempotency=idempotency
         )

@@ -44,7 +44,7 @@ from shared.config import (
 )
 from shared.errors import NotFound
 from shared.handlers import handles
-from shared.idempotency import Idempotency, fingerprint
+from shared.idempotency import keyed
 from shared.kernel import Kernel, Pingable
 from shared.projections import project
 from shared.rpc import Rpc, rpc
@@ -267,11 +267,7 @@ class OrdersService(Pingable):
             else None
             for line in sale["lines"]
         ]
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("orders.sell", idempotency_key, fingerprint(sale))
-        )
+        idempotency = keyed("orders.sell", idempotency_key, sale)
         order_id = _id_for(idempotency_key, "sell")
         self.kernel.execute(
             lambda uow: counter.sell(uow, order_id, sale, actor, bonuses, _now()), idempotency=idempotency
@@ -296,11 +292,7 @@ class OrdersService(Pingable):
         """Pay with one or several tenders; answers the payment (captured, failed or pending)
         and the order. With ``idempotency_key`` a retry charges nothing more."""
         wanted = {"order_id": order_id, "tenders": tenders, "tip": tip}
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("orders.pay", idempotency_key, fingerprint(wanted))
-        )
+        idempotency = keyed("orders.pay", idempotency_key, wanted)
         payment_id = payments.pay(
             self.kernel.execute,
             self.ways_to_pay(),
@@ -321,11 +313,7 @@ class OrdersService(Pingable):
     @rpc
     def refund(self, order_id: str, request: dict, actor: dict, idempotency_key: str | None = None) -> dict:
         """Give money back to the tenders that paid (the last first), for an amount or lines."""
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("orders.refund", idempotency_key, fingerprint({"order_id": order_id, **request}))
-        )
+        idempotency = keyed("orders.refund", idempotency_key, {"order_id": order_id, **request})
         refund_id = refunds.refund(
             self.kernel.execute,
             self.ways_to_pay(),
@@ -356,11 +344,7 @@ class OrdersService(Pingable):
     ) -> dict:
         """The store puts it right: books the redo at no charge and/or refunds."""
         wanted = {"order_id": order_id, "request_id": request_id, **decision}
-        idempotency = (
-            None
-            if idempotency_key is None
-            else Idempotency("orders.accept_after_sales", idempotency_key, fingerprint(wanted))
-        )
+        idempotency = keyed("orders.accept_after_sales", idempotency_key, wanted)
         redress.accept(
             self.kernel.execute,
             self.ways_to_pay(),
