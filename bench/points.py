@@ -35,6 +35,7 @@ def build(url: str) -> str:
     from services.members.contracts import MemberRegistered, PointsAdjusted, PointsEarned
     from services.members.domain import points as P
     from services.members.domain import stream_of
+    from services.members.domain.registration import SIGNED_UP_ONLINE
     from shared.db import Database
     from shared.envelope import utc_iso
     from shared.eventstore import EventStore
@@ -52,6 +53,7 @@ def build(url: str) -> str:
         "phone": None,
         "consents": {"terms": True, "marketing_email": True, "marketing_sms": False},
         "registered_at": "2025-01-01T09:00:00Z",
+        **SIGNED_UP_ONLINE,
     }
     run_unit_of_work(
         db,

@@ -11,12 +11,18 @@ from .contracts import (
     CampaignCreated,
     CampaignEnded,
     CampaignIssuedToSegment,
+    CareNoteAdded,
+    ComplaintActed,
+    ComplaintOpened,
+    ConsentChanged,
     CouponHeld,
     CouponIssued,
     CouponRedeemed,
     CouponReleased,
     CouponReturned,
     CouponsIssued,
+    FeedbackGiven,
+    MemberProfileChanged,
     MemberRegistered,
     PointsAdjusted,
     PointsEarned,
@@ -37,10 +43,16 @@ from .contracts import (
     TierChanged,
     TierRulesChanged,
 )
+from .domain.profiles import digits, folded
 from .tables import (
     campaigns,
+    care_notes,
+    complaint_timeline,
+    complaints,
     coupon_uses,
     coupons,
+    feedback,
+    member_consents,
     member_tiers,
     members,
     points_accounts,
@@ -62,7 +74,7 @@ from .tables import (
 
 class Members(Projection):
     name = "members"
-    tables = (members,)
+    tables = (members, member_consents)
 
     @on(MemberRegistered)
     def registered(self, event):
@@ -80,6 +92,155 @@ class Members(Projection):
                 "consent_marketing_sms": d["consents"]["marketing_sms"],
                 "registered_at": d["registered_at"],
                 "version": event.streamversion,
+                "source": d["source"],
+                "registered_store": d["store_id"],
+                "birthday": d["birthday"],
+                "preferences": json.dumps(d["preferences"]),
+                "tags": json.dumps(d["tags"]),
+                **_search_keys(d),
+            },
+        )
+
+    @on(MemberProfileChanged)
+    def profile(self, event):
+        d = event.data
+        values = {k: json.dumps(v) if k in ("preferences", "tags") else v for k, v in d["changes"].items()}
+        return Update(
+            members,
+            {"member_id": d["member_id"]},
+            {**values, **_search_keys(d["changes"]), "version": event.streamversion},
+        )
+
+    @on(ConsentChanged)
+    def consent(self, event):
+        d = event.data
+        return [
+            Update(
+                members,
+                {"member_id": d["member_id"]},
+                {f"consent_marketing_{d['channel']}": d["given"], "version": event.streamversion},
+            ),
+            Upsert(
+                member_consents,
+                {
+                    "member_id": d["member_id"],
+                    "version": event.streamversion,
+                    "channel": d["channel"],
+                    "given": d["given"],
+                    "how": d["how"],
+                    "by": d["by"],
+                    "at": event.time,
+                },
+            ),
+        ]
+
+
+def _search_keys(d: dict) -> dict:
+    """What search matches on, for the fields ``d`` sets."""
+    keys = {}
+    if "name" in d:
+        keys["search_name"] = folded(d["name"])
+    if "phone" in d:
+        keys["phone_digits"] = digits(d["phone"])
+    if "email" in d:
+        keys["email_lower"] = None if d["email"] is None else d["email"].lower()
+    return keys
+
+
+class Complaints(Projection):
+    name = "complaints"
+    tables = (complaints, complaint_timeline, feedback)
+
+    def _line(self, event, action: str) -> Upsert:
+        d = event.data
+        return Upsert(
+            complaint_timeline,
+            {
+                "complaint_id": d["complaint_id"],
+                "version": event.streamversion,
+                "action": action,
+                "note": d.get("note"),
+                "resolution": d.get("resolution"),
+                "reference": d.get("reference"),
+                "by": d["by"],
+                "by_role": d["by_role"],
+                "at": event.time,
+            },
+        )
+
+    @on(ComplaintOpened)
+    def opened(self, event):
+        d = event.data
+        row = {
+            k: d[k]
+            for k in ("complaint_id", "member_id", "store_id", "category", "text", "booking_id", "order_id")
+        }
+        return [
+            Upsert(
+                complaints,
+                {
+                    **row,
+                    "status": "open",
+                    "assignee": None,
+                    "resolution": None,
+                    "opened_at": event.time,
+                    "updated_at": event.time,
+                    "version": event.streamversion,
+                },
+            ),
+            self._line(event, "opened"),
+        ]
+
+    @on(ComplaintActed)
+    def acted(self, event):
+        d = event.data
+        changes = {
+            "status": d["status_after"],
+            "assignee": d["assignee_after"],
+            "updated_at": event.time,
+            "version": event.streamversion,
+        }
+        if d["action"] in ("resolve", "reopen"):
+            changes["resolution"] = d["resolution"]
+        return [
+            Update(complaints, {"complaint_id": d["complaint_id"]}, changes),
+            self._line(event, d["action"]),
+        ]
+
+    @on(FeedbackGiven)
+    def feedback(self, event):
+        d = event.data
+        return Upsert(
+            feedback,
+            {
+                "booking_id": d["booking_id"],
+                "member_id": d["member_id"],
+                "store_id": d["store_id"],
+                "staff_ids": json.dumps(d["staff_ids"]),
+                "rating": d["rating"],
+                "comment": d["comment"],
+                "at": event.time,
+            },
+        )
+
+
+class CareNotes(Projection):
+    name = "care_notes"
+    tables = (care_notes,)
+
+    @on(CareNoteAdded)
+    def added(self, event):
+        d = event.data
+        return Upsert(
+            care_notes,
+            {
+                "note_id": d["note_id"],
+                "member_id": d["member_id"],
+                "kind": d["kind"],
+                "text": d["text"],
+                "store_id": d["store_id"],
+                "by": d["by"],
+                "at": event.time,
             },
         )
 
@@ -632,5 +793,10 @@ def member_view(row) -> dict:
             "marketing_sms": row.consent_marketing_sms,
         },
         "registered_at": row.registered_at,
+        "source": row.source,
+        "registered_store": row.registered_store,
+        "birthday": row.birthday,
+        "preferences": json.loads(row.preferences),
+        "tags": json.loads(row.tags),
         "version": row.version,
     }

@@ -28,7 +28,7 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import coupons, history, points, reads, segments, stored_value, tender, tiers
+from . import complaints, coupons, history, points, profiles, reads, segments, stored_value, tender, tiers
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -308,6 +308,113 @@ class MembersService(Pingable):
         self.get_member(member_id, wait_seconds=0)
         with self.kernel.read() as conn:
             return reads.member_coupons(conn, member_id, limit, offset)
+
+    @rpc
+    def register_member(
+        self, store_id: str, wanted: dict, actor: dict, idempotency_key: str | None = None
+    ) -> dict:
+        """A member registered by staff at the counter (no login)."""
+        member_id = _id_for(idempotency_key, "register")
+        idempotency = keyed("members.register_member", idempotency_key, {"store_id": store_id, **wanted})
+        self.kernel.execute(
+            lambda uow: profiles.register(uow, member_id, store_id, wanted, actor, _now()),
+            idempotency=idempotency,
+        )
+        return self.member_card(member_id)
+
+    @rpc
+    def member_card(self, member_id: str) -> dict:
+        """A member as staff see them: the profile, the stores that know them, every consent."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return profiles.card(conn, member_id)
+
+    @rpc
+    def update_profile(
+        self, member_id: str, changes: dict, by_staff: bool, actor: dict, expected_version: int | None = None
+    ) -> dict:
+        self.kernel.execute(
+            lambda uow: profiles.update(uow, member_id, expected_version, changes, by_staff, actor, _now())
+        )
+        return self.member_card(member_id)
+
+    @rpc
+    def change_consent(self, member_id: str, channel: str, given: bool, how: str, actor: dict) -> dict:
+        self.kernel.execute(lambda uow: profiles.consent(uow, member_id, channel, given, how, actor))
+        return self.member_card(member_id)
+
+    @rpc
+    def add_care_note(self, member_id: str, kind: str, text: str, store_id: str | None, actor: dict) -> dict:
+        note_id = str(uuid.uuid4())
+        self.kernel.execute(
+            lambda uow: profiles.add_care_note(uow, member_id, note_id, kind, text, store_id, actor)
+        )
+        return self.care_notes(member_id)
+
+    @rpc
+    def care_notes(self, member_id: str) -> dict:
+        """The care notes staff keep of a member, newest first."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return {"member_id": member_id, "items": profiles.notes_of(conn, member_id)}
+
+    @rpc
+    def search_members(self, q: str, store_id: str | None = None, limit: int = 20, offset: int = 0) -> dict:
+        """Members by name, phone or e-mail prefix; with ``store_id``, those the store knows."""
+        with self.kernel.read() as conn:
+            return profiles.search(conn, q, store_id, limit, offset)
+
+    @rpc
+    def give_feedback(self, member_id: str, booking_id: str, rating: int, comment: str | None = None) -> dict:
+        """A rating of 1 to 5 and a comment on a completed visit of the member's, once."""
+        self.kernel.execute(lambda uow: complaints.give_feedback(uow, member_id, booking_id, rating, comment))
+        return {"member_id": member_id, "booking_id": booking_id, "rating": rating, "comment": comment}
+
+    @rpc
+    def store_feedback(self, store_id: str, limit: int = 50, offset: int = 0) -> dict:
+        with self.kernel.read() as conn:
+            return complaints.store_feedback(conn, store_id, limit, offset)
+
+    @rpc
+    def open_complaint(
+        self, member_id: str, wanted: dict, actor: dict, idempotency_key: str | None = None
+    ) -> dict:
+        """A complaint of the member's about one of their bookings or orders."""
+        self.get_member(member_id, wait_seconds=0)
+        complaint_id = _id_for(idempotency_key, f"complaint:{member_id}")
+        idempotency = keyed("members.open_complaint", idempotency_key, {"member_id": member_id, **wanted})
+        self.kernel.execute(
+            lambda uow: complaints.open_complaint(uow, complaint_id, member_id, wanted, actor),
+            idempotency=idempotency,
+        )
+        return self.get_complaint(complaint_id)
+
+    @rpc
+    def get_complaint(self, complaint_id: str) -> dict:
+        """A complaint with its timeline."""
+        with self.kernel.read() as conn:
+            return complaints.view(conn, complaints.complaint_row(conn, complaint_id))
+
+    @rpc
+    def act_on_complaint(self, complaint_id: str, wanted: dict, actor: dict) -> dict:
+        """Take, note, resolve (an apology, a redo, a refund, a coupon), reopen or close."""
+        self.kernel.execute(lambda uow: complaints.act(uow, complaint_id, wanted, actor, _now()))
+        return self.get_complaint(complaint_id)
+
+    @rpc
+    def list_complaints(
+        self,
+        member_id: str | None = None,
+        store_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict:
+        """A member's complaints, or a store's queue (the oldest first)."""
+        with self.kernel.read() as conn:
+            return complaints.listing(
+                conn, limit, offset, member_id=member_id, store_id=store_id, status=status
+            )
 
     @rpc
     def get_member(self, member_id: str, wait_seconds: float | None = None) -> dict:

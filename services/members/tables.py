@@ -12,15 +12,48 @@ members = Table(
     "members",
     metadata,
     Column("member_id", String(64), primary_key=True),
-    Column("account_id", String(64), nullable=False),
+    Column("account_id", String(64)),  # null: registered at the counter, no login
     Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=False),
+    Column("email", String(320)),
     Column("phone", String(40)),
     Column("consent_terms", Boolean, nullable=False),
     Column("consent_marketing_email", Boolean, nullable=False),
     Column("consent_marketing_sms", Boolean, nullable=False),
     Column("registered_at", String(40), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("source", String(10), nullable=False, server_default="online"),
+    Column("registered_store", String(64)),
+    Column("birthday", String(10)),
+    Column("preferences", Text, nullable=False, server_default="[]"),  # JSON
+    Column("tags", Text, nullable=False, server_default="[]"),  # JSON
+    Column("search_name", String(200), nullable=False, server_default=""),  # folded: no case, no accents
+    Column("phone_digits", String(40)),
+    Column("email_lower", String(320)),
+    Index("ix_members_search_name", "search_name"),
+    Index("ix_members_phone_digits", "phone_digits"),
+    Index("ix_members_email_lower", "email_lower"),
+)
+member_consents = Table(  # every consent given or withdrawn, per channel, with how
+    "member_consents",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("channel", String(10), nullable=False),
+    Column("given", Boolean, nullable=False),
+    Column("how", String(200), nullable=False),
+    Column("by", String(64)),
+    Column("at", String(40), nullable=False),
+)
+care_notes = Table(  # staff's notes: test results, formulas (staff only)
+    "care_notes",
+    metadata,
+    Column("note_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("store_id", String(64)),
+    Column("by", String(64)),
+    Column("at", String(40), nullable=False),
 )
 points_accounts = Table(
     "points_accounts",
@@ -297,4 +330,45 @@ segment_issue_batches = Table(  # the members a job takes at its start, a batch 
     Column("batch", Integer, primary_key=True),
     Column("member_ids", Text, nullable=False),  # JSON list
     Column("done", Boolean, nullable=False),
+)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("booking_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False, index=True),
+    Column("staff_ids", Text, nullable=False),  # JSON
+    Column("rating", Integer, nullable=False),
+    Column("comment", Text),
+    Column("at", String(40), nullable=False),
+)
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("store_id", String(64), nullable=False, index=True),
+    Column("category", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("booking_id", String(64)),
+    Column("order_id", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("assignee", String(64)),
+    Column("resolution", String(20)),
+    Column("opened_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+complaint_timeline = Table(
+    "complaint_timeline",
+    metadata,
+    Column("complaint_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("action", String(20), nullable=False),  # opened, take, note, resolve, reopen, close
+    Column("note", Text),
+    Column("resolution", String(20)),
+    Column("reference", String(64)),
+    Column("by", String(64)),
+    Column("by_role", String(20)),
+    Column("at", String(40), nullable=False),
 )

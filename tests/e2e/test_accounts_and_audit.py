@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+import services.identity.contracts  # noqa: F401  (registers the contracts looked up below)
+import services.members.contracts  # noqa: F401
 from shared.contracts import lookup
 from shared.testing import envelope_validator, poll_until
 from tests.e2e.test_walking_skeleton import assert_problem, fresh_slot

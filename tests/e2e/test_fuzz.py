@@ -30,9 +30,11 @@ def run_schemathesis(gateway: str, max_examples: int, seed: str | None, report: 
                "--header", f"Authorization: Bearer {token}", "--request-timeout", "10",
                # Logging out would end the fuzzer's own session; tests/e2e/test_auth.py covers it.
                "--exclude-operation-id", "logout",
-               # A customer's and a staff member's own views: an HQ admin only ever gets 403
-               # (tests/e2e/test_booking_api.py and test_store_scoping.py call them).
+               # A customer's and a staff member's own views and acts: an HQ admin only ever
+               # gets 403 (tests/e2e/test_booking_api.py, test_complaints.py and
+               # test_store_scoping.py call them).
                "--exclude-operation-id", "my_bookings", "--exclude-operation-id", "my_calendar",
+               "--exclude-operation-id", "give_feedback",
                # The payment provider's callback is signed, not token-authenticated: every
                # generated request is 401 (tests/e2e/test_paid_path.py covers it).
                "--exclude-operation-id", "provider_callback",

@@ -63,7 +63,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "hold_id": world["hold"]["hold_id"], "entry_id": world["entry"]["entry_id"],
                "date": booking["local_date"], "order_id": world["order"]["order_id"],
                "request_id": "an-after-sales-request", "campaign_id": "a-campaign",
-               "segment_id": "a-segment", "job_id": "a-job"}
+               "segment_id": "a-segment", "job_id": "a-job", "q": "Ca",
+               "complaint_id": "a-complaint"}
     # Only the operations that book take a slot of their own: each fresh slot is a later one,
     # and the walk must stay inside the store's booking horizon.
     books = operation.get("operationId") in BOOKS
@@ -118,6 +119,13 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "set_tier_rules": {"window_days": 365},
         "define_segment": {"name": "Walk", "filter": {"stores": [STORE_A]}},
         "issue_to_segment": {"segment_id": "a-segment"},
+        "register_at_counter": {"name": "Walk In", "phone": "+33 1 23"},
+        "update_member": {"preferences": ["walk"]},
+        "change_consent": {"channel": "sms", "given": True, "how": "walk"},
+        "add_care_note": {"kind": "other", "text": "walk"},
+        "give_feedback": {"booking_id": booking["booking_id"], "rating": 5},
+        "open_complaint": {"category": "other", "text": "walk", "booking_id": booking["booking_id"]},
+        "act_on_complaint": {"action": "note", "note": "walk"},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

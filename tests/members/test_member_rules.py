@@ -4,7 +4,7 @@ import pytest
 from services.identity.contracts import MemberSignedUp
 from services.members.contracts import MemberRegistered
 from services.members.domain import member_from_sign_up, stream_of
-from shared.contracts import ContractError, json_schema
+from shared.contracts import ContractError, json_schema, upcast
 from tests.members.conftest import sign_up
 
 
@@ -34,7 +34,7 @@ def test_member_registered_refuses_a_broken_member(broken):
 
 
 def test_member_registered_is_published_by_members_with_nested_consents():
-    assert (MemberRegistered.source, MemberRegistered.version) == ("members", 1)
+    assert (MemberRegistered.source, MemberRegistered.version) == ("members", 2)
     data = json_schema(MemberRegistered)["properties"]["data"]
     assert data["properties"]["phone"]["type"] == ["string", "null"]
     assert data["properties"]["consents"]["required"] == ["marketing_email", "marketing_sms", "terms"]
@@ -49,5 +49,13 @@ def test_a_sign_up_identity_accepts_makes_a_member_the_contract_accepts():
                       "name": "Camille Martin", "email": "camille@example.com",
                       "phone": "+33 6 12 34 56 78",
                       "consents": {"terms": True, "marketing_email": True, "marketing_sms": False},
-                      "registered_at": signed_up["signed_up_at"]}
+                      "registered_at": signed_up["signed_up_at"], "source": "online", "store_id": None,
+                      "birthday": None, "preferences": [], "tags": [], "by": None}
     assert stream_of("m-1") == "member-m-1"
+
+
+def test_a_member_registered_before_v2_reads_as_signed_up_online():
+    v1 = {k: v for k, v in registered().items() if k not in ("source", "store_id", "birthday", "preferences",
+                                                             "tags", "by")}
+    now = MemberRegistered.validate(upcast("MemberRegistered", v1, 1, 2))
+    assert (now["source"], now["store_id"], now["tags"]) == ("online", None, [])

@@ -16,6 +16,7 @@ from services.members.app import APP
 from services.members.contracts import MemberRegistered
 from services.members.domain import points as P
 from services.members.domain import stream_of
+from services.members.domain.registration import SIGNED_UP_ONLINE
 from shared.db import Database
 from shared.errors import Conflict, NotFound
 from shared.eventstore import EventStore
@@ -57,6 +58,7 @@ class Ledger:
                     "phone": None,
                     "consents": {"terms": True, "marketing_email": False, "marketing_sms": False},
                     "registered_at": "2026-12-01T09:00:00Z",
+                    **SIGNED_UP_ONLINE,
                 },
             )
         )

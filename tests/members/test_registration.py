@@ -82,7 +82,8 @@ def test_published_member_registered_matches_its_contract_and_carries_the_sign_u
     assert published["causationid"] == envelope.id
     assert published["correlationid"] == envelope.correlationid
     assert published["data"] == {**{k: v for k, v in data.items() if k != "signed_up_at"},
-                                 "registered_at": data["signed_up_at"]}
+                                 "registered_at": data["signed_up_at"], "source": "online", "store_id": None,
+                                 "birthday": None, "preferences": [], "tags": [], "by": None}
 
 
 def test_get_member_waits_for_a_member_whose_sign_up_is_still_on_its_way(
@@ -106,7 +107,8 @@ def test_get_member_waits_for_a_member_whose_sign_up_is_still_on_its_way(
                       "name": "Camille Martin", "email": "camille@example.com",
                       "phone": "+33 6 12 34 56 78",
                       "consents": {"terms": True, "marketing_email": True, "marketing_sms": False},
-                      "registered_at": data["signed_up_at"], "version": 1}
+                      "registered_at": data["signed_up_at"], "source": "online", "registered_store": None,
+                      "birthday": None, "preferences": [], "tags": [], "version": 1}
     # The read model is a projection: replaying the store gives the same rows.
     projection = APP.projection("members")
     with members_db_handle.read() as conn:

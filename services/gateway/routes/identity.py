@@ -1,9 +1,8 @@
-"""Logins and tokens, the caller, member registration and profiles, accounts, the audit trail."""
+"""Logins and tokens, the caller, member registration online (it makes the login), accounts,
+the audit trail. A member's profile is in ``members``."""
 from services.identity.contracts import CUSTOMER
-from shared.errors import NotFound
 
 from ..api import PUBLIC, endpoint
-from ..consistency import wait_budget
 from ..roles import ADMIN, ANYONE, HQ
 from ..schemas import identity as schemas
 
@@ -53,17 +52,6 @@ class IdentityRoutes:
             client_address=call.address, correlation_id=self.correlation.id)
         call.audit.update(target_id=registered["member_id"], role=CUSTOMER)
         return registered
-
-    @endpoint("GET", "/api/v1/members/<string:member_id>", roles=(*HQ, CUSTOMER),
-              response=schemas.Member, errors=(404,), etag=True)
-    def get_member(self, call, member_id):
-        """A member's profile: HQ, or the member themselves."""
-        caller = call.caller
-        own = caller.member_id == member_id
-        if not own and not caller.roles_among(HQ):
-            raise NotFound(f"no member {member_id}")
-        # Only the member themselves may be reading right after registering: wait for them.
-        return self.members.get_member(member_id=member_id, wait_seconds=wait_budget() if own else 0)
 
     @endpoint("POST", "/api/v1/accounts", roles=ADMIN, body=schemas.AccountRequest,
               response=schemas.Account, status=201, errors=(409, 422), etag=True,

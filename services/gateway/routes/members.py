@@ -10,16 +10,147 @@ from shared.errors import Forbidden, NotFound
 
 from ..api import PUBLIC, Call, endpoint
 from ..auth import require_store
-from ..roles import ADMIN, HQ, MANAGERS
+from ..consistency import wait_budget
+from ..roles import ADMIN, HQ, MANAGERS, STORE_STAFF, STORE_VIEWERS
 from ..schemas import members as schemas
 
 MEMBER_PATH = "/api/v1/members/<string:member_id>"
 CAMPAIGN_PATH = "/api/v1/loyalty/campaigns/<string:campaign_id>"
 CAMPAIGN_READERS = (*HQ, "store_manager")
 SEGMENT_PATH = "/api/v1/loyalty/segments/<string:segment_id>"
+PROFILE_READERS = (*HQ, CUSTOMER, "store_manager", "staff")
+PROFILE_WRITERS = ("hq_admin", CUSTOMER, "store_manager", "staff")
+COUNTER = ("store_manager", "staff")
 
 
 class MemberRoutes:
+    @endpoint(
+        "POST",
+        "/api/v1/stores/<string:store_id>/members",
+        roles=STORE_STAFF,
+        body=schemas.CounterRegistration,
+        response=schemas.MemberProfile,
+        status=201,
+        errors=(403, 404, 409, 422),
+        idempotent="required",
+        etag=True,
+    )
+    def register_at_counter(self, call, store_id):
+        """A member registered by staff at the counter: a name and an e-mail or a phone, maybe a
+        birthday, preferences, tags and marketing consents; no login (409 if a member has the
+        e-mail: find them instead)."""
+        require_store(call.caller, STORE_STAFF, store_id)
+        call.audit["store_id"] = store_id
+        member = self.members.register_member(
+            store_id=store_id, wanted=call.wire(), actor=call.actor(), idempotency_key=call.scoped_key()
+        )
+        call.audit["target_id"] = member["member_id"]
+        return member
+
+    @endpoint(
+        "GET",
+        "/api/v1/members",
+        roles=STORE_VIEWERS,
+        query=schemas.MemberSearchQuery,
+        response=schemas.MemberSearch,
+        errors=(403,),
+    )
+    def search_members(self, call):
+        """Members whose name (any word), phone or e-mail starts with ``q``: HQ among all, a
+        store's staff among the members their store knows (where they booked or registered)."""
+        query = dict(call.query)
+        if not call.caller.roles_among(HQ):
+            if query.get("store_id") is None:
+                raise Forbidden("give store_id: your store", {"store_id": ["required"]})
+            require_store(call.caller, COUNTER, query["store_id"])
+        return self.members.search_members(**query)
+
+    @endpoint(
+        "GET", MEMBER_PATH, roles=PROFILE_READERS, response=schemas.MemberProfile, errors=(404,), etag=True
+    )
+    def get_member(self, call, member_id):
+        """A member's profile, with where they are known and every consent they gave or
+        withdrew: the member themselves, HQ, or the staff of a store that knows them."""
+        return self._profile(call, member_id)
+
+    @endpoint(
+        "PATCH",
+        MEMBER_PATH,
+        roles=PROFILE_WRITERS,
+        body=schemas.ProfileChanges,
+        response=schemas.MemberProfile,
+        errors=(404, 412, 422, 428),
+        if_match=True,
+        etag=True,
+    )
+    def update_member(self, call, member_id):
+        """Change a profile against the version read (If-Match): the member themselves (not the
+        tags, nor the e-mail of their login), the staff of a store that knows them, or HQ."""
+        self._profile(call, member_id)
+        call.audit["target_id"] = member_id
+        return self.members.update_profile(
+            member_id=member_id,
+            changes=call.wire(),
+            by_staff=call.role != CUSTOMER,
+            actor=call.actor(),
+            expected_version=call.expected_version,
+        )
+
+    @endpoint(
+        "POST",
+        f"{MEMBER_PATH}/consents",
+        roles=PROFILE_WRITERS,
+        body=schemas.ConsentRequest,
+        response=schemas.MemberProfile,
+        status=201,
+        errors=(404, 422),
+        etag=True,
+    )
+    def change_consent(self, call, member_id):
+        """Marketing consent given or withdrawn for a channel, with how the member said so."""
+        self._profile(call, member_id)
+        call.audit["target_id"] = member_id
+        body = call.body
+        return self.members.change_consent(
+            member_id=member_id,
+            channel=body["channel"],
+            given=body["given"],
+            how=body["how"],
+            actor=call.actor(),
+        )
+
+    @endpoint(
+        "GET", f"{MEMBER_PATH}/care-notes", roles=(*HQ, *COUNTER), response=schemas.CareNotes, errors=(404,)
+    )
+    def care_notes(self, call, member_id):
+        """The care notes staff keep (test results, formulas used): staff only, never the member."""
+        self._profile(call, member_id)
+        return self.members.care_notes(member_id=member_id)
+
+    @endpoint(
+        "POST",
+        f"{MEMBER_PATH}/care-notes",
+        roles=STORE_STAFF,
+        body=schemas.CareNoteRequest,
+        response=schemas.CareNotes,
+        status=201,
+        errors=(403, 404, 422),
+    )
+    def add_care_note(self, call, member_id):
+        """A care note: an allergy or skin test, the hair, a formula used, or other."""
+        self._profile(call, member_id)
+        body = call.body
+        if body.get("store_id") is not None:
+            require_store(call.caller, STORE_STAFF, body["store_id"])
+        call.audit["target_id"] = member_id
+        return self.members.add_care_note(
+            member_id=member_id,
+            kind=body["kind"],
+            text=body["text"],
+            store_id=body.get("store_id"),
+            actor=call.actor(),
+        )
+
     @endpoint(
         "GET",
         f"{MEMBER_PATH}/points",
@@ -353,6 +484,147 @@ class MemberRoutes:
         if owner is None or not call.caller.acts_for_store(("store_manager",), owner):
             raise NotFound(f"no campaign {campaign_id}")
         return campaign
+
+    @endpoint(
+        "POST",
+        f"{MEMBER_PATH}/feedback",
+        roles=(CUSTOMER,),
+        body=schemas.FeedbackRequest,
+        response=schemas.FeedbackAnswer,
+        status=201,
+        errors=(404, 409, 422),
+    )
+    def give_feedback(self, call, member_id):
+        """The member's rating (1 to 5) and comment on a completed visit of theirs, once."""
+        if call.caller.member_id != member_id:
+            raise NotFound(f"no member {member_id}")
+        body = call.body
+        return self.members.give_feedback(
+            member_id=member_id,
+            booking_id=body["booking_id"],
+            rating=body["rating"],
+            comment=body.get("comment"),
+        )
+
+    @endpoint(
+        "GET",
+        "/api/v1/stores/<string:store_id>/feedback",
+        roles=STORE_VIEWERS,
+        query=schemas.FeedbackQuery,
+        response=schemas.StoreFeedback,
+        errors=(403, 404),
+    )
+    def store_feedback(self, call, store_id):
+        """A store's feedback, newest first, with its average rating and who did each visit."""
+        require_store(call.caller, STORE_VIEWERS, store_id)
+        return self.members.store_feedback(store_id=store_id, **call.query)
+
+    @endpoint(
+        "POST",
+        f"{MEMBER_PATH}/complaints",
+        roles=PROFILE_WRITERS,
+        body=schemas.ComplaintRequest,
+        response=schemas.Complaint,
+        status=201,
+        errors=(404, 422),
+        idempotent="required",
+    )
+    def open_complaint(self, call, member_id):
+        """A complaint about one of the member's bookings or orders, with a category: by the
+        member, or by staff of a store that knows them on their behalf."""
+        self._profile(call, member_id)
+        complaint = self.members.open_complaint(
+            member_id=member_id, wanted=call.wire(), actor=call.actor(), idempotency_key=call.scoped_key()
+        )
+        call.audit.update(target_id=complaint["complaint_id"], store_id=complaint["store_id"])
+        return complaint
+
+    @endpoint(
+        "GET",
+        f"{MEMBER_PATH}/complaints",
+        roles=(*HQ, CUSTOMER),
+        query=schemas.ComplaintsQuery,
+        response=schemas.ComplaintList,
+        errors=(404,),
+    )
+    def member_complaints(self, call, member_id):
+        """The member's complaints, each with its status and timeline (the member, or HQ)."""
+        self._own_or_hq(call, member_id)
+        return self.members.list_complaints(member_id=member_id, **call.query)
+
+    @endpoint(
+        "GET",
+        "/api/v1/stores/<string:store_id>/complaints",
+        roles=STORE_VIEWERS,
+        query=schemas.ComplaintsQuery,
+        response=schemas.ComplaintList,
+        errors=(403, 404),
+    )
+    def store_complaints(self, call, store_id):
+        """A store's complaints, the oldest first (its queue)."""
+        require_store(call.caller, STORE_VIEWERS, store_id)
+        return self.members.list_complaints(store_id=store_id, **call.query)
+
+    @endpoint(
+        "GET",
+        "/api/v1/complaints/<string:complaint_id>",
+        roles=PROFILE_READERS,
+        response=schemas.Complaint,
+        errors=(404,),
+    )
+    def get_complaint(self, call, complaint_id):
+        """A complaint and its timeline: its member, the store's staff, HQ."""
+        return self._complaint(call, complaint_id, STORE_VIEWERS)
+
+    @endpoint(
+        "POST",
+        "/api/v1/complaints/<string:complaint_id>/actions",
+        roles=PROFILE_WRITERS,
+        body=schemas.ComplaintAction,
+        response=schemas.Complaint,
+        status=201,
+        errors=(403, 404, 409, 422),
+    )
+    def act_on_complaint(self, call, complaint_id):
+        """Take it, add a note, resolve it (an apology, a redo, a refund through orders, or a
+        coupon of a campaign), reopen or close it: the store's staff or HQ; the member may
+        reopen or close their own once resolved."""
+        complaint = self._complaint(call, complaint_id, STORE_STAFF)
+        if call.role == CUSTOMER and call.body["action"] not in ("reopen", "close", "note"):
+            raise Forbidden("the store acts on a complaint", {"action": ["reopen, close or note only"]})
+        call.audit.update(target_id=complaint_id, store_id=complaint["store_id"])
+        return self.members.act_on_complaint(
+            complaint_id=complaint_id, wanted=call.wire(), actor=call.actor()
+        )
+
+    def _complaint(self, call: Call, complaint_id: str, store_roles) -> dict:
+        try:
+            complaint = self.members.get_complaint(complaint_id=complaint_id)
+        except NotFound:
+            raise NotFound(f"no complaint {complaint_id}") from None
+        caller = call.caller
+        if (
+            caller.member_id == complaint["member_id"]
+            or caller.roles_among(HQ)
+            or caller.acts_for_store(store_roles, complaint["store_id"])
+        ):
+            return complaint
+        raise NotFound(f"no complaint {complaint_id}")
+
+    def _profile(self, call: Call, member_id: str) -> dict:
+        """The member's card, if the caller may see it: the member (waiting, bounded, for a
+        fresh registration), HQ, or the staff of a store that knows them."""
+        caller = call.caller
+        own = caller.member_id == member_id
+        try:
+            if own:
+                self.members.get_member(member_id=member_id, wait_seconds=wait_budget())
+            card = self.members.member_card(member_id=member_id)
+        except NotFound:
+            raise NotFound(f"no member {member_id}") from None
+        if own or caller.roles_among(HQ) or any(caller.acts_for_store(COUNTER, s) for s in card["stores"]):
+            return card
+        raise NotFound(f"no member {member_id}")
 
     def _own_or_hq(self, call: Call, member_id: str) -> None:
         if call.caller.member_id != member_id and not call.caller.roles_among(HQ):

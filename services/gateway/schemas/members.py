@@ -474,3 +474,241 @@ class SegmentIssue(Schema):
     status = fields.String(metadata={"description": "running, then finished"})
     started_at = fields.String()
     finished_at = fields.String(allow_none=True)
+
+
+PREFERENCES = fields.List(
+    fields.String(validate=validate.Length(min=1, max=100)),
+    validate=validate.Length(max=20),
+    metadata={"description": "e.g. a quiet appointment, a favourite stylist"},
+)
+TAGS = fields.List(
+    fields.String(validate=validate.Length(min=1, max=40)),
+    validate=validate.Length(max=20),
+    metadata={"description": "the chain's labels (staff only)"},
+)
+
+
+class CounterConsents(StrictSchema):
+    email = fields.Boolean(load_default=False)
+    sms = fields.Boolean(load_default=False)
+
+
+class CounterRegistration(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(validate=validate.Length(max=320))
+    phone = fields.String(validate=validate.Length(min=3, max=40))
+    birthday = fields.Date(metadata={"description": "YYYY-MM-DD"})
+    preferences = PREFERENCES
+    tags = TAGS
+    consents = fields.Nested(
+        CounterConsents, metadata={"description": "marketing, as the member said at the counter"}
+    )
+
+
+class ProfileChanges(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+    phone = fields.String(allow_none=True, validate=validate.Length(min=3, max=40))
+    birthday = fields.Date(allow_none=True)
+    preferences = PREFERENCES
+    tags = TAGS
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("change at least one field", "_body")
+
+
+class ConsentRequest(StrictSchema):
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
+    given = fields.Boolean(required=True, metadata={"description": "false: withdrawn"})
+    how = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "how the member said so: the online form, signed at the counter…"},
+    )
+
+
+class ConsentLine(Schema):
+    channel = fields.String()
+    given = fields.Boolean()
+    how = fields.String()
+    by = fields.String(allow_none=True)
+    at = fields.String(metadata={"description": "UTC"})
+
+
+class MemberConsents(Schema):
+    terms = fields.Boolean()
+    marketing_email = fields.Boolean()
+    marketing_sms = fields.Boolean()
+
+
+class MemberProfile(Schema):
+    member_id = fields.String()
+    account_id = fields.String(allow_none=True, metadata={"description": "null: registered at the counter"})
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    consents = fields.Nested(MemberConsents)
+    consent_history = fields.List(fields.Nested(ConsentLine), metadata={"description": "oldest first"})
+    registered_at = fields.String()
+    source = fields.String(metadata={"description": "online or counter"})
+    registered_store = fields.String(allow_none=True)
+    birthday = fields.String(allow_none=True)
+    preferences = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    stores = fields.List(fields.String(), metadata={"description": "the stores that know them"})
+    version = fields.Integer()
+
+
+class MemberSearchQuery(Page):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=100),
+        metadata={"description": "the start of a name (any word), a phone number or an e-mail"},
+    )
+    store_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the members that store knows (staff: required, their store)"},
+    )
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MemberSearchLine(Schema):
+    member_id = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+
+
+class MemberSearch(PagedList):
+    items = fields.List(fields.Nested(MemberSearchLine))
+
+
+class CareNoteRequest(StrictSchema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["allergy_test", "skin", "hair", "formula", "other"])
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    store_id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "where it was noted"}
+    )
+
+
+class CareNote(Schema):
+    note_id = fields.String()
+    kind = fields.String()
+    text = fields.String()
+    store_id = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class CareNotes(Schema):
+    member_id = fields.String()
+    items = fields.List(fields.Nested(CareNote), metadata={"description": "newest first"})
+
+
+class FeedbackRequest(StrictSchema):
+    booking_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    rating = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class FeedbackAnswer(Schema):
+    member_id = fields.String()
+    booking_id = fields.String()
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+
+
+class FeedbackLine(Schema):
+    booking_id = fields.String()
+    member_id = fields.String()
+    staff_ids = fields.List(fields.String())
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class StoreFeedback(PagedList):
+    store_id = fields.String()
+    average_rating = fields.Float(allow_none=True)
+    items = fields.List(fields.Nested(FeedbackLine), metadata={"description": "newest first"})
+
+
+class FeedbackQuery(Page):
+    pass
+
+
+class ComplaintRequest(StrictSchema):
+    category = fields.String(
+        required=True,
+        validate=validate.OneOf(["service", "product", "environment", "staff", "price", "other"]),
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    booking_id = fields.String(validate=validate.Length(min=1, max=64))
+    order_id = fields.String(validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def about(self, data, **kwargs):
+        if ("booking_id" in data) == ("order_id" in data):
+            raise ValidationError("about a booking or an order (one of them)", "booking_id")
+
+
+class ComplaintAction(StrictSchema):
+    action = fields.String(
+        required=True, validate=validate.OneOf(["take", "note", "resolve", "reopen", "close"])
+    )
+    note = fields.String(validate=validate.Length(min=1, max=2000))
+    resolution = fields.String(
+        validate=validate.OneOf(["apology", "redo", "refund", "coupon"]),
+        metadata={"description": "resolve: how"},
+    )
+    campaign_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "resolve with a coupon: its campaign"},
+    )
+    reference = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "resolve with a refund or a redo: the refund or after-sales request"},
+    )
+    assignee = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "take: who (you)"}
+    )
+
+
+class TimelineLine(Schema):
+    action = fields.String(metadata={"description": "opened, take, note, resolve, reopen, close"})
+    note = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+    by_role = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class Complaint(Schema):
+    complaint_id = fields.String()
+    member_id = fields.String()
+    store_id = fields.String()
+    category = fields.String()
+    text = fields.String()
+    booking_id = fields.String(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "open, in_progress, resolved, closed"})
+    assignee = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    opened_at = fields.String()
+    updated_at = fields.String()
+    version = fields.Integer()
+    timeline = fields.List(fields.Nested(TimelineLine))
+
+
+class ComplaintList(PagedList):
+    items = fields.List(fields.Nested(Complaint))
+
+
+class ComplaintsQuery(Page):
+    status = fields.String(validate=validate.OneOf(["open", "in_progress", "resolved", "closed"]))

@@ -1,7 +1,9 @@
 """Events the members service publishes, one module per concept: members (``members``),
 their points (``points``), their stored value cards (``stored_value``), campaigns with their
-coupons (``coupons``), their tiers (``tiers``), and segments (``segments``)."""
+coupons (``coupons``), their tiers (``tiers``), segments (``segments``), and feedback and
+complaints (``complaints``)."""
 
+from .complaints import ComplaintActed, ComplaintOpened, FeedbackGiven
 from .coupons import (
     CampaignCreated,
     CampaignEnded,
@@ -12,7 +14,14 @@ from .coupons import (
     CouponReturned,
     CouponsIssued,
 )
-from .members import MemberRegistered
+from .members import (
+    CareNoteAdded,
+    ConsentChanged,
+    MemberProfileChanged,
+    MemberRegistered,
+    MemberRegisteredV1Contract,
+    member_registered_v2,
+)
 from .points import (
     PointsAdjusted,
     PointsEarned,
@@ -36,6 +45,9 @@ from .stored_value import (
 from .tiers import TierChanged, TierRulesChanged
 
 __all__ = [
+    "ComplaintActed",
+    "ComplaintOpened",
+    "FeedbackGiven",
     "CampaignIssuedToSegment",
     "SegmentDefined",
     "CampaignCreated",
@@ -46,7 +58,12 @@ __all__ = [
     "CouponReleased",
     "CouponReturned",
     "CouponsIssued",
+    "CareNoteAdded",
+    "ConsentChanged",
+    "MemberProfileChanged",
     "MemberRegistered",
+    "MemberRegisteredV1Contract",
+    "member_registered_v2",
     "PointsAdjusted",
     "PointsEarned",
     "PointsExpired",

@@ -1,9 +1,14 @@
-"""A customer became a member of the chain."""
+"""A member of the chain: registered (online, as identity signed them up, or by staff at the
+counter), their profile changed, their marketing consent given or withdrawn per channel
+(with how), and the care notes staff keep."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.identity.contracts import ConsentsSchema
-from shared.contracts import ID, declare
+from services.members.domain.registration import SIGNED_UP_ONLINE
+from shared.contracts import ID, NULLABLE_ID, Boolean, declare
+
+STRINGS = {"required": True, "validate": validate.Length(max=20)}
 
 
 class MemberRegisteredSchema(Schema):
@@ -20,4 +25,74 @@ class MemberRegisteredSchema(Schema):
     registered_at = fields.String(required=True)
 
 
-MemberRegistered = declare("members", "MemberRegistered", MemberRegisteredSchema)
+class MemberRegisteredV2(MemberRegisteredSchema):
+    """Since v2 staff register members at the counter too: without a login, maybe without an
+    e-mail, with a birthday, preferences and tags."""
+
+    account_id = fields.String(**NULLABLE_ID, metadata={"description": "null: registered at the counter"})
+    email = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True, validate=validate.OneOf(("online", "counter")))
+    store_id = fields.String(**NULLABLE_ID, metadata={"description": "where staff registered them"})
+    birthday = fields.String(required=True, allow_none=True, metadata={"description": "YYYY-MM-DD"})
+    preferences = fields.List(fields.String(validate=validate.Length(max=100)), **STRINGS)
+    tags = fields.List(fields.String(validate=validate.Length(max=40)), **STRINGS)
+    by = fields.String(**NULLABLE_ID)
+
+
+def member_registered_v2(data: dict) -> dict:
+    """Before v2 every member signed up online."""
+    return {**data, **SIGNED_UP_ONLINE}
+
+
+class ProfileChanges(Schema):
+    """The fields a change sets, each to its new value; absent ones stay."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    email = fields.String(allow_none=True, validate=validate.Length(max=320))
+    birthday = fields.String(allow_none=True)
+    preferences = fields.List(
+        fields.String(validate=validate.Length(max=100)), validate=validate.Length(max=20)
+    )
+    tags = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20))
+
+
+class MemberProfileChangedSchema(Schema):
+    member_id = fields.String(**ID)
+    changes = fields.Nested(ProfileChanges, required=True)
+    by = fields.String(**NULLABLE_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+class ConsentChangedSchema(Schema):
+    member_id = fields.String(**ID)
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "sms")))
+    given = Boolean(required=True, metadata={"description": "false: withdrawn"})
+    how = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "e.g. the online form, signed at the counter"},
+    )
+    by = fields.String(**NULLABLE_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+class CareNoteAddedSchema(Schema):
+    member_id = fields.String(**ID)
+    note_id = fields.String(**ID)
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("allergy_test", "skin", "hair", "formula", "other"))
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    store_id = fields.String(**NULLABLE_ID)
+    by = fields.String(**NULLABLE_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+MemberRegisteredV1Contract = declare("members", "MemberRegistered", MemberRegisteredSchema)
+MemberRegistered = declare(
+    "members", "MemberRegistered", MemberRegisteredV2, version=2, upcast=member_registered_v2
+)
+MemberProfileChanged = declare("members", "MemberProfileChanged", MemberProfileChangedSchema)
+ConsentChanged = declare("members", "ConsentChanged", ConsentChangedSchema)
+CareNoteAdded = declare("members", "CareNoteAdded", CareNoteAddedSchema)

@@ -1,5 +1,15 @@
 """Member rules, free of any framework: what a sign-up makes of a member."""
 
+# What a member who signed up online has of what staff may give at the counter: nothing yet.
+SIGNED_UP_ONLINE = {
+    "source": "online",
+    "store_id": None,
+    "birthday": None,
+    "preferences": [],
+    "tags": [],
+    "by": None,
+}
+
 
 def stream_of(member_id: str) -> str:
     return f"member-{member_id}"
@@ -21,4 +31,5 @@ def member_from_sign_up(signed_up: dict) -> dict:
             key: signed_up["consents"][key] for key in ("terms", "marketing_email", "marketing_sms")
         },
         "registered_at": signed_up["signed_up_at"],
+        **SIGNED_UP_ONLINE,
     }
