@@ -70,7 +70,12 @@ def test_a_store_managers_coupon_is_redeemed_once_however_many_payments_race_for
     assert "another payment" in refused["detail"] or "was used" in refused["detail"]
     assert all(t["status"] in ("voided", "failed") for t in refused["payment"]["tenders"])
 
-    effect = manager.get(f"/api/v1/loyalty/campaigns/{mine['campaign_id']}").json()
+    def paid_seen():  # revenue comes from orders' OrderPaid, which reaches members a moment later
+        effect = manager.get(f"/api/v1/loyalty/campaigns/{mine['campaign_id']}").json()
+        stores = effect["effect"]["stores"]
+        return effect if stores and stores[0]["revenue"]["amount_minor"] > 0 else None
+
+    effect = poll_until(paid_seen, timeout=15, what="the paid order in the campaign's revenue")
     assert (effect["issued"], effect["redeemed"], effect["in_use"]) == (1, 1, 1)
     store = effect["effect"]["stores"][0]
     assert (store["store_id"], store["redeemed"], store["discount"]) == (store_id, 1, money(1000))

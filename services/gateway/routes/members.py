@@ -319,7 +319,7 @@ class MemberRoutes:
         body=schemas.CouponRequest,
         response=schemas.Coupon,
         status=201,
-        errors=(404, 409),
+        errors=(404, 409, 422),
         idempotent="required",
     )
     def issue_coupon(self, call, campaign_id):
@@ -430,7 +430,7 @@ class MemberRoutes:
         body=schemas.SegmentIssueRequest,
         response=schemas.SegmentIssue,
         status=202,
-        errors=(404, 409),
+        errors=(404, 409, 422),
         idempotent="required",
     )
     def issue_to_segment(self, call, campaign_id):
