@@ -7,7 +7,6 @@ read models, which every movement keeps current in its own transaction: two move
 member are decided one after the other, from replicas too.
 """
 
-import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from shared.envelope import utc_iso
 from shared.errors import NotFound, refusal
 from shared.refusals import Refused
 
-from . import tiers
+from . import chain_rules, tiers
 from .contracts import PointsAdjusted, PointsEarned, PointsExpired, PointsReversed, PointsRulesChanged
 from .domain import points as P
 from .domain import tiers as T
@@ -33,8 +32,7 @@ def stream(member_id: str) -> str:
 
 
 def rules_of(conn) -> P.Rules:
-    row = conn.execute(select(points_rules.c.rules).where(points_rules.c.scope == "chain")).first()
-    return P.Rules.from_data(None if row is None else json.loads(row.rules))
+    return P.Rules.from_data(chain_rules.read(conn, points_rules))
 
 
 def is_member(conn, member_id: str | None) -> bool:

@@ -7,6 +7,7 @@ import json
 from services.orders.contracts import OrderCreated
 from shared.projections import Projection, Update, Upsert, on
 
+from . import chain_rules
 from .contracts import (
     CampaignCreated,
     CampaignEnded,
@@ -410,11 +411,8 @@ class Points(Projection):
 
     @on(PointsRulesChanged)
     def rules(self, event):
-        d = event.data
-        rules = {k: d[k] for k in ("points_per_unit", "point_value_minor", "expiry_days")}
-        return Upsert(
-            points_rules,
-            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
+        return chain_rules.upsert(
+            points_rules, event, ("points_per_unit", "point_value_minor", "expiry_days")
         )
 
 
@@ -572,12 +570,7 @@ class StoredValue(Projection):
 
     @on(StoredValueRulesChanged)
     def rules(self, event):
-        d = event.data
-        rules = {"scope": d["scope"], "bonuses": d["bonuses"]}
-        return Upsert(
-            stored_value_rules,
-            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
-        )
+        return chain_rules.upsert(stored_value_rules, event, ("scope", "bonuses"))
 
 
 class Coupons(Projection):
@@ -723,12 +716,7 @@ class Tiers(Projection):
 
     @on(TierRulesChanged)
     def rules(self, event):
-        d = event.data
-        rules = {"tiers": d["tiers"], "window_days": d["window_days"]}
-        return Upsert(
-            tier_rules,
-            {"scope": "chain", "rules": json.dumps(rules, sort_keys=True), "version": event.streamversion},
-        )
+        return chain_rules.upsert(tier_rules, event, ("tiers", "window_days"))
 
 
 class Segments(Projection):

@@ -20,6 +20,7 @@ from shared.envelope import utc_iso
 from shared.errors import Unprocessable, refusal
 from shared.refusals import Refused
 
+from . import chain_rules
 from .contracts import (
     StoredValueHeld,
     StoredValueLoaded,
@@ -47,10 +48,7 @@ def stream(member_id: str) -> str:
 
 
 def rules_of(conn) -> SV.Rules:
-    row = conn.execute(
-        select(stored_value_rules.c.rules).where(stored_value_rules.c.scope == "chain")
-    ).first()
-    return SV.Rules.from_data(None if row is None else json.loads(row.rules))
+    return SV.Rules.from_data(chain_rules.read(conn, stored_value_rules))
 
 
 def _parts(text: str) -> tuple[SV.Part, ...]:

@@ -8,7 +8,6 @@ Deciding takes the member's tier lock, so payments, refunds and the timer racing
 member decide one after the other.
 """
 
-import json
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,6 +17,7 @@ from shared.envelope import utc_iso
 from shared.errors import refusal
 from shared.refusals import Refused
 
+from . import chain_rules
 from .contracts import TierChanged, TierRulesChanged
 from .domain import tiers as T
 from .tables import member_spend, member_tiers, stored_value_top_ups, tier_rules
@@ -31,8 +31,7 @@ def stream(member_id: str) -> str:
 
 
 def rules_of(conn) -> T.Rules:
-    row = conn.execute(select(tier_rules.c.rules).where(tier_rules.c.scope == "chain")).first()
-    return T.Rules.from_data(None if row is None else json.loads(row.rules))
+    return T.Rules.from_data(chain_rules.read(conn, tier_rules))
 
 
 def tier_of(conn, member_id: str | None) -> T.Tier | None:
