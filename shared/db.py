@@ -289,7 +289,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read transaction that sees one snapshot throughout: a view read in several
+        statements (a balance, then its ledger) never mixes states from before and after a
+        commit that lands between them. PostgreSQL's default, READ COMMITTED, takes a fresh
+        snapshot per statement; a transaction that only reads never fails to serialize under
+        REPEATABLE READ. SQLite's transactions are serializable already."""
         with self._outages(), self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 
