@@ -60,6 +60,14 @@ class Money(Schema):
     currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 
+@dataclass(frozen=True)
+class Personal:
+    """Which fields of a contract's data are a person's, and which field names the person
+    (shared/personal.py). An event whose ``subject`` is null (a walk-in) is not sealed."""
+    subject: str
+    fields: tuple[str, ...]
+
+
 class ContractError(ValueError):
     """Event data that does not match its declared schema, or an undeclared type."""
 
@@ -71,6 +79,8 @@ class EventContract:
     version: int
     schema: type[Schema]
     upcast: Callable[[dict], dict] | None = dataclasses.field(default=None, compare=False)
+    # the personal fields of the data, stored sealed with the person's key (shared/personal.py)
+    personal: Personal | None = dataclasses.field(default=None, compare=False)
 
     @cached_property
     def _instance(self) -> Schema:
@@ -118,15 +128,21 @@ def upcast(name: str, data: dict, from_version: int, to_version: int) -> dict:
 
 
 def declare(source: str, name: str, schema: type[Schema], version: int = 1,
-            upcast: Callable[[dict], dict] | None = None) -> EventContract:
+            upcast: Callable[[dict], dict] | None = None,
+            personal: Personal | None = None) -> EventContract:
     """Declare a type's schema; every version after the first says how to ``upcast`` the
-    data of the version before it."""
+    data of the version before it. ``personal`` names the fields that are a person's data
+    (stored sealed, forgotten when the person is erased)."""
     key = (name, version)
     if key in _REGISTRY and _REGISTRY[key].schema is not schema:
         raise ContractError(f"{name} v{version} is already declared with another schema")
     if version > 1 and upcast is None:
         raise ContractError(f"{name} v{version} needs an upcast from v{version - 1}")
-    contract = EventContract(source, name, version, schema, upcast)
+    if personal is not None:
+        unknown = set(personal.fields) - set(schema().fields) | ({personal.subject} - set(schema().fields))
+        if unknown:
+            raise ContractError(f"{name} v{version}: no fields {sorted(unknown)} to keep personal")
+    contract = EventContract(source, name, version, schema, upcast, personal)
     _REGISTRY[key] = contract
     return contract
 

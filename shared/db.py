@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -174,6 +175,18 @@ timers = Table(
     Column("revision", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     Index("ix_timers_due", "dead", "next_attempt_at"),  # as kernel_0004 creates it
+)
+
+
+# One key per person whose data this service's events carry (shared/personal.py). ``key`` is
+# null once the person is erased: what was sealed with it can never be read again, here or
+# in any rebuild, while the events (and the amounts and counts in them) stay.
+personal_keys = Table(
+    "personal_keys", kernel_metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("key", LargeBinary),
+    Column("created_at", Float, nullable=False),
+    Column("erased_at", Float),
 )
 
 

@@ -7,7 +7,10 @@
   commits later with a lower position, so appends are serialised per database for the
   short span from taking positions to commit: SQLite's single writer does that by itself,
   on PostgreSQL a transaction-scoped advisory lock does it. Commit order = position order.
+- A contract's personal fields are stored sealed with the person's key (shared/personal.py);
+  the envelopes ``append`` returns, and ``read_stream`` gives back, are opened.
 """
+import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.contracts import EventContract
 from shared.db import events, serialize
 from shared.envelope import Envelope, parse
+from shared.personal import Keys
 
 ANY = None
 APPEND_LOCK_KEY = 0x5A10_0E5E  # advisory lock id: "the event store's append order"
@@ -75,7 +79,8 @@ class EventStore:
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Envelope]:
         rows = conn.execute(_READ_STREAM, {"stream_id": stream_id})
-        return [parse(row.envelope) for row in rows]
+        keys = Keys(conn)
+        return [keys.open(parse(row.envelope)) for row in rows]
 
     def append(self, conn: Connection, stream_id: str, expected_version: int | None,
                new_events: Sequence[NewEvent], correlation_id: str | None = None,
@@ -89,20 +94,24 @@ class EventStore:
             raise ConcurrencyError(
                 f"stream {stream_id} is at version {current}, expected {expected_version}")
         now = time.time()
-        envelopes = []
+        keys = Keys(conn)
+        envelopes, stored = [], []
         for offset, new in enumerate(new_events, start=1):
             data = new.contract.dump(new.data if new.checked else new.contract.validate(new.data))
-            envelopes.append(Envelope.new(
+            kept, live = keys.seal(new.contract.personal, new.contract.name, data)
+            envelope = Envelope.new(
                 source=self.source, type=new.contract.name, subject=stream_id,
                 streamversion=current + offset, schemaversion=new.contract.version,
-                data=data, storeid=new.store_id, correlationid=correlation_id,
+                data=live, storeid=new.store_id, correlationid=correlation_id,
                 causationid=causation_id,
-            ))
+            )
+            envelopes.append(envelope)
+            stored.append(envelope if kept is live else dataclasses.replace(envelope, data=kept))
         rows = [{
             "event_id": env.id, "stream_id": stream_id, "stream_version": env.streamversion,
             "event_type": env.type, "schema_version": env.schemaversion,
             "store_id": env.storeid, "recorded_at": now, "envelope": env.to_json(),
-        } for env in envelopes]
+        } for env in stored]
         try:
             positions = conn.execute(_INSERT, rows).scalars().all()
         except IntegrityError as exc:

@@ -6,7 +6,8 @@ handlers pure and lets the kernel apply the same changes two ways:
 - live, inside the unit of work that appended the events (so the read model and the
   events commit together, with the projection's position recorded in that transaction);
 - in ``rebuild``, which empties the projection's tables and replays the whole store,
-  batching consecutive changes of one shape into a single executemany.
+  batching consecutive changes of one shape into a single executemany; personal fields are
+  opened with their person's key, and read as null once the person is erased.
 ``checksum`` digests the tables so a rebuilt model can be compared with the live one.
 """
 import functools
@@ -23,6 +24,7 @@ from shared.contracts import EventContract
 from shared.db import Database, cursors
 from shared.envelope import Envelope, from_stored
 from shared.eventstore import EventStore, Recorded
+from shared.personal import Keys, is_sealed
 
 
 @dataclass(frozen=True)
@@ -235,17 +237,23 @@ def _replay(db: Database, store: EventStore, projection: Projection, batch: int)
         for table in reversed(projection.tables):
             conn.execute(table.delete())
         writer = ChangeWriter(conn)
+        keys = Keys(conn)
         position = 0
         types = projection.handled_types
         while True:
             rows = store.read_after(conn, position, batch, types=types)
             if not rows:
                 break
-            writer.write([c for row in rows for c in projection.changes(from_stored(row.envelope))])
+            writer.write([c for row in rows for c in projection.changes(_stored(keys, row.envelope))])
             position = rows[-1].position
             replayed += len(rows)
         _set_position(conn, cursor_name(projection), store.head(conn))
     return replayed
+
+
+def _stored(keys: Keys, text: str) -> Envelope:
+    envelope = from_stored(text)
+    return keys.open(envelope) if is_sealed(text) else envelope
 
 
 def checksum(conn: Connection, projection: Projection) -> str:

@@ -18,11 +18,12 @@ from shared import metrics
 from shared.amqp import ConfirmedPublisher, OutgoingMessage, PublishError
 from shared.db import Database
 from shared.delivery import STREAM_HEADER
-from shared.envelope import CONTENT_TYPE
+from shared.envelope import CONTENT_TYPE, parse
 from shared.errors import DatabaseUnavailable
 from shared.eventstore import EventStore
 from shared.lease import Lease
 from shared.logs import fields
+from shared.personal import Keys, is_sealed
 
 log = logging.getLogger(__name__)
 CURSOR = "relay"
@@ -46,9 +47,11 @@ def envelope_message(service: str, event_id: str, event_type: str, stream_id: st
     )
 
 
-def message_for(service: str, row) -> OutgoingMessage:
-    """The AMQP message for one stored event: the stored JSON, as it was built at append."""
-    return envelope_message(service, row.event_id, row.event_type, row.stream_id, row.envelope)
+def message_for(service: str, row, keys: Keys) -> OutgoingMessage:
+    """The AMQP message for one stored event: the stored JSON, as it was built at append,
+    with any personal fields opened (null once the person is erased)."""
+    body = keys.open(parse(row.envelope)).to_json() if is_sealed(row.envelope) else row.envelope
+    return envelope_message(service, row.event_id, row.event_type, row.stream_id, body)
 
 
 class OutboxRelay:
@@ -128,6 +131,8 @@ class OutboxRelay:
             # A short page is everything there is: its last position is the head.
             head = self.store.head(conn) if len(rows) == self.batch else (
                 rows[-1].position if rows else self._cursor)
+            keys = Keys(conn)
+            messages = [message_for(self.service, row, keys) for row in rows]
         lag_events = metrics.RELAY_LAG_EVENTS.labels(self.service)
         lag_seconds = metrics.RELAY_LAG_SECONDS.labels(self.service)
         if not rows:
@@ -137,7 +142,7 @@ class OutboxRelay:
             return 0
         lag_events.set(head - self._cursor)
         lag_seconds.set(max(0.0, time.time() - rows[0].recorded_at))
-        self.publisher.publish_batch([message_for(self.service, row) for row in rows])
+        self.publisher.publish_batch(messages)
         self._cursor = rows[-1].position
         self._save_cursor(force=False)
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(rows))

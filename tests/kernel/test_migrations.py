@@ -55,7 +55,8 @@ def test_migrate_creates_the_kernel_tables_as_the_kernel_defines_them_and_can_ru
     upgrade(app, db_url)  # already at head: nothing to do, no error
 
     assert tables(db_url) == ({"events", "cursors", "inbox", "idempotency_keys", "parked_streams",
-                               "parked_events", "timers", "alembic_version"}, {"kernel_0005"})
+                               "parked_events", "timers", "personal_keys", "alembic_version"},
+                              {"kernel_0006"})
     db = open_db(db_url)
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), kernel_metadata) == []
@@ -77,8 +78,8 @@ def test_migrate_applies_the_service_migrations_with_the_kernel_ones(db_url, tmp
     # The service's migration depends on kernel_0001, so the kernel's later revisions are a
     # head of their own: alembic records both, and `upgrade heads` brought both up.
     assert tables(db_url) == ({"events", "cursors", "inbox", "idempotency_keys", "parked_streams",
-                               "parked_events", "timers", "balances", "alembic_version"},
-                              {"toybank_0001", "kernel_0005"})
+                               "parked_events", "timers", "personal_keys", "balances", "alembic_version"},
+                              {"toybank_0001", "kernel_0006"})
 
 
 def test_starting_a_service_does_not_migrate_its_database(db_url, kernel_config, start_service):

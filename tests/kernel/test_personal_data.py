@@ -1,0 +1,155 @@
+"""Personal data in events: stored sealed with the person's key, read back by every reader of
+the store, and gone for good (in a rebuild too) once the key is destroyed, while the amounts
+and counts of the same events stay."""
+import json
+import threading
+
+import pytest
+from marshmallow import Schema, fields
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, select
+
+from shared.contracts import NULLABLE_ID, ContractError, Personal, declare
+from shared.db import events, personal_keys
+from shared.eventstore import EventStore, NewEvent
+from shared.personal import Keys, erase, is_erased
+from shared.projections import Projection, Upsert, on, rebuild
+from shared.relay import message_for
+
+
+class TippedSchema(Schema):
+    member_id = fields.String(**NULLABLE_ID)
+    name = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    amount = fields.Integer(required=True)
+
+
+Tipped = declare("toytips", "Tipped", TippedSchema, personal=Personal("member_id", ("name", "note")))
+
+metadata = MetaData()
+tips = Table("tips", metadata, Column("tip_id", String(36), primary_key=True),
+             Column("member_id", String(64)), Column("name", String(100)), Column("amount", Integer))
+
+
+class Tips(Projection):
+    name = "tips"
+    tables = (tips,)
+
+    @on(Tipped)
+    def tipped(self, event):
+        d = event.data
+        return Upsert(tips, {"tip_id": event.id, "member_id": d["member_id"], "name": d["name"],
+                             "amount": d["amount"]})
+
+
+@pytest.fixture
+def store(bank_db, open_db):
+    engine = create_engine(bank_db)
+    metadata.create_all(engine)
+    engine.dispose()
+    return open_db(bank_db), EventStore("toytips")
+
+
+def tip(db, store, member_id, name, amount, note="likes it short"):
+    with db.write() as conn:
+        stream = f"tips-{member_id or 'walk-in'}"
+        return store.append(conn, stream, None, [NewEvent(Tipped, {
+            "member_id": member_id, "name": name, "note": note, "amount": amount})])[0]
+
+
+def stored_text(db) -> list[str]:
+    with db.read() as conn:
+        return [row.envelope for row in conn.execute(select(events.c.envelope).order_by(events.c.position))]
+
+
+def test_personal_fields_are_stored_sealed_and_every_reader_gets_them_back(store):
+    db, events_ = store
+    recorded = tip(db, events_, "m-1", "Amélie Poulain", 500)
+    assert recorded.envelope.data["name"] == "Amélie Poulain"  # what the live projections see
+    (text,) = stored_text(db)
+    stored = json.loads(text)["data"]
+    assert "Amélie" not in json.dumps(stored, ensure_ascii=False) and "short" not in text
+    assert (stored["amount"], stored["member_id"], "name" in stored) == (500, "m-1", False)
+    with db.read() as conn:
+        (read,) = events_.read_stream(conn, "tips-m-1")
+        row = events_.read_after(conn, 0, 10)[0]
+        published = message_for("toytips", row, Keys(conn)).body
+    plain = {"member_id": "m-1", "name": "Amélie Poulain", "note": "likes it short", "amount": 500}
+    assert read.data == plain and json.loads(published)["data"] == plain
+
+
+def test_after_erasure_a_rebuild_shows_none_of_the_persons_data_and_every_amount(store):
+    db, events_ = store
+    tip(db, events_, "m-1", "Amélie Poulain", 500)
+    tip(db, events_, "m-2", "Nino Quincampoix", 300)
+    tip(db, events_, "m-1", "Amélie Poulain", 250)
+    with db.write() as conn:
+        assert erase(conn, "m-1") is True
+        assert erase(conn, "m-1") is False  # once is enough; twice changes nothing
+        assert is_erased(conn, "m-1") and not is_erased(conn, "m-2")
+        key = select(personal_keys.c.key).where(personal_keys.c.subject_id == "m-1")
+        assert conn.execute(key).scalar() is None
+
+    assert rebuild(db, events_, Tips()) == 3
+    with db.read() as conn:
+        rows = sorted((r.member_id, r.name, r.amount) for r in conn.execute(select(tips)))
+        (read, _) = events_.read_stream(conn, "tips-m-1")
+    assert rows == [("m-1", None, 250), ("m-1", None, 500), ("m-2", "Nino Quincampoix", 300)]
+    assert (read.data["name"], read.data["note"], read.data["amount"]) == (None, None, 500)
+
+
+def test_an_event_for_a_person_already_erased_stores_and_projects_nothing_personal(store):
+    db, events_ = store
+    with db.write() as conn:
+        assert erase(conn, "m-9") is True  # this service never had a key for them: now it never will
+    recorded = tip(db, events_, "m-9", "Gina", 100)
+    assert (recorded.envelope.data["name"], recorded.envelope.data["amount"]) == (None, 100)
+    assert json.loads(stored_text(db)[0])["data"] == {"member_id": "m-9", "name": None, "note": None,
+                                                      "amount": 100}
+
+
+def test_a_walk_in_without_a_member_id_is_not_sealed(store):
+    db, events_ = store
+    tip(db, events_, None, "a walk-in", 100)
+    assert '"name":"a walk-in"' in stored_text(db)[0]
+    with db.read() as conn:
+        assert conn.execute(select(personal_keys)).first() is None
+
+
+def test_a_sealed_box_copied_into_another_persons_event_does_not_open(store):
+    db, events_ = store
+    tip(db, events_, "m-1", "Amélie", 1)
+    tip(db, events_, "m-2", "Nino", 2)
+    first, second = stored_text(db)
+    box = first.split('"box":"')[1].split('"')[0]
+    forged = second.split('"box":"')[0] + '"box":"' + box + '"' + second.split('"box":"')[1].split('"', 1)[1]
+    with db.write() as conn:
+        conn.execute(events.update().where(events.c.position == 2).values(envelope=forged))
+    with db.read() as conn, pytest.raises(ValueError, match="do not open"):
+        events_.read_stream(conn, "tips-m-2")
+
+
+def test_racing_first_events_of_one_person_share_one_key(store):
+    db, events_ = store
+    failures = []
+
+    def one(n):
+        try:
+            tip(db, events_, "m-race", f"name {n}", n)
+        except Exception as exc:  # noqa: BLE001 - the assertion below reports it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with db.read() as conn:
+        assert len(conn.execute(select(personal_keys)).all()) == 1
+        names = sorted(e.data["name"] for e in events_.read_stream(conn, "tips-m-race"))
+    assert names == sorted(f"name {n}" for n in range(8))
+
+
+def test_a_contract_cannot_keep_personal_a_field_it_does_not_have():
+    with pytest.raises(ContractError, match="surname"):
+        declare("toytips", "Mistyped", TippedSchema, personal=Personal("member_id", ("surname",)))
