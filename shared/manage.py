@@ -2,8 +2,9 @@
 
   migrate SERVICE|all          bring the schema up to date (kernel + service migrations)
   seed SERVICE|all             record the service's demo/reference data (idempotent)
-  rebuild SERVICE PROJECTION   drop a read model and replay it from the event store
-  checksum SERVICE PROJECTION  digest of a read model (compare live with rebuilt)
+  rebuild SERVICE PROJECTION   drop a read model and replay it from the event store (PROJECTION
+                               ``all``: every read model of the service)
+  checksum SERVICE PROJECTION  digest of a read model (compare live with rebuilt; or ``all``)
   publish SERVICE              publish every pending event now, then exit
   parked SERVICE [STREAM]      parked streams and dead letters; with STREAM, its held events
                                in full (headers, body, error, trace), as JSON
@@ -130,11 +131,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.service}: published {relay.publish_pending()} events")
             relay.publisher.close()
             return 0
-        projection = app.projection(args.projection)
-        if args.command == "rebuild":
-            print(f"{args.service}.{projection.name}: replayed {rebuild(db, store, projection)} events")
-        with db.read() as conn:
-            print(f"{args.service}.{projection.name}: {checksum(conn, projection)}")
+        chosen = app.projections if args.projection == "all" else [app.projection(args.projection)]
+        for projection in chosen:
+            if args.command == "rebuild":
+                print(f"{args.service}.{projection.name}: replayed {rebuild(db, store, projection)} events")
+            with db.read() as conn:
+                print(f"{args.service}.{projection.name}: {checksum(conn, projection)}")
         return 0
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)

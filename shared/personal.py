@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from shared.contracts import Personal
 from shared.db import lock_key, personal_keys, serialize
+from shared.errors import Conflict
 
 SEALED = "_sealed"  # the data key that holds the sealed fields of a stored event
 _NONCE_BYTES = 12
@@ -128,3 +129,10 @@ def _lock(subject: str) -> int:
 def is_erased(conn: Connection, subject: str) -> bool:
     return conn.execute(select(personal_keys.c.erased_at).where(
         personal_keys.c.subject_id == subject, personal_keys.c.erased_at.is_not(None))).first() is not None
+
+
+def refuse_erased(conn: Connection, subject: str) -> None:
+    """A command that would record something new about an erased person is refused (409)."""
+    if is_erased(conn, subject):
+        raise Conflict(f"{subject} is erased: nothing new is recorded about them",
+                       {"member_id": ["erased"]})

@@ -46,7 +46,7 @@ from .tables import (
 )
 
 
-def _json(data: dict) -> str:
+def as_json(data: dict) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
@@ -62,7 +62,7 @@ class Stores(Projection):
     def profile(self, event):
         d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
         return Upsert(stores, {"store_id": d["store_id"], "name": d["name"], "timezone": d["timezone"],
-                               "currency": d["currency"], "status": d["status"], "profile": _json(d),
+                               "currency": d["currency"], "status": d["status"], "profile": as_json(d),
                                "version": event.streamversion})
 
     @on(StoreClosed)
@@ -85,7 +85,7 @@ class Staff(Projection):
         d = {k: v for k, v in event.data.items() if k not in ("by", "changed", "future_bookings")}
         return Upsert(staff, {"staff_id": d["staff_id"], "store_id": d["store_id"], "name": d["name"],
                               "status": d["status"], "account_id": d.get("account_id"),
-                              "profile": _json(d), "version": event.streamversion})
+                              "profile": as_json(d), "version": event.streamversion})
 
 
 class Resources(Projection):
@@ -96,7 +96,7 @@ class Resources(Projection):
     def resource(self, event):
         d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
         return Upsert(resources, {"resource_id": d["resource_id"], "store_id": d["store_id"],
-                                  "kind": d["kind"], "profile": _json(d), "version": event.streamversion})
+                                  "kind": d["kind"], "profile": as_json(d), "version": event.streamversion})
 
 
 class Catalogue(Projection):
@@ -107,7 +107,7 @@ class Catalogue(Projection):
     def service(self, event):
         d = {k: v for k, v in event.data.items() if k not in ("by", "changed")}
         return Upsert(catalogue, {"service_id": d["service_id"], "name": d["name"],
-                                  "category": d["category"], "profile": _json(d),
+                                  "category": d["category"], "profile": as_json(d),
                                   "version": event.streamversion})
 
     @on(PriceChanged)
@@ -149,7 +149,7 @@ class Bookings(Projection):
         d = event.data
         row = {"booking_id": d["booking_id"], "store_id": d["store_id"], "customer_id": d["customer_id"],
                "status": d["status"], "start": d["start"], "end": d["end"],
-               "local_date": d["local_date"], "facts": _json(d),
+               "local_date": d["local_date"], "facts": as_json(d),
                "version": event.streamversion}
         if event.type == BookingCreated.name:
             row.update(redo_of=d["redo_of"], deposit_due_by=d["deposit_due_by"])
@@ -184,7 +184,7 @@ class Waitlist(Projection):
         return Upsert(waitlist, {"entry_id": d["entry_id"], "store_id": d["store_id"],
                                  "customer_id": d["customer_id"], "first_day": d["first_day"],
                                  "last_day": d["last_day"], "status": "waiting", "joined_at": event.time,
-                                 "facts": _json(d), "version": event.streamversion})
+                                 "facts": as_json(d), "version": event.streamversion})
 
     @on(WaitlistOffered)
     def offered(self, event):

@@ -7,6 +7,7 @@ event. Inputs arrive validated at the edge; the rules here and in ``domain`` dec
 import uuid
 from datetime import UTC, date, datetime
 
+from services.members.contracts import MemberErased
 from services.orders.contracts import DepositLapsed
 from shared.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from shared.handlers import handles
@@ -22,6 +23,7 @@ from . import (
     holds,
     notifier,
     planning,
+    privacy,
     reads,
     reminders,
     search,
@@ -337,6 +339,10 @@ class BookingService(Pingable):
     @handles(DepositLapsed)
     def on_deposit_lapsed(self, event, uow):
         bookings.lapse(uow, event.data["booking_id"], _now())
+
+    @handles(MemberErased)
+    def on_member_erased(self, event, uow):
+        privacy.forget(uow, event.data["member_id"])
 
     @rpc
     def get_booking(self, booking_id: str) -> dict:

@@ -21,11 +21,12 @@ from .routes.catalogue import CatalogueRoutes
 from .routes.bookings import BookingRoutes
 from .routes.orders import OrderRoutes
 from .routes.members import MemberRoutes
+from .routes.privacy import PrivacyRoutes
 # isort: on
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
-                     OrderRoutes, MemberRoutes):
+                     OrderRoutes, MemberRoutes, PrivacyRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

@@ -3,14 +3,22 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 
 from shared.envelope import utc_iso
 from shared.errors import Conflict, NotFound, PreconditionFailed
+from shared.personal import erase
 
-from .contracts import CUSTOMER, AccountChanged, AccountOpened, MemberSignedUp, PasswordChanged
+from .contracts import (
+    CUSTOMER,
+    AccountChanged,
+    AccountForgotten,
+    AccountOpened,
+    MemberSignedUp,
+    PasswordChanged,
+)
 from .sessions import revoke_all
-from .tables import account_grants, accounts, credentials
+from .tables import account_grants, accounts, credentials, login_attempts
 
 
 def account_stream(account_id: str) -> str:
@@ -121,6 +129,21 @@ def set_password(uow, account: dict, password_hash: str, changed_by=None) -> Non
     uow.conn.execute(update(credentials).where(credentials.c.account_id == account["account_id"])
                      .values(password_hash=password_hash, changed_at=_now()))
     revoke_all(uow.conn, account["account_id"])
+
+
+def forget(uow, member_id: str, account_id: str | None) -> None:
+    """The member was erased: their keys of this service go (their sign-up, their username and
+    its trace in the audit log can never be read again, in any rebuild), their account closes
+    for good and their login attempts are forgotten."""
+    erase(uow.conn, member_id)
+    row = None if account_id is None else find(uow.conn, account_id)
+    if row is None or row.member_id != member_id or row.username is None:
+        return
+    erase(uow.conn, account_id)  # the username in the audit entries of what they did
+    uow.record(account_stream(account_id), uow.version(account_stream(account_id)), AccountForgotten,
+               {"account_id": account_id, "member_id": member_id})
+    revoke_all(uow.conn, account_id)
+    uow.conn.execute(delete(login_attempts).where(login_attempts.c.username == row.username))
 
 
 def _store_of(grants: list[dict]) -> str | None:

@@ -6,7 +6,7 @@ private tables, written in the same transaction as the event that goes with them
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts import ID, declare
+from shared.contracts import ID, Personal, declare
 
 HQ_ROLES = ("hq_admin", "hq_analyst")
 STORE_ROLES = ("store_manager", "staff")
@@ -68,6 +68,12 @@ class MemberSignedUpSchema(Schema):
     signed_up_at = fields.String(required=True)
 
 
+class AccountForgottenSchema(Schema):
+    """A customer's account closed for good as the member was erased: no username, no login."""
+    account_id = fields.String(**ID)
+    member_id = fields.String(**ID)
+
+
 class AuditRecordedSchema(Schema):
     """Who did what to which target, and how it ended: one per state change and login."""
     audit_id = fields.String(**ID)
@@ -85,8 +91,16 @@ class AuditRecordedSchema(Schema):
     correlation_id = fields.String(required=True, allow_none=True)
 
 
-AccountOpened = declare("identity", "AccountOpened", AccountOpenedSchema)
+# A customer's username (often their e-mail) and sign-up are their personal data, sealed with
+# their member key (shared/personal.py); staff accounts have no member id and are not sealed.
+AccountOpened = declare(
+    "identity", "AccountOpened", AccountOpenedSchema, personal=Personal("member_id", ("username",)))
 AccountChanged = declare("identity", "AccountChanged", AccountChangedSchema)
 PasswordChanged = declare("identity", "PasswordChanged", PasswordChangedSchema)
-MemberSignedUp = declare("identity", "MemberSignedUp", MemberSignedUpSchema)
-AuditRecorded = declare("identity", "AuditRecorded", AuditRecordedSchema)
+MemberSignedUp = declare("identity", "MemberSignedUp", MemberSignedUpSchema,
+                         personal=Personal("member_id", ("name", "email", "phone")))
+AccountForgotten = declare("identity", "AccountForgotten", AccountForgottenSchema)
+# The username in an audit entry is sealed with the acting account's key: a customer's is
+# destroyed with their member's (an audit entry of nobody known is not sealed).
+AuditRecorded = declare("identity", "AuditRecorded", AuditRecordedSchema,
+                        personal=Personal("actor_id", ("username",)))

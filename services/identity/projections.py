@@ -1,9 +1,9 @@
 """Read models of identity: the accounts view (with its grants) and the audit log."""
 import json
 
-from shared.projections import Delete, Projection, Upsert, on
+from shared.projections import Delete, Projection, Update, Upsert, on
 
-from .contracts import AccountChanged, AccountOpened, AuditRecorded, PasswordChanged
+from .contracts import AccountChanged, AccountForgotten, AccountOpened, AuditRecorded, PasswordChanged
 from .tables import account_grants, accounts, audit_log
 
 
@@ -41,6 +41,11 @@ class Accounts(Projection):
     def password_changed(self, event):
         return Upsert(accounts, {"account_id": event.data["account_id"], "version": event.streamversion})
 
+    @on(AccountForgotten)
+    def forgotten(self, event):
+        return Upsert(accounts, {"account_id": event.data["account_id"], "username": None, "disabled": True,
+                                 "version": event.streamversion})
+
 
 AUDIT_FIELDS = ("audit_id", "at", "actor_id", "username", "role", "store_id", "operation",
                 "target_id", "outcome", "status", "client_address", "correlation_id")
@@ -53,3 +58,7 @@ class AuditLog(Projection):
     @on(AuditRecorded)
     def recorded(self, event):
         return Upsert(audit_log, {name: event.data[name] for name in AUDIT_FIELDS})
+
+    @on(AccountForgotten)
+    def forgotten(self, event):
+        return Update(audit_log, {"actor_id": event.data["account_id"]}, {"username": None})

@@ -7,6 +7,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.exc import IntegrityError
 
 from services.gateway.contracts import AuditRequested
+from services.members.contracts import MemberErased
 from shared.config import REFRESH_TOKEN_TTL
 from shared.errors import InvalidInput, TooManyRequests, Unauthorized, Unprocessable
 from shared.handlers import handles
@@ -277,6 +278,10 @@ class IdentityService(Pingable):
                 "member_id": row.member_id, "session_id": session_id}
 
     # audit ------------------------------------------------------------------------------
+
+    @handles(MemberErased)
+    def on_member_erased(self, event, uow):
+        accounts.forget(uow, event.data["member_id"], event.data["account_id"])
 
     @handles(AuditRequested)
     def on_audit_requested(self, event, uow):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from shared.db import lock_key, serialize
 from shared.errors import NotFound, refusal
+from shared.personal import refuse_erased
 from shared.refusals import Refused
 
 from . import coupons
@@ -29,6 +30,7 @@ def stream(complaint_id: str) -> str:
 
 
 def give_feedback(uow, member_id: str, booking_id: str, stars: int, comment: str | None) -> None:
+    refuse_erased(uow.conn, member_id)
     visit = uow.conn.execute(
         select(member_bookings).where(
             member_bookings.c.booking_id == booking_id, member_bookings.c.member_id == member_id
@@ -68,6 +70,7 @@ def give_feedback(uow, member_id: str, booking_id: str, stars: int, comment: str
 def open_complaint(uow, complaint_id: str, member_id: str, wanted: dict, actor: dict) -> None:
     if uow.version(stream(complaint_id)) != 0:
         return
+    refuse_erased(uow.conn, member_id)
     store_id = None
     if wanted.get("booking_id"):
         store_id = uow.conn.execute(
@@ -196,26 +199,31 @@ def listing(conn, limit: int, offset: int, **where) -> dict:
     return {"items": [view(conn, x) for x in rows], "total": total, "limit": limit, "offset": offset}
 
 
-def store_feedback(conn, store_id: str, limit: int, offset: int) -> dict:
-    where = feedback.c.store_id == store_id
-    total, average = conn.execute(select(func.count(), func.avg(feedback.c.rating)).where(where)).one()
+def feedback_lines(conn, where, limit: int, offset: int) -> list[dict]:
+    """Feedback matching ``where``, newest first."""
     rows = conn.execute(
         select(feedback).where(where).order_by(feedback.c.at.desc()).limit(limit).offset(offset)
     ).all()
+    return [
+        {
+            "booking_id": x.booking_id,
+            "member_id": x.member_id,
+            "staff_ids": json.loads(x.staff_ids),
+            "rating": x.rating,
+            "comment": x.comment,
+            "at": x.at,
+        }
+        for x in rows
+    ]
+
+
+def store_feedback(conn, store_id: str, limit: int, offset: int) -> dict:
+    where = feedback.c.store_id == store_id
+    total, average = conn.execute(select(func.count(), func.avg(feedback.c.rating)).where(where)).one()
     return {
         "store_id": store_id,
         "average_rating": None if average is None else round(float(average), 2),
-        "items": [
-            {
-                "booking_id": x.booking_id,
-                "member_id": x.member_id,
-                "staff_ids": json.loads(x.staff_ids),
-                "rating": x.rating,
-                "comment": x.comment,
-                "at": x.at,
-            }
-            for x in rows
-        ],
+        "items": feedback_lines(conn, where, limit, offset),
         "total": total,
         "limit": limit,
         "offset": offset,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
 from shared.errors import NotFound, refusal
+from shared.personal import refuse_erased
 from shared.refusals import Refused
 
 from .contracts import (
@@ -184,6 +185,7 @@ def issue(uow, campaign_id: str, member_id: str, actor: dict, coupon_id: str, no
         return coupon_id
     if not is_member(uow.conn, member_id):
         raise NotFound(f"no member {member_id}", {"member_id": member_id})
+    refuse_erased(uow.conn, member_id)
     try:
         C.issuable(_campaign(row), _counts(uow.conn, row, member_id), utc_iso(now))
     except Refused as error:

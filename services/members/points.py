@@ -14,6 +14,7 @@ from sqlalchemy import select
 from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
 from shared.errors import NotFound, refusal
+from shared.personal import refuse_erased
 from shared.refusals import Refused
 
 from . import chain_rules, tiers
@@ -167,6 +168,7 @@ def adjust(
     zero) by hand, with a reason."""
     if not is_member(uow.conn, member_id):
         raise NotFound(f"no member {member_id}", {"member_id": member_id})
+    refuse_erased(uow.conn, member_id)
     current = account(uow, member_id)
     by = {"reason": reason, "by": actor.get("account_id"), "by_role": actor.get("role")}
     try:

@@ -11,6 +11,7 @@ from sqlalchemy import distinct, func, or_, select, union
 
 from shared.envelope import utc_iso
 from shared.errors import Conflict, NotFound, PreconditionFailed, refusal
+from shared.personal import refuse_erased
 from shared.refusals import Refused
 
 from .contracts import CareNoteAdded, ConsentChanged, MemberProfileChanged, MemberRegistered
@@ -20,10 +21,12 @@ from .projections import member_view
 from .tables import care_notes, member_bookings, member_consents, members
 
 
-def _row(conn, member_id: str):
+def member_row(conn, member_id: str, to_change: bool = False):
     row = conn.execute(select(members).where(members.c.member_id == member_id)).first()
     if row is None:
         raise NotFound(f"no member {member_id}", {"member_id": member_id})
+    if to_change:
+        refuse_erased(conn, member_id)
     return row
 
 
@@ -81,7 +84,7 @@ def update(
     now: datetime,
 ) -> None:
     """Change a profile; the version read must be the current one (412 otherwise)."""
-    row = _row(uow.conn, member_id)
+    row = member_row(uow.conn, member_id, to_change=True)
     version = uow.version(stream_of(member_id))
     if expected_version is not None and expected_version != version:
         raise PreconditionFailed(
@@ -106,7 +109,7 @@ def update(
 
 
 def consent(uow, member_id: str, channel: str, given: bool, how: str, actor: dict) -> None:
-    _row(uow.conn, member_id)
+    member_row(uow.conn, member_id, to_change=True)
     try:
         PR.consent(channel, how)
     except Refused as error:
@@ -133,7 +136,7 @@ def care_stream(member_id: str) -> str:
 def add_care_note(
     uow, member_id: str, note_id: str, kind: str, text: str, store_id: str | None, actor: dict
 ) -> None:
-    _row(uow.conn, member_id)
+    member_row(uow.conn, member_id, to_change=True)
     try:
         PR.care_note(kind, text)
     except Refused as error:
@@ -211,5 +214,5 @@ def search(conn, q: str, store_id: str | None, limit: int, offset: int) -> dict:
 
 def card(conn, member_id: str) -> dict:
     """A member as staff see them: the profile, where they are known, and every consent."""
-    view = member_view(_row(conn, member_id))
+    view = member_view(member_row(conn, member_id))
     return {**view, "stores": stores_of(conn, member_id), "consent_history": consents_of(conn, member_id)}

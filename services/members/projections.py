@@ -23,6 +23,7 @@ from .contracts import (
     CouponReturned,
     CouponsIssued,
     FeedbackGiven,
+    MemberErased,
     MemberProfileChanged,
     MemberRegistered,
     PointsAdjusted,
@@ -72,6 +73,9 @@ from .tables import (
     tier_rules,
 )
 
+# What an erased member's name reads as: the column (and the API) always has a name.
+ERASED_NAME = "(erased)"
+
 
 class Members(Projection):
     name = "members"
@@ -85,7 +89,7 @@ class Members(Projection):
             {
                 "member_id": d["member_id"],
                 "account_id": d["account_id"],
-                "name": d["name"],
+                "name": d["name"] or ERASED_NAME,
                 "email": d["email"],
                 "phone": d["phone"],
                 "consent_terms": d["consents"]["terms"],
@@ -96,8 +100,8 @@ class Members(Projection):
                 "source": d["source"],
                 "registered_store": d["store_id"],
                 "birthday": d["birthday"],
-                "preferences": json.dumps(d["preferences"]),
-                "tags": json.dumps(d["tags"]),
+                "preferences": json.dumps(d["preferences"] or []),
+                "tags": json.dumps(d["tags"] or []),
                 **_search_keys(d),
             },
         )
@@ -105,11 +109,31 @@ class Members(Projection):
     @on(MemberProfileChanged)
     def profile(self, event):
         d = event.data
-        values = {k: json.dumps(v) if k in ("preferences", "tags") else v for k, v in d["changes"].items()}
+        changes = d["changes"] or {}  # none once the member is erased
+        values = {k: json.dumps(v) if k in ("preferences", "tags") else v for k, v in changes.items()}
         return Update(
             members,
             {"member_id": d["member_id"]},
-            {**values, **_search_keys(d["changes"]), "version": event.streamversion},
+            {**values, **_search_keys(changes), "version": event.streamversion},
+        )
+
+    @on(MemberErased)
+    def erased(self, event):
+        d = event.data
+        return Update(
+            members,
+            {"member_id": d["member_id"]},
+            {
+                **dict.fromkeys(("email", "phone", "birthday", "phone_digits", "email_lower")),
+                "name": ERASED_NAME,
+                "search_name": "",
+                "consent_marketing_email": False,
+                "consent_marketing_sms": False,
+                "preferences": "[]",
+                "tags": "[]",
+                "erased_at": d["erased_at"],
+                "version": event.streamversion,
+            },
         )
 
     @on(ConsentChanged)
@@ -140,7 +164,7 @@ def _search_keys(d: dict) -> dict:
     """What search matches on, for the fields ``d`` sets."""
     keys = {}
     if "name" in d:
-        keys["search_name"] = folded(d["name"])
+        keys["search_name"] = folded(d["name"] or "")
     if "phone" in d:
         keys["phone_digits"] = digits(d["phone"])
     if "email" in d:
@@ -159,6 +183,7 @@ class Complaints(Projection):
             {
                 "complaint_id": d["complaint_id"],
                 "version": event.streamversion,
+                "member_id": d["member_id"],
                 "action": action,
                 "note": d.get("note"),
                 "resolution": d.get("resolution"),
@@ -173,14 +198,14 @@ class Complaints(Projection):
     def opened(self, event):
         d = event.data
         row = {
-            k: d[k]
-            for k in ("complaint_id", "member_id", "store_id", "category", "text", "booking_id", "order_id")
+            k: d[k] for k in ("complaint_id", "member_id", "store_id", "category", "booking_id", "order_id")
         }
         return [
             Upsert(
                 complaints,
                 {
                     **row,
+                    "text": d["text"] or "",
                     "status": "open",
                     "assignee": None,
                     "resolution": None,
@@ -224,6 +249,15 @@ class Complaints(Projection):
             },
         )
 
+    @on(MemberErased)
+    def erased(self, event):
+        member = {"member_id": event.data["member_id"]}
+        return [
+            Update(complaints, member, {"text": ""}),
+            Update(complaint_timeline, member, {"note": None}),
+            Update(feedback, member, {"comment": None}),
+        ]
+
 
 class CareNotes(Projection):
     name = "care_notes"
@@ -238,12 +272,16 @@ class CareNotes(Projection):
                 "note_id": d["note_id"],
                 "member_id": d["member_id"],
                 "kind": d["kind"],
-                "text": d["text"],
+                "text": d["text"] or "",
                 "store_id": d["store_id"],
                 "by": d["by"],
                 "at": event.time,
             },
         )
+
+    @on(MemberErased)
+    def erased(self, event):
+        return Update(care_notes, {"member_id": event.data["member_id"]}, {"text": ""})
 
 
 KINDS = {
@@ -787,4 +825,5 @@ def member_view(row) -> dict:
         "preferences": json.loads(row.preferences),
         "tags": json.loads(row.tags),
         "version": row.version,
+        "erased_at": row.erased_at,
     }

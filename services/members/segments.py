@@ -147,15 +147,17 @@ def facts(conn, now: datetime, needs: set[str]) -> list[S.Facts]:
 
 
 def members_of(conn, segment_id: str, now: datetime) -> list[str]:
-    """The segment's members now, in member id order."""
+    """The segment's members now, in member id order; an erased member is in none."""
     row = segment_row(conn, segment_id)
     flt = S.Filter.from_data(json.loads(row.filter))
     if not flt.needs():  # consent alone, or nothing: the registrations say it all
-        query = select(members.c.member_id).order_by(members.c.member_id)
+        query = select(members.c.member_id).where(members.c.erased_at.is_(None)).order_by(members.c.member_id)
         if flt.consent is not None:
             query = query.where(CONSENT_COLUMNS[flt.consent].is_(True))
         return list(conn.execute(query).scalars())
-    return sorted(S.members_of(flt, facts(conn, now, flt.needs()), now.astimezone(UTC).date()))
+    erased = set(conn.execute(select(members.c.member_id).where(members.c.erased_at.is_not(None))).scalars())
+    found = S.members_of(flt, facts(conn, now, flt.needs()), now.astimezone(UTC).date())
+    return sorted(set(found) - erased)
 
 
 def start_issue(

@@ -28,7 +28,19 @@ from shared.projections import project
 from shared.rpc import rpc
 from shared.timers import on_timer
 
-from . import complaints, coupons, history, points, profiles, reads, segments, stored_value, tender, tiers
+from . import (
+    complaints,
+    coupons,
+    history,
+    points,
+    privacy,
+    profiles,
+    reads,
+    segments,
+    stored_value,
+    tender,
+    tiers,
+)
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
@@ -415,6 +427,19 @@ class MembersService(Pingable):
             return complaints.listing(
                 conn, limit, offset, member_id=member_id, store_id=store_id, status=status
             )
+
+    @rpc
+    def erase_member(self, member_id: str, actor: dict) -> dict:
+        """Forget the member's personal data in every service; the amounts stay."""
+        self.kernel.execute(lambda uow: privacy.erase(uow, member_id, actor, _now()))
+        return self.get_member(member_id, wait_seconds=0)
+
+    @rpc
+    def export_member(self, member_id: str) -> dict:
+        """Everything members keeps about the member, in one document."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return privacy.export(conn, member_id, _now())
 
     @rpc
     def get_member(self, member_id: str, wait_seconds: float | None = None) -> dict:

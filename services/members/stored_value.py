@@ -18,6 +18,7 @@ from sqlalchemy import select
 from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
 from shared.errors import Unprocessable, refusal
+from shared.personal import refuse_erased
 from shared.refusals import Refused
 
 from . import chain_rules
@@ -120,6 +121,7 @@ def offer(conn, member_id: str | None, store_id: str, amount: dict) -> dict:
         raise Unprocessable(
             "a card is a member's: give a member the top-up is for", {"customer_id": ["not a member"]}
         )
+    refuse_erased(conn, member_id)
     try:
         if amount["amount_minor"] <= 0:
             raise Refused("amount", "a top-up is above zero", conflict=False)

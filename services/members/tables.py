@@ -29,6 +29,7 @@ members = Table(
     Column("search_name", String(200), nullable=False, server_default=""),  # folded: no case, no accents
     Column("phone_digits", String(40)),
     Column("email_lower", String(320)),
+    Column("erased_at", String(40)),  # the member's personal data is gone (members_0011)
     Index("ix_members_search_name", "search_name"),
     Index("ix_members_phone_digits", "phone_digits"),
     Index("ix_members_email_lower", "email_lower"),
@@ -364,6 +365,7 @@ complaint_timeline = Table(
     metadata,
     Column("complaint_id", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),
+    Column("member_id", String(64), index=True),  # whose complaint: an erasure scrubs the notes
     Column("action", String(20), nullable=False),  # opened, take, note, resolve, reopen, close
     Column("note", Text),
     Column("resolution", String(20)),

@@ -5,6 +5,7 @@ or a coupon (``coupons``), each in a transaction of its own."""
 from datetime import datetime
 
 from shared.errors import InvalidInput
+from shared.personal import is_erased
 
 from . import coupons, points_tender, stored_value
 from .tender_answers import DECLINED, answer
@@ -38,6 +39,10 @@ def step(
     if name == "inquire":
         with read() as conn:
             return tender.inquire(conn, reference)
+    if name == "authorize" and member_id is not None:
+        with read() as conn:
+            if is_erased(conn, member_id):
+                return answer(DECLINED, "the member is erased")
     authorize = {
         "points": lambda uow: points_tender.authorize(uow, reference, member_id, amount, currency),
         "stored_value": lambda uow: stored_value.authorize(

@@ -12,7 +12,7 @@ from services.booking.contracts import (
     StoreReopened,
     StoreUpdated,
 )
-from services.members.contracts import TierChanged
+from services.members.contracts import MemberErased, TierChanged
 from shared.projections import Projection, Update, Upsert, on
 
 from .contracts import (
@@ -242,6 +242,12 @@ class Orders(Projection):
             "requested_at": event.time,
         }
         return [_order(event), Upsert(after_sales, row)]
+
+    @on(MemberErased)
+    def erased(self, event):
+        """Members' event, applied with ``project`` as it arrives: the member's orders keep their
+        amounts and lose the name (a rebuild reads it as null once the member's key is gone)."""
+        return Update(orders, {"customer_id": event.data["member_id"]}, {"customer_name": None})
 
 
 class TillSettingsView(Projection):

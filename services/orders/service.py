@@ -32,7 +32,7 @@ from services.booking.contracts import (
     StoreReopened,
     StoreUpdated,
 )
-from services.members.contracts import TierChanged
+from services.members.contracts import MemberErased, TierChanged
 from shared.config import (
     GATEWAY_PORT,
     PROVIDER_CALLBACK_DELAY,
@@ -46,6 +46,7 @@ from shared.errors import NotFound
 from shared.handlers import handles
 from shared.idempotency import keyed
 from shared.kernel import Kernel, Pingable
+from shared.personal import erase
 from shared.projections import project
 from shared.rpc import Rpc, rpc
 from shared.timers import on_timer
@@ -64,7 +65,7 @@ from . import (
     retention,
 )
 from .app import APP
-from .projections import KnownStores, MemberTiers, ServiceCategories
+from .projections import KnownStores, MemberTiers, Orders, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
 from .streams import settings_of, store_of
 from .tables import orders
@@ -73,6 +74,7 @@ from .tender_protocol import Tenders
 KNOWN_STORES = KnownStores()
 SERVICE_CATEGORIES = ServiceCategories()
 MEMBER_TIERS = MemberTiers()
+ORDERS = Orders()
 IDEMPOTENT = uuid.UUID("0b8e3f0e-4a57-4c43-8a8f-1f7b8e0f5a21")  # payment and refund ids from the caller's key
 PURGE_EVERY = 3600  # seconds
 
@@ -164,6 +166,11 @@ class OrdersService(Pingable):
     @handles(TierChanged)
     def on_tier_changed(self, event, uow):
         project(uow.conn, MEMBER_TIERS, event)
+
+    @handles(MemberErased)
+    def on_member_erased(self, event, uow):
+        erase(uow.conn, event.data["member_id"])
+        project(uow.conn, ORDERS, event)
 
     # --- queries ------------------------------------------------------------------------
 

@@ -21,6 +21,21 @@ def members_db(db_url):
 
 
 @pytest.fixture
+def desk_for(members_db):
+    """``desk_for(Cls)``: a members command desk (tests' own class over one engine) on the
+    migrated database, disposed after the test."""
+    made = []
+
+    def make(cls):
+        made.append(cls(members_db))
+        return made[-1]
+
+    yield make
+    for desk in made:
+        desk.db.dispose()
+
+
+@pytest.fixture
 def members_config(amqp_uri, members_db):
     return service_config("members", amqp_uri, members_db, HANDLER_BACKOFF="0.01")
 

@@ -108,7 +108,7 @@ def test_get_member_waits_for_a_member_whose_sign_up_is_still_on_its_way(
                       "phone": "+33 6 12 34 56 78",
                       "consents": {"terms": True, "marketing_email": True, "marketing_sms": False},
                       "registered_at": data["signed_up_at"], "source": "online", "registered_store": None,
-                      "birthday": None, "preferences": [], "tags": [], "version": 1}
+                      "birthday": None, "preferences": [], "tags": [], "version": 1, "erased_at": None}
     # The read model is a projection: replaying the store gives the same rows.
     projection = APP.projection("members")
     with members_db_handle.read() as conn:

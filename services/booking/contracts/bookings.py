@@ -2,7 +2,7 @@
 decides, and reminders."""
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, Boolean, Money, declare
+from shared.contracts import ID, Boolean, Money, Personal, declare
 
 from ..domain.lifecycle import STATUSES
 from .common import OPTIONAL_ID, whole
@@ -142,18 +142,21 @@ class BookingReminderDueSchema(Schema):
     services = fields.List(fields.String(), required=True)
 
 
+# The name a booking was made under is the customer's: sealed with their member key
+# (shared/personal.py), so erasing the member forgets it. A walk-in's (no customer id) is not.
+NAME = Personal("customer_id", ("customer_name",))
 BookingCreatedV1Contract = declare("booking", "BookingCreated", BookingCreatedV1)
 BookingCreatedV2Contract = declare("booking", "BookingCreated", BookingCreatedV2, version=2,
-                                   upcast=booking_created_v2)
+                                   upcast=booking_created_v2, personal=NAME)
 BookingCreated = declare("booking", "BookingCreated", BookingCreatedSchema, version=3,
-                         upcast=booking_created_v3)
-BookingRescheduled = declare("booking", "BookingRescheduled", BookingRescheduledSchema)
-BookingCancelled = declare("booking", "BookingCancelled", BookingCancelledSchema)
-BookingCheckedIn = declare("booking", "BookingCheckedIn", BookingFacts)
-BookingStarted = declare("booking", "BookingStarted", BookingFacts)
-BookingCompleted = declare("booking", "BookingCompleted", BookingFacts)
-BookingNoShow = declare("booking", "BookingNoShow", BookingNoShowSchema)
-SegmentReassigned = declare("booking", "SegmentReassigned", SegmentReassignedSchema)
+                         upcast=booking_created_v3, personal=NAME)
+BookingRescheduled = declare("booking", "BookingRescheduled", BookingRescheduledSchema, personal=NAME)
+BookingCancelled = declare("booking", "BookingCancelled", BookingCancelledSchema, personal=NAME)
+BookingCheckedIn = declare("booking", "BookingCheckedIn", BookingFacts, personal=NAME)
+BookingStarted = declare("booking", "BookingStarted", BookingFacts, personal=NAME)
+BookingCompleted = declare("booking", "BookingCompleted", BookingFacts, personal=NAME)
+BookingNoShow = declare("booking", "BookingNoShow", BookingNoShowSchema, personal=NAME)
+SegmentReassigned = declare("booking", "SegmentReassigned", SegmentReassignedSchema, personal=NAME)
 HoldPlaced = declare("booking", "HoldPlaced", HoldPlacedSchema)
 HoldReleased = declare("booking", "HoldReleased", HoldReleasedSchema)
-BookingReminderDue = declare("booking", "BookingReminderDue", BookingReminderDueSchema)
+BookingReminderDue = declare("booking", "BookingReminderDue", BookingReminderDueSchema, personal=NAME)

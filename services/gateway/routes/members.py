@@ -79,7 +79,7 @@ class MemberRoutes:
         roles=PROFILE_WRITERS,
         body=schemas.ProfileChanges,
         response=schemas.MemberProfile,
-        errors=(404, 412, 422, 428),
+        errors=(404, 409, 412, 422, 428),
         if_match=True,
         etag=True,
     )
@@ -103,7 +103,7 @@ class MemberRoutes:
         body=schemas.ConsentRequest,
         response=schemas.MemberProfile,
         status=201,
-        errors=(404, 422),
+        errors=(404, 409, 422),
         etag=True,
     )
     def change_consent(self, call, member_id):
@@ -134,7 +134,7 @@ class MemberRoutes:
         body=schemas.CareNoteRequest,
         response=schemas.CareNotes,
         status=201,
-        errors=(403, 404, 422),
+        errors=(403, 404, 409, 422),
     )
     def add_care_note(self, call, member_id):
         """A care note: an allergy or skin test, the hair, a formula used, or other."""
@@ -526,7 +526,7 @@ class MemberRoutes:
         body=schemas.ComplaintRequest,
         response=schemas.Complaint,
         status=201,
-        errors=(404, 422),
+        errors=(404, 409, 422),
         idempotent="required",
     )
     def open_complaint(self, call, member_id):

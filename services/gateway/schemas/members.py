@@ -559,6 +559,9 @@ class MemberProfile(Schema):
     tags = fields.List(fields.String())
     stores = fields.List(fields.String(), metadata={"description": "the stores that know them"})
     version = fields.Integer()
+    erased_at = fields.String(
+        allow_none=True, metadata={"description": "UTC; set once the member's personal data is erased"}
+    )
 
 
 class MemberSearchQuery(Page):

@@ -17,6 +17,7 @@ from .coupons import (
 from .members import (
     CareNoteAdded,
     ConsentChanged,
+    MemberErased,
     MemberProfileChanged,
     MemberRegistered,
     MemberRegisteredV1Contract,
@@ -60,6 +61,7 @@ __all__ = [
     "CouponsIssued",
     "CareNoteAdded",
     "ConsentChanged",
+    "MemberErased",
     "MemberProfileChanged",
     "MemberRegistered",
     "MemberRegisteredV1Contract",

@@ -3,7 +3,7 @@ theirs, so at its store), then each action on it with its status after."""
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, NULLABLE_ID, declare
+from shared.contracts import ID, NULLABLE_ID, Personal, declare
 
 CATEGORIES = ("service", "product", "environment", "staff", "price", "other")
 STATUSES = ("open", "in_progress", "resolved", "closed")
@@ -51,6 +51,13 @@ class ComplaintActedSchema(Schema):
     by_role = fields.String(required=True, allow_none=True)
 
 
-FeedbackGiven = declare("members", "FeedbackGiven", FeedbackGivenSchema)
-ComplaintOpened = declare("members", "ComplaintOpened", ComplaintOpenedSchema)
-ComplaintActed = declare("members", "ComplaintActed", ComplaintActedSchema)
+# What a member wrote, and staff's notes on it, are the member's data (shared/personal.py).
+FeedbackGiven = declare(
+    "members", "FeedbackGiven", FeedbackGivenSchema, personal=Personal("member_id", ("comment",))
+)
+ComplaintOpened = declare(
+    "members", "ComplaintOpened", ComplaintOpenedSchema, personal=Personal("member_id", ("text",))
+)
+ComplaintActed = declare(
+    "members", "ComplaintActed", ComplaintActedSchema, personal=Personal("member_id", ("note",))
+)

@@ -1,12 +1,13 @@
 """A member of the chain: registered (online, as identity signed them up, or by staff at the
 counter), their profile changed, their marketing consent given or withdrawn per channel
-(with how), and the care notes staff keep."""
+(with how), the care notes staff keep, and their erasure. What is personal in these events is
+stored sealed with the member's key (shared/personal.py)."""
 
 from marshmallow import Schema, fields, validate
 
 from services.identity.contracts import ConsentsSchema
 from services.members.domain.registration import SIGNED_UP_ONLINE
-from shared.contracts import ID, NULLABLE_ID, Boolean, declare
+from shared.contracts import ID, NULLABLE_ID, Boolean, Personal, declare
 
 STRINGS = {"required": True, "validate": validate.Length(max=20)}
 
@@ -89,10 +90,38 @@ class CareNoteAddedSchema(Schema):
     by_role = fields.String(required=True, allow_none=True)
 
 
-MemberRegisteredV1Contract = declare("members", "MemberRegistered", MemberRegisteredSchema)
-MemberRegistered = declare(
-    "members", "MemberRegistered", MemberRegisteredV2, version=2, upcast=member_registered_v2
+class MemberErasedSchema(Schema):
+    """The member asked to be forgotten: every service destroys its key of the member's personal
+    data and scrubs its read models; amounts and counts stay."""
+
+    member_id = fields.String(**ID)
+    account_id = fields.String(**NULLABLE_ID, metadata={"description": "their login, closed by identity"})
+    erased_at = fields.String(required=True)
+    by = fields.String(**NULLABLE_ID)
+    by_role = fields.String(required=True, allow_none=True)
+
+
+# Personal data (shared/personal.py): stored sealed with the member's key, gone once erased.
+CONTACT = ("name", "email", "phone")
+MemberRegisteredV1Contract = declare(
+    "members", "MemberRegistered", MemberRegisteredSchema, personal=Personal("member_id", CONTACT)
 )
-MemberProfileChanged = declare("members", "MemberProfileChanged", MemberProfileChangedSchema)
+MemberRegistered = declare(
+    "members",
+    "MemberRegistered",
+    MemberRegisteredV2,
+    version=2,
+    upcast=member_registered_v2,
+    personal=Personal("member_id", (*CONTACT, "birthday", "preferences", "tags")),
+)
+MemberProfileChanged = declare(
+    "members",
+    "MemberProfileChanged",
+    MemberProfileChangedSchema,
+    personal=Personal("member_id", ("changes",)),
+)
 ConsentChanged = declare("members", "ConsentChanged", ConsentChangedSchema)
-CareNoteAdded = declare("members", "CareNoteAdded", CareNoteAddedSchema)
+CareNoteAdded = declare(
+    "members", "CareNoteAdded", CareNoteAddedSchema, personal=Personal("member_id", ("text",))
+)
+MemberErased = declare("members", "MemberErased", MemberErasedSchema)

@@ -5,7 +5,7 @@ v5 (a line may top up the member's stored value card, with its bonus)."""
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import ID, Money, declare
+from shared.contracts import ID, Money, Personal, declare
 
 from .lines import LineFacts, LineFactsV2, Totals
 from .orders import OrderFacts
@@ -172,14 +172,18 @@ def order_created_v5(data: dict) -> dict:
     return {**data, "lines": [{**line, "bonus": None} for line in data["lines"]]}
 
 
+# A member's name on their order is theirs: sealed with their member key (shared/personal.py).
+NAME = Personal("customer_id", ("customer_name",))
 OrderCreatedV1Contract = declare("orders", "OrderCreated", OrderCreatedV1)
 OrderCreatedV2Contract = declare(
-    "orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2
+    "orders", "OrderCreated", OrderCreatedSchema, version=2, upcast=order_created_v2, personal=NAME
 )
 OrderCreatedV3Contract = declare(
-    "orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3
+    "orders", "OrderCreated", OrderCreatedV3, version=3, upcast=order_created_v3, personal=NAME
 )
 OrderCreatedV4Contract = declare(
-    "orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4
+    "orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4, personal=NAME
 )
-OrderCreated = declare("orders", "OrderCreated", OrderCreatedV5, version=5, upcast=order_created_v5)
+OrderCreated = declare(
+    "orders", "OrderCreated", OrderCreatedV5, version=5, upcast=order_created_v5, personal=NAME
+)
