@@ -33,6 +33,7 @@ from .contracts import (
     CouponsIssued,
 )
 from .domain import coupons as C
+from .domain.moments import utc_moment
 from .points import is_member
 from .tables import campaigns, coupon_uses, coupons
 from .tender_answers import APPROVED, DECLINED, answer, inquired
@@ -116,21 +117,13 @@ def _record(uow, row, contract, data: dict) -> None:
     )
 
 
-def _utc(text: str, field: str) -> str:
-    """A moment as the one wire format (UTC, microseconds, Z), so that moments compare as text."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise Refused(field, "a moment in ISO 8601", conflict=False) from None
-    if moment.tzinfo is None:
-        raise Refused(field, "a moment with its offset (Z for UTC)", conflict=False)
-    return utc_iso(moment)
-
-
 def create(uow, campaign_id: str, wanted: dict, actor: dict) -> None:
     currency = wanted["currency"]
     try:
-        window = _utc(wanted["valid_from"], "valid_from"), _utc(wanted["valid_until"], "valid_until")
+        window = (
+            utc_moment(wanted["valid_from"], "valid_from"),
+            utc_moment(wanted["valid_until"], "valid_until"),
+        )
     except Refused as error:
         raise refusal(error) from None
     facts = {

@@ -7,7 +7,7 @@ read models, which every movement keeps current in its own transaction: two move
 member are decided one after the other, from replicas too.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -21,10 +21,12 @@ from . import chain_rules, tiers
 from .contracts import PointsAdjusted, PointsEarned, PointsExpired, PointsReversed, PointsRulesChanged
 from .domain import points as P
 from .domain import tiers as T
-from .tables import members, points_accounts, points_lots, points_orders, points_rules
+from .domain.moments import utc_moment
+from .tables import members, points_accounts, points_ledger, points_lots, points_orders, points_rules
 
 RULES_STREAM = "points-rules"
 EXPIRY = "points-expiry"
+BIRTHDAY = "points-birthday"
 EXPIRY_RECHECK = timedelta(minutes=15)  # an orders payment holds points at most this long
 
 
@@ -102,7 +104,9 @@ def earn(uow, paid: dict, now: datetime) -> None:
     basis = P.eligible(
         paid["gross"]["amount_minor"], [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]]
     )
-    points = T.multiplied(P.points_for(basis, rules), tiers.tier_of(uow.conn, member_id))
+    lines = [(x["category"], x["gross"]["amount_minor"]) for x in paid["lines"]]
+    earned = P.points_for(basis, rules, lines, paid["store_id"], utc_iso(now))
+    points = T.multiplied(earned, tiers.tier_of(uow.conn, member_id))
     if points == 0:  # paid with points, a card or a coupon, or too little: no line of nothing
         return
     expires = now + timedelta(days=rules.expiry_days)
@@ -194,8 +198,71 @@ def adjust(
         raise refusal(error) from None
 
 
+def schedule_birthday(uow, member_id: str, birthday: str | None, now: datetime) -> None:
+    """The member's next birthday bonus is due at the start (UTC) of their next birthday; none
+    without a birthday."""
+    key = f"{BIRTHDAY}:{member_id}"
+    if birthday is None:
+        uow.cancel_timer(key)
+        return
+    day = P.next_birthday(birthday, now.astimezone(UTC).date())
+    uow.schedule(key, BIRTHDAY, datetime.combine(day, time(), UTC), {"member_id": member_id})
+
+
+def birthday(uow, member_id: str, now: datetime) -> None:
+    """HQ's birthday bonus, a lot of its own, once a year; then the next birthday is scheduled."""
+    row = uow.conn.execute(
+        select(members.c.birthday, members.c.erased_at).where(members.c.member_id == member_id)
+    ).first()
+    if row is None or row.birthday is None or row.erased_at is not None:
+        return
+    year = now.astimezone(UTC).year
+    rules, lot_id, reason = rules_of(uow.conn), f"birthday-{year}", f"birthday bonus {year}"
+    current = account(uow, member_id)
+    given = select(points_ledger.c.version).where(
+        points_ledger.c.member_id == member_id, points_ledger.c.reason == reason
+    )
+    if rules.birthday_bonus > 0 and uow.conn.execute(given).first() is None:
+        expires = now + timedelta(days=rules.expiry_days)
+        moved = P.earn(current, lot_id, rules.birthday_bonus, utc_iso(now), utc_iso(expires))
+        record(
+            uow,
+            member_id,
+            PointsAdjusted,
+            rules.birthday_bonus,
+            moved,
+            lot_id=lot_id,
+            expires_at=utc_iso(expires),
+            reason=reason,
+            by=None,
+            by_role=None,
+        )
+        if any(lot.lot_id == lot_id for lot in moved.account.lots):
+            schedule_expiry(uow, member_id, lot_id, expires)
+    schedule_birthday(uow, member_id, row.birthday, now + timedelta(days=1))
+
+
 def set_rules(uow, changes: dict, actor: dict) -> None:
-    merged = {**rules_of(uow.conn).as_data(), **changes}
+    """HQ's rules changed; a promotion's window is kept in UTC, and must end after it starts."""
+    try:
+        if "promotions" in changes:
+            changes = {
+                **changes,
+                "promotions": [
+                    {
+                        "stores": [],
+                        "categories": [],
+                        **p,
+                        "valid_from": utc_moment(p["valid_from"], "promotions"),
+                        "valid_until": utc_moment(p["valid_until"], "promotions"),
+                    }
+                    for p in changes["promotions"]
+                ],
+            }
+        merged = {**rules_of(uow.conn).as_data(), **changes}
+        P.Rules.from_data(merged).check()
+    except Refused as error:
+        raise refusal(error) from None
     uow.record(
         RULES_STREAM, uow.version(RULES_STREAM), PointsRulesChanged, {**merged, "by": actor.get("account_id")}
     )

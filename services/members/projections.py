@@ -450,7 +450,16 @@ class Points(Projection):
     @on(PointsRulesChanged)
     def rules(self, event):
         return chain_rules.upsert(
-            points_rules, event, ("points_per_unit", "point_value_minor", "expiry_days")
+            points_rules,
+            event,
+            (
+                "points_per_unit",
+                "point_value_minor",
+                "expiry_days",
+                "category_multipliers",
+                "promotions",
+                "birthday_bonus",
+            ),
         )
 
 

@@ -158,6 +158,11 @@ class MembersService(Pingable):
     def expire_points(self, timer, uow):
         points.expire(uow, timer.payload["member_id"], timer.payload["lot_id"], _now())
 
+    @on_timer(points.BIRTHDAY)
+    def birthday_bonus(self, timer, uow):
+        """The member's birthday: HQ's bonus points, and the next birthday scheduled."""
+        points.birthday(uow, timer.payload["member_id"], _now())
+
     @rpc
     def get_points(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
         """A member's points balance, what expires when, and the ledger, newest first."""

@@ -127,5 +127,10 @@ def settle_if_due(uow, current: Current, now: datetime) -> None:
             "tenders": [{"kind": k, "amount": history.money(v, c)} for k, v in sorted(by_kind.items())],
             "receipt_number": number,
             "local_date": day,
+            "lines": [
+                {"line_id": x.line_id, "kind": x.kind, "ref": x.ref, "category": x.category,
+                 "gross": history.money(x.gross, c)}
+                for x in order.owed_lines
+            ],
         },
     )

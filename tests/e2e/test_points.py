@@ -130,3 +130,26 @@ def test_part_of_a_visit_is_paid_with_points_and_more_points_than_the_member_has
     spent = next(x for x in view["ledger"]["items"] if x["kind"] == "redeemed")
     assert spent["points"] == -300
     assert sum(x["points"] for x in view["ledger"]["items"]) == view["balance"]
+
+
+def test_hq_sets_multipliers_per_category_promotions_and_a_birthday_bonus(api, anonymous):
+    promotion = {"name": "colour week", "multiplier_bp": 20000, "valid_from": "2026-12-01T00:00:00+01:00",
+                 "valid_until": "2026-12-08T00:00:00Z", "stores": ["no-such-store"], "categories": ["colour"]}
+    wanted = {"category_multipliers": [{"category": "retail", "multiplier_bp": 5000}],
+              "promotions": [promotion], "birthday_bonus": 200}
+    try:
+        changed = api.patch("/api/v1/loyalty/points-rules", json=wanted)
+        assert changed.status_code == 200, changed.text
+        terms = anonymous.get("/api/v1/loyalty/points-rules").json()
+        assert terms["category_multipliers"] == wanted["category_multipliers"]
+        assert terms["promotions"] == [{**promotion, "valid_from": "2026-11-30T23:00:00.000000Z",
+                                        "valid_until": "2026-12-08T00:00:00.000000Z"}]
+        assert terms["birthday_bonus"] == 200
+        backwards = {**promotion, "valid_until": "2026-11-01T00:00:00Z"}
+        assert "promotions" in assert_problem(
+            api.patch("/api/v1/loyalty/points-rules", json={"promotions": [backwards]}), 422)["errors"]
+        assert_problem(api.patch("/api/v1/loyalty/points-rules", json={"promotions": [
+            {k: v for k, v in promotion.items() if k != "valid_from"}]}), 400)
+    finally:
+        api.patch("/api/v1/loyalty/points-rules",
+                  json={"category_multipliers": [], "promotions": [], "birthday_bonus": 0})

@@ -2,7 +2,7 @@
 import pytest
 
 from services.identity.contracts import MemberSignedUp
-from services.members.contracts import MemberRegistered
+from services.members.contracts import MemberRegistered, PointsRulesChanged
 from services.members.domain import member_from_sign_up, stream_of
 from shared.contracts import ContractError, json_schema, upcast
 from tests.members.conftest import sign_up
@@ -59,3 +59,17 @@ def test_a_member_registered_before_v2_reads_as_signed_up_online():
                                                              "tags", "by")}
     now = MemberRegistered.validate(upcast("MemberRegistered", v1, 1, 2))
     assert (now["source"], now["store_id"], now["tags"]) == ("online", None, [])
+
+
+def test_points_rules_set_before_v2_read_with_no_multipliers_promotions_or_birthday_bonus():
+    v1 = {"points_per_unit": 2, "point_value_minor": 1, "expiry_days": 365, "by": None}
+    now = PointsRulesChanged.validate(upcast("PointsRulesChanged", v1, 1, 2))
+    assert (now["category_multipliers"], now["promotions"], now["birthday_bonus"]) == ([], [], 0)
+
+
+def test_an_order_paid_before_v2_reads_with_its_lines_unknown():
+    v1 = {"order_id": "o-1", "store_id": "s", "customer_id": None, "booking_id": None,
+          "gross": {"amount_minor": 100, "currency": "EUR"}, "tax": {"amount_minor": 0, "currency": "EUR"},
+          "tips": {"amount_minor": 0, "currency": "EUR"}, "tenders": [], "receipt_number": 1,
+          "local_date": "2026-12-01"}
+    assert upcast("OrderPaid", v1, 1, 2)["lines"] == []

@@ -65,8 +65,15 @@ class Ledger:
         return member_id
 
     def paid(
-        self, member_id: str | None, gross: int, *tenders: tuple[str, int], order_id: str | None = None
+        self,
+        member_id: str | None,
+        gross: int,
+        *tenders: tuple[str, int],
+        order_id: str | None = None,
+        lines: tuple[tuple[str, int], ...] = (),
     ) -> str:
+        """An order paid (by card unless ``tenders`` say otherwise) with its ``lines``
+        ((category, gross) each; none: as OrderPaid v1, lines not told)."""
         order_id = order_id or str(uuid.uuid4())
         data = {
             "order_id": order_id,
@@ -74,6 +81,10 @@ class Ledger:
             "customer_id": member_id,
             "gross": eur(gross),
             "tenders": [{"kind": k, "amount": eur(a)} for k, a in tenders or (("card_present", gross),)],
+            "lines": [
+                {"line_id": f"l{i}", "kind": "service", "ref": c, "category": c, "gross": eur(g)}
+                for i, (c, g) in enumerate(lines)
+            ],
         }
         self.run(lambda uow: points.earn(uow, data, self.now))
         return order_id

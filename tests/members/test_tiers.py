@@ -48,6 +48,7 @@ class Tiers(Ledger):
             "customer_id": member_id,
             "gross": eur(gross),
             "tenders": [{"kind": k, "amount": eur(a)} for k, a in tenders or (("card_present", gross),)],
+            "lines": [],
         }
 
         def work(uow):

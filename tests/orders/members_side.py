@@ -58,6 +58,7 @@ class Members:
             "customer_id": member_id,
             "gross": eur(euros * 100),
             "tenders": [{"kind": "card_present", "amount": eur(euros * 100)}],
+            "lines": [],
         }
         self.execute(lambda uow: points.earn(uow, paid, datetime.now(UTC)))
 

@@ -41,6 +41,13 @@ def test_a_card_paying_the_whole_bill_captures_it_and_settles_the_order_with_rec
         "PaymentCaptured",
         "OrderPaid",
     ]
+    with till.db.read() as conn:
+        paid = till.store.read_stream(conn, f"order-{order_id}")[-1].data
+    # What was bought, per line, with its category: points per category, revenue per category
+    assert sorted((x["category"], x["gross"]["amount_minor"]) for x in paid["lines"]) == sorted(
+        (x["category"], x["gross"]["amount_minor"]) for x in order["lines"]
+    )
+    assert sum(x["gross"]["amount_minor"] for x in paid["lines"]) == paid["gross"]["amount_minor"] == 13400
 
 
 def test_a_split_payment_whose_second_card_is_declined_lets_the_first_hold_go_and_charges_nothing(till):

@@ -216,8 +216,10 @@ class MemberRoutes:
         errors=(422,),
     )
     def set_points_rules(self, call):
-        """Change HQ's points rules; points already earned keep their expiry."""
-        return self.members.set_points_rules(changes=call.body, actor=call.actor())
+        """Change HQ's points rules: the rate, what a point is worth, the expiry, multipliers per
+        service category, points campaigns (a multiplier for some stores, categories and a
+        window) and the birthday bonus. Points already earned keep theirs."""
+        return self.members.set_points_rules(changes=call.wire(), actor=call.actor())
 
     @endpoint(
         "GET",

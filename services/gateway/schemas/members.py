@@ -74,16 +74,69 @@ class PointsAdjustment(StrictSchema):
             raise ValidationError("give or take at least one point", "points")
 
 
+MULTIPLIER_BP = {
+    "strict": True,
+    "required": True,
+    "validate": validate.Range(min=0, max=100_000),
+    "metadata": {"description": "basis points: 10000 is x1, 20000 double points"},
+}
+
+
+class CategoryMultiplier(StrictSchema):
+    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    multiplier_bp = fields.Integer(**MULTIPLIER_BP)
+
+
+class PointsPromotion(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    multiplier_bp = fields.Integer(**MULTIPLIER_BP)
+    valid_from = fields.AwareDateTime(required=True)
+    valid_until = fields.AwareDateTime(required=True, metadata={"description": "exclusive"})
+    stores = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=500),
+        metadata={"description": "none: every store"},
+    )
+    categories = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=50),
+        metadata={"description": "none: every line"},
+    )
+
+
+class PromotionView(Schema):
+    name = fields.String()
+    multiplier_bp = fields.Integer()
+    valid_from = fields.String(metadata={"description": "UTC"})
+    valid_until = fields.String(metadata={"description": "UTC, exclusive"})
+    stores = fields.List(fields.String())
+    categories = fields.List(fields.String())
+
+
 class PointsRules(Schema):
     points_per_unit = fields.Integer()
     point_value_minor = fields.Integer()
     expiry_days = fields.Integer()
+    category_multipliers = fields.List(fields.Nested(CategoryMultiplier))
+    promotions = fields.List(fields.Nested(PromotionView))
+    birthday_bonus = fields.Integer(metadata={"description": "points given on each birthday"})
 
 
 class PointsRulesChanges(StrictSchema):
     points_per_unit = fields.Integer(strict=True, **POINTS_RULES["points_per_unit"])
     point_value_minor = fields.Integer(strict=True, **POINTS_RULES["point_value_minor"])
     expiry_days = fields.Integer(strict=True, **POINTS_RULES["expiry_days"])
+    category_multipliers = fields.List(
+        fields.Nested(CategoryMultiplier),
+        validate=validate.Length(max=50),
+        metadata={"description": "the whole list: a category not in it earns x1"},
+    )
+    promotions = fields.List(
+        fields.Nested(PointsPromotion),
+        validate=validate.Length(max=50),
+        metadata={"description": "the whole list: the best one covering a line counts"},
+    )
+    birthday_bonus = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
 
     @validates_schema
     def something(self, data, **kwargs):

@@ -97,11 +97,49 @@ class PointsRulesChangedSchema(Schema):
     by = fields.String(**NULLABLE_ID)
 
 
+MULTIPLIER = {
+    **POINTS,
+    "validate": validate.Range(min=0, max=100_000),
+    "metadata": {"description": "basis points: 10000 is x1"},
+}
+
+
+class CategoryMultiplier(Schema):
+    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    multiplier_bp = fields.Integer(**MULTIPLIER)
+
+
+class Promotion(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    multiplier_bp = fields.Integer(**MULTIPLIER)
+    valid_from = fields.String(required=True, metadata={"description": "UTC"})
+    valid_until = fields.String(required=True, metadata={"description": "UTC, exclusive"})
+    stores = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True)
+    categories = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True)
+
+
+class PointsRulesChangedV2(PointsRulesChangedSchema):
+    """Since v2: multipliers per service category, points campaigns (promotions), and a
+    birthday bonus."""
+
+    category_multipliers = fields.List(fields.Nested(CategoryMultiplier), required=True)
+    promotions = fields.List(fields.Nested(Promotion), required=True)
+    birthday_bonus = fields.Integer(**POINTS, validate=validate.Range(min=0, max=100_000))
+
+
+def points_rules_changed_v2(data: dict) -> dict:
+    """Before v2 every line earned alike and there was no birthday bonus."""
+    return {**data, "category_multipliers": [], "promotions": [], "birthday_bonus": 0}
+
+
 PointsEarned = declare("members", "PointsEarned", PointsEarnedSchema)
 PointsReversed = declare("members", "PointsReversed", PointsReversedSchema)
 PointsExpired = declare("members", "PointsExpired", PointsExpiredSchema)
 PointsAdjusted = declare("members", "PointsAdjusted", PointsAdjustedSchema)
-PointsRulesChanged = declare("members", "PointsRulesChanged", PointsRulesChangedSchema)
+PointsRulesChangedV1Contract = declare("members", "PointsRulesChanged", PointsRulesChangedSchema)
+PointsRulesChanged = declare(
+    "members", "PointsRulesChanged", PointsRulesChangedV2, version=2, upcast=points_rules_changed_v2
+)
 PointsHeld = declare("members", "PointsHeld", Hold)
 PointsReleased = declare("members", "PointsReleased", Hold)
 PointsRedeemed = declare("members", "PointsRedeemed", PointsRedeemedSchema)

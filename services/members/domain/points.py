@@ -10,11 +10,35 @@ points less the debt, and the sum of the ledger's lines. Pure: the service recor
 movement as an event carrying what it drew on, so replaying it needs no rule.
 """
 
-from dataclasses import dataclass, replace
+import calendar
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from shared.refusals import Refused
 
 NO_POINTS_ON = ("points", "stored_value", "coupon")
+BASIS_POINTS = 10_000  # a multiplier of 10,000 basis points is x1
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A points campaign: ``multiplier_bp`` on the lines it covers while it runs (UTC, ISO 8601,
+    from inclusive, until exclusive), in its stores (none: every store), for its categories
+    (none: every line)."""
+
+    name: str
+    multiplier_bp: int
+    valid_from: str
+    valid_until: str
+    stores: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    def covers(self, store_id: str, category: str, at: str) -> bool:
+        return (
+            self.valid_from <= at < self.valid_until
+            and (not self.stores or store_id in self.stores)
+            and (not self.categories or category in self.categories)
+        )
 
 
 @dataclass(frozen=True)
@@ -22,17 +46,54 @@ class Rules:
     points_per_unit: int = 1  # points per whole unit of currency paid (100 minor units)
     point_value_minor: int = 1  # what one point is worth when redeemed, in minor units
     expiry_days: int = 365
+    category_multipliers: dict = field(default_factory=dict)  # category -> basis points
+    promotions: tuple[Promotion, ...] = ()
+    birthday_bonus: int = 0  # points given on each birthday
 
     @classmethod
     def from_data(cls, data: dict | None) -> "Rules":
-        return cls(**(data or {}))
+        data = dict(data or {})
+        multipliers = {x["category"]: x["multiplier_bp"] for x in data.pop("category_multipliers", [])}
+        promotions = tuple(
+            Promotion(**{**x, "stores": tuple(x["stores"]), "categories": tuple(x["categories"])})
+            for x in data.pop("promotions", [])
+        )
+        return cls(**data, category_multipliers=multipliers, promotions=promotions)
 
     def as_data(self) -> dict:
         return {
             "points_per_unit": self.points_per_unit,
             "point_value_minor": self.point_value_minor,
             "expiry_days": self.expiry_days,
+            "category_multipliers": [
+                {"category": c, "multiplier_bp": bp} for c, bp in sorted(self.category_multipliers.items())
+            ],
+            "promotions": [
+                {
+                    "name": p.name,
+                    "multiplier_bp": p.multiplier_bp,
+                    "valid_from": p.valid_from,
+                    "valid_until": p.valid_until,
+                    "stores": list(p.stores),
+                    "categories": list(p.categories),
+                }
+                for p in self.promotions
+            ],
+            "birthday_bonus": self.birthday_bonus,
         }
+
+    def check(self) -> None:
+        for promotion in self.promotions:
+            if promotion.valid_until <= promotion.valid_from:
+                raise Refused("promotions", f"{promotion.name} ends before it starts", conflict=False)
+        if len({p.name for p in self.promotions}) < len(self.promotions):
+            raise Refused("promotions", "each promotion has a name of its own", conflict=False)
+
+    def multiplier_bp(self, store_id: str, category: str, at: str) -> int:
+        """A line's multiplier: its category's times the best promotion covering it (one
+        promotion counts, not the product of several)."""
+        promoted = [p.multiplier_bp for p in self.promotions if p.covers(store_id, category, at)]
+        return self.category_multipliers.get(category, BASIS_POINTS) * max(promoted, default=BASIS_POINTS)
 
 
 @dataclass(frozen=True)
@@ -74,8 +135,32 @@ def eligible(gross_minor: int, tenders: list[tuple[str, int]]) -> int:
     return max(gross_minor - sum(amount for kind, amount in tenders if kind in NO_POINTS_ON), 0)
 
 
-def points_for(eligible_minor: int, rules: Rules) -> int:
-    return eligible_minor * rules.points_per_unit // 100
+def points_for(
+    eligible_minor: int,
+    rules: Rules,
+    lines: list[tuple[str, int]] = (),
+    store_id: str = "",
+    at: str = "",
+) -> int:
+    """Points for what earns, at HQ's rate per unit. With the order's ``lines`` ((category,
+    gross) each), what earns is shared among them in proportion to their gross, and each
+    share counts with its line's multiplier; rounded down once, on the whole."""
+    paid = sum(gross for _, gross in lines)
+    if paid <= 0:
+        return eligible_minor * rules.points_per_unit // 100
+    weighted = sum(gross * rules.multiplier_bp(store_id, category, at) for category, gross in lines)
+    return eligible_minor * weighted * rules.points_per_unit // (paid * 100 * BASIS_POINTS * BASIS_POINTS)
+
+
+def next_birthday(birthday: str, today: date) -> date:
+    """The member's next birthday from ``today`` on (today if it is today); one born on 29
+    February has it on the 28th in other years."""
+    born = date.fromisoformat(birthday)
+    for year in (today.year, today.year + 1):
+        day = min(born.day, calendar.monthrange(year, born.month)[1])
+        if (found := date(year, born.month, day)) >= today:
+            return found
+    raise AssertionError("a birthday comes within a year")
 
 
 def reversal(earned: int, eligible_minor: int, refunded_minor: int, reversed_so_far: int) -> int:

@@ -78,6 +78,28 @@ class OrderPaidSchema(OrderFacts):
     local_date = fields.String(required=True)
 
 
+class PaidLine(Schema):
+    line_id = fields.String(**ID)
+    kind = fields.String(required=True)
+    ref = fields.String(required=True, metadata={"description": "service id, SKU or fee name"})
+    category = fields.String(required=True)
+    gross = fields.Nested(
+        Money, required=True, metadata={"description": "what the line came to, tax included"}
+    )
+
+
+class OrderPaidV2(OrderPaidSchema):
+    """Since v2: the lines paid for (those still owed), each with its category and what it came
+    to, so a consumer can tell what was bought (points per category, revenue per category)."""
+
+    lines = fields.List(fields.Nested(PaidLine), required=True)
+
+
+def order_paid_v2(data: dict) -> dict:
+    """Before v2 the lines were not told: none are known."""
+    return {**data, "lines": []}
+
+
 class RefundPart(Schema):
     tender_id = fields.String(**ID)
     kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
@@ -138,7 +160,8 @@ PaymentAuthorized = declare("orders", "PaymentAuthorized", TenderStep)
 PaymentFailed = declare("orders", "PaymentFailed", PaymentFailedSchema)
 PaymentCaptured = declare("orders", "PaymentCaptured", PaymentCapturedSchema)
 PaymentVoided = declare("orders", "PaymentVoided", PaymentVoidedSchema)
-OrderPaid = declare("orders", "OrderPaid", OrderPaidSchema)
+OrderPaidV1Contract = declare("orders", "OrderPaid", OrderPaidSchema)
+OrderPaid = declare("orders", "OrderPaid", OrderPaidV2, version=2, upcast=order_paid_v2)
 OrderRefunded = declare("orders", "OrderRefunded", OrderRefundedSchema)
 RefundRequested = declare("orders", "RefundRequested", RefundRequestedSchema)
 RefundFailed = declare("orders", "RefundFailed", RefundFailedSchema)

@@ -1,0 +1,129 @@
+"""HQ's points rules beyond the rate, on a real database: a multiplier per service category, points
+campaigns (a multiplier for some stores and categories over a window, the best one counting),
+and a birthday bonus given once a year on a durable timer."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.members import points, privacy, profiles
+from services.members.domain import points as P
+from shared.db import timers
+from shared.envelope import utc_iso
+from shared.errors import Unprocessable
+from tests.members.test_points import HQ, STAFF, Ledger
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def ledger(desk_for):
+    return desk_for(Ledger)
+
+
+def promotion(**overrides) -> dict:
+    return {
+        "name": "double colour",
+        "multiplier_bp": 20_000,
+        "valid_from": utc_iso(NOW - timedelta(days=1)),
+        "valid_until": utc_iso(NOW + timedelta(days=1)),
+        "stores": ["paris-opera"],
+        "categories": ["colour"],
+        **overrides,
+    }
+
+
+def test_each_line_earns_at_its_categorys_multiplier_and_the_best_promotion_covering_it(ledger):
+    rules = {
+        "category_multipliers": [{"category": "retail", "multiplier_bp": 5_000}],
+        "promotions": [promotion(), promotion(name="colour week", multiplier_bp=15_000)],
+    }
+    ledger.run(lambda uow: points.set_rules(uow, rules, HQ))
+    member = ledger.member()
+    # 60 EUR of colour at x2 (the better promotion), 20 EUR of products at x0.5, 20 EUR of a cut at x1
+    ledger.paid(member, 10_000, lines=(("colour", 6_000), ("retail", 2_000), ("hair", 2_000)))
+    assert ledger.balance(member) == 120 + 10 + 20
+
+
+def test_what_earns_is_shared_among_the_lines_so_points_paid_with_a_coupon_earn_nothing_anywhere(ledger):
+    ledger.run(lambda uow: points.set_rules(uow, {"promotions": [promotion()]}, HQ))
+    member = ledger.member()
+    ledger.paid(member, 10_000, ("card_present", 5_000), ("coupon", 5_000), lines=(("colour", 10_000),))
+    assert ledger.balance(member) == 100  # half earns, at x2
+
+
+def test_a_promotion_earns_nothing_extra_outside_its_window_or_its_stores(ledger):
+    later = promotion(
+        valid_from=utc_iso(NOW + timedelta(days=1)), valid_until=utc_iso(NOW + timedelta(days=2))
+    )
+    elsewhere = promotion(name="lyon", stores=["lyon-bellecour"])
+    ledger.run(lambda uow: points.set_rules(uow, {"promotions": [later, elsewhere]}, HQ))
+    member = ledger.member()
+    ledger.paid(member, 5_000, lines=(("colour", 5_000),))
+    assert ledger.balance(member) == 50
+
+
+def test_an_order_without_its_lines_told_earns_at_the_rate_alone(ledger):
+    ledger.run(lambda uow: points.set_rules(uow, {"promotions": [promotion(categories=[])]}, HQ))
+    member = ledger.member()
+    ledger.paid(member, 5_000)  # OrderPaid v1 read as v2: no lines
+    assert ledger.balance(member) == 50
+
+
+def test_rules_that_cannot_be_are_refused_with_the_field(ledger):
+    backwards = promotion(valid_until=utc_iso(NOW - timedelta(days=2)))
+    for wanted in (
+        {"promotions": [backwards]},
+        {"promotions": [promotion(), promotion()]},
+        {"promotions": [promotion(valid_from="tomorrow")]},
+    ):
+        with pytest.raises(Unprocessable) as refused:
+            ledger.run(lambda uow, w=wanted: points.set_rules(uow, w, HQ))
+        assert "promotions" in refused.value.details
+    with ledger.db.read() as conn:
+        assert points.rules_of(conn).promotions == ()
+
+
+def test_a_birthday_brings_the_bonus_once_a_year_and_the_next_one_is_scheduled(ledger):
+    ledger.run(lambda uow: points.set_rules(uow, {"birthday_bonus": 250}, HQ))
+    member = "m-birthday"
+    wanted = {"name": "Lina Roux", "phone": "+33 6 00 00 00 01", "birthday": "1990-03-14"}
+    ledger.run(lambda uow: profiles.register(uow, member, "paris-opera", wanted, STAFF, NOW))
+    due = next_due(ledger, member)
+    assert due.date() == P.next_birthday("1990-03-14", NOW.date()) and due.hour == 0
+
+    ledger.run(lambda uow: points.birthday(uow, member, due))
+    ledger.run(lambda uow: points.birthday(uow, member, due + timedelta(hours=1)))  # a second firing
+    view = ledger.view(member)
+    assert view["balance"] == 250 and [x["reason"] for x in view["ledger"]["items"]] == [
+        f"birthday bonus {due.year}"
+    ]
+    assert next_due(ledger, member).date() == P.next_birthday("1990-03-14", due.date() + timedelta(days=1))
+    assert next_due(ledger, member).year == due.year + 1
+
+
+def test_no_birthday_no_bonus_and_an_erased_member_has_no_more_birthdays(ledger):
+    member = "m-erased-birthday"
+    wanted = {"name": "Lina Roux", "phone": "+33 6 00 00 00 02", "birthday": "1990-03-14"}
+    ledger.run(lambda uow: profiles.register(uow, member, "paris-opera", wanted, STAFF, NOW))
+    assert next_due(ledger, member) is not None
+    ledger.run(lambda uow: privacy.erase(uow, member, HQ, NOW))
+    assert next_due(ledger, member) is None
+    ledger.run(lambda uow: points.birthday(uow, member, NOW))
+    assert ledger.balance(member) == 0
+
+
+def test_a_birthday_on_29_february_is_on_the_28th_in_other_years():
+    assert P.next_birthday("1992-02-29", date(2027, 1, 10)) == date(2027, 2, 28)
+    assert P.next_birthday("1992-02-29", date(2028, 1, 10)) == date(2028, 2, 29)
+    assert P.next_birthday("1990-03-14", date(2027, 3, 14)) == date(2027, 3, 14)
+    assert P.next_birthday("1990-03-14", date(2027, 3, 15)) == date(2028, 3, 14)
+
+
+def next_due(ledger, member_id: str) -> datetime | None:
+    with ledger.db.read() as conn:
+        due = conn.execute(
+            select(timers.c.due_at).where(timers.c.key == f"{points.BIRTHDAY}:{member_id}")
+        ).scalar()
+    return None if due is None else datetime.fromtimestamp(due, UTC)
