@@ -154,21 +154,21 @@ class MemberRoutes:
     @endpoint(
         "GET",
         f"{MEMBER_PATH}/points",
-        roles=(*HQ, CUSTOMER),
+        roles=PROFILE_READERS,
         query=schemas.PointsQuery,
         response=schemas.Points,
         errors=(404,),
     )
     def get_points(self, call, member_id):
         """A member's points: the balance, what expires when, and the ledger line by line,
-        newest first (the member themselves, or HQ)."""
-        self._own_or_hq(call, member_id)
+        newest first (the member, HQ, or the staff of a store that knows them)."""
+        self._profile(call, member_id)
         return self.members.get_points(member_id=member_id, **call.query)
 
     @endpoint(
         "GET",
         f"{MEMBER_PATH}/history",
-        roles=(*HQ, CUSTOMER),
+        roles=PROFILE_READERS,
         query=schemas.HistoryQuery,
         response=schemas.History,
         errors=(404,),
@@ -176,8 +176,8 @@ class MemberRoutes:
     def get_history(self, call, member_id):
         """A member's history as booking and orders tell it: visits, no-shows, cancellations,
         spend, first and last visit, favourite services and stylists, and their bookings,
-        newest first (the member themselves, or HQ)."""
-        self._own_or_hq(call, member_id)
+        newest first (the member, HQ, or the staff of a store that knows them)."""
+        self._profile(call, member_id)
         return self.members.get_history(member_id=member_id, **call.query)
 
     @endpoint(
@@ -224,7 +224,7 @@ class MemberRoutes:
     @endpoint(
         "GET",
         f"{MEMBER_PATH}/stored-value",
-        roles=(*HQ, CUSTOMER),
+        roles=PROFILE_READERS,
         query=schemas.StoredValueQuery,
         response=schemas.StoredValue,
         errors=(404,),
@@ -232,8 +232,8 @@ class MemberRoutes:
     def get_stored_value(self, call, member_id):
         """A member's stored value card: the balance (principal and bonus), what payments hold,
         each top-up still on it and where it works, and the ledger line by line, newest first
-        (the member themselves, or HQ)."""
-        self._own_or_hq(call, member_id)
+        (the member, HQ, or the staff of a store that knows them)."""
+        self._profile(call, member_id)
         return self.members.get_stored_value(member_id=member_id, **call.query)
 
     @endpoint("GET", "/api/v1/loyalty/stored-value-rules", roles=PUBLIC, response=schemas.StoredValueRules)
@@ -340,23 +340,23 @@ class MemberRoutes:
     @endpoint(
         "GET",
         f"{MEMBER_PATH}/coupons",
-        roles=(*HQ, CUSTOMER),
+        roles=PROFILE_READERS,
         query=schemas.CouponsQuery,
         response=schemas.Coupons,
         errors=(404,),
     )
     def get_coupons(self, call, member_id):
-        """A member's coupons, newest first, with their code, campaign and status (the member
-        themselves, or HQ)."""
-        self._own_or_hq(call, member_id)
+        """A member's coupons, newest first, with their code, campaign and status (the member,
+        HQ, or the staff of a store that knows them)."""
+        self._profile(call, member_id)
         return self.members.get_coupons(member_id=member_id, **call.query)
 
-    @endpoint("GET", f"{MEMBER_PATH}/tier", roles=(*HQ, CUSTOMER), response=schemas.TierView, errors=(404,))
+    @endpoint("GET", f"{MEMBER_PATH}/tier", roles=PROFILE_READERS, response=schemas.TierView, errors=(404,))
     def get_tier(self, call, member_id):
         """The tier a member stands in, their spend over the window, what the tier gives (a
-        points multiplier, a discount on services) and what the next tier needs (the member
-        themselves, or HQ)."""
-        self._own_or_hq(call, member_id)
+        points multiplier, a discount on services) and what the next tier needs (the member,
+        HQ, or the staff of a store that knows them)."""
+        self._profile(call, member_id)
         return self.members.get_tier(member_id=member_id)
 
     @endpoint("GET", "/api/v1/loyalty/tier-rules", roles=PUBLIC, response=schemas.TierRules)
