@@ -98,6 +98,7 @@ class MemberHistory(Projection):
         }
         if event.type == OrderPaid.name:
             row["local_date"] = d["local_date"]
+            row["categories"] = json.dumps(sorted({x["category"] for x in d["lines"]}))
         return [Upsert(member_orders, row)]
 
 

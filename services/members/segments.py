@@ -22,6 +22,7 @@ from .domain import segments as S
 from .tables import (
     member_booking_segments,
     member_bookings,
+    member_orders,
     member_spend,
     member_tiers,
     members,
@@ -83,10 +84,11 @@ CONSENTS = {
 
 def facts(conn, now: datetime, needs: set[str]) -> list[S.Facts]:
     """What the chain knows of every member, as far as a filter ``needs`` it ("visits",
-    "spend", "tiers", "stores", "services"; consents always): a few grouped reads."""
+    "spend", "tiers", "stores", "services", "categories"; consents and birthdays always): a
+    few grouped reads."""
     since = (now - YEAR).date().isoformat()
     completed = member_bookings.c.status == "completed"
-    visits, stores, services, spend, tiers = {}, {}, {}, {}, {}
+    visits, stores, services, spend, tiers, categories = {}, {}, {}, {}, {}, {}
     if "visits" in needs:
         visits = {
             x.member_id: x
@@ -126,9 +128,20 @@ def facts(conn, now: datetime, needs: set[str]) -> list[S.Facts]:
         )
     if "tiers" in needs:
         tiers = dict(conn.execute(select(member_tiers.c.member_id, member_tiers.c.tier)).all())
+    if "categories" in needs:
+        bought = select(member_orders.c.member_id, member_orders.c.categories).where(
+            member_orders.c.categories.is_not(None)
+        )
+        for x in conn.execute(bought):
+            categories.setdefault(x.member_id, set()).update(json.loads(x.categories))
     out = []
     for m in conn.execute(
-        select(members.c.member_id, members.c.consent_marketing_email, members.c.consent_marketing_sms)
+        select(
+            members.c.member_id,
+            members.c.consent_marketing_email,
+            members.c.consent_marketing_sms,
+            members.c.birthday,
+        )
     ):
         member_id, v = m.member_id, visits.get(m.member_id)
         out.append(
@@ -141,6 +154,8 @@ def facts(conn, now: datetime, needs: set[str]) -> list[S.Facts]:
                 frozenset(stores[member_id]) if member_id in stores else EMPTY,
                 frozenset(services[member_id]) if member_id in services else EMPTY,
                 CONSENTS[(bool(m.consent_marketing_email), bool(m.consent_marketing_sms))],
+                frozenset(categories[member_id]) if member_id in categories else EMPTY,
+                None if m.birthday is None else int(m.birthday[5:7]),
             )
         )
     return out

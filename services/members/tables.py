@@ -156,6 +156,7 @@ member_orders = Table(
     Column("refunded_minor", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("local_date", String(10)),
+    Column("categories", Text),  # JSON: the categories of its lines (OrderPaid v2; null before)
 )
 stored_value_cards = Table(
     "stored_value_cards",

@@ -270,6 +270,7 @@ def test_the_campaigns_effect_per_store_counts_redemptions_discount_and_revenue(
             "paid": eur(facts["gross"]),
             "refunded": eur(0),
             "local_date": "2026-12-02",
+            "lines": [],
         }
         event = Envelope.new(
             source="orders",

@@ -2,7 +2,7 @@
 import pytest
 
 from services.identity.contracts import MemberSignedUp
-from services.members.contracts import MemberRegistered, PointsRulesChanged
+from services.members.contracts import MemberRegistered, PointsRulesChanged, SegmentDefined
 from services.members.domain import member_from_sign_up, stream_of
 from shared.contracts import ContractError, json_schema, upcast
 from tests.members.conftest import sign_up
@@ -73,3 +73,12 @@ def test_an_order_paid_before_v2_reads_with_its_lines_unknown():
           "tips": {"amount_minor": 0, "currency": "EUR"}, "tenders": [], "receipt_number": 1,
           "local_date": "2026-12-01"}
     assert upcast("OrderPaid", v1, 1, 2)["lines"] == []
+
+
+def test_a_segment_defined_before_v2_reads_with_no_categories_or_birthday_months():
+    v1 = {"segment_id": "s-1", "name": "Regulars", "owner_store": None, "by": None,
+          "filter": {"visited_within_days": 30, "lapsed_days": None, "min_spend_minor": None,
+                     "max_spend_minor": None, "min_visits": None, "min_rfm": None, "tiers": [], "stores": [],
+                     "services": [], "consent": None}}
+    now = SegmentDefined.validate(upcast("SegmentDefined", v1, 1, 2))
+    assert (now["filter"]["categories"], now["filter"]["birthday_months"]) == ([], [])

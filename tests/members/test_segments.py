@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from services.members import coupons, segments
 from services.members.app import APP
+from services.members.history import MemberHistory
 from services.members.tables import coupons as coupon_rows
 from services.members.tables import (
     member_booking_segments,
@@ -21,9 +22,11 @@ from services.members.tables import (
     members,
     segment_issues,
 )
-from shared.envelope import utc_iso
+from services.orders.contracts import OrderPaid
+from shared.envelope import Envelope, utc_iso
 from shared.errors import Unprocessable
 from shared.migrate import upgrade
+from shared.projections import project
 from tests.members.test_points import HQ, Ledger
 
 NOW = datetime.now(UTC)
@@ -218,3 +221,60 @@ def test_a_segment_issue_stops_at_the_campaigns_budget_and_starts_once_per_job(s
         job = conn.execute(select(segment_issues).where(segment_issues.c.job_id == job_id)).first()
         assert coupons.issued_count(conn, campaign_id) == 5
     assert (job.total, job.issued, job.refused) == (12, 5, 7)
+
+
+def paid_order(member_id: str, *categories: str):
+    """OrderPaid v2 as orders publishes it: a line per category."""
+    lines = [
+        {
+            "line_id": f"l{i}",
+            "kind": "service",
+            "ref": c,
+            "category": c,
+            "gross": {"amount_minor": 1000, "currency": "EUR"},
+        }
+        for i, c in enumerate(categories)
+    ]
+    money = {"amount_minor": 1000 * len(lines), "currency": "EUR"}
+    zero = {"amount_minor": 0, "currency": "EUR"}
+    order_id = str(uuid.uuid4())
+    return Envelope.new(
+        source="orders",
+        type=OrderPaid.name,
+        subject=f"order-{order_id}",
+        streamversion=3,
+        schemaversion=OrderPaid.version,
+        data={
+            "order_id": order_id,
+            "store_id": "paris-opera",
+            "customer_id": member_id,
+            "booking_id": None,
+            "status": "completed",
+            "owed": money,
+            "paid": money,
+            "refunded": zero,
+            "gross": money,
+            "tax": zero,
+            "tips": zero,
+            "tenders": [{"kind": "cash", "amount": money}],
+            "receipt_number": 1,
+            "local_date": NOW.date().isoformat(),
+            "lines": lines,
+        },
+    )
+
+
+def test_a_segment_keeps_the_members_who_bought_a_category_or_were_born_in_a_month(shop):
+    colour, retail, neither = shop.customer(), shop.customer(), shop.customer()
+    with shop.db.write() as conn:
+        project(conn, MemberHistory(), paid_order(colour, "colour", "hair"))
+        project(conn, MemberHistory(), paid_order(retail, "retail"))
+        conn.execute(members.update().where(members.c.member_id == colour).values(birthday="1990-03-14"))
+        conn.execute(members.update().where(members.c.member_id == neither).values(birthday="1988-12-01"))
+    assert shop.members_of(shop.segment(categories=["colour", "spa"])) == {colour}
+    assert shop.members_of(shop.segment(categories=["retail"], consent="email")) == {retail}
+    assert shop.members_of(shop.segment(birthday_months=[12, 1])) == {neither}
+    assert shop.members_of(shop.segment(birthday_months=[3], categories=["hair"])) == {colour}
+    with pytest.raises(Unprocessable) as refused:
+        shop.segment(birthday_months=[13])
+    assert "birthday_months" in refused.value.details

@@ -481,6 +481,16 @@ class SegmentFilter(StrictSchema):
         validate=validate.OneOf(["email", "sms"]),
         metadata={"description": "marketing consent to this channel"},
     )
+    categories = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=50),
+        metadata={"description": "bought any of them (a line of a paid order: hair, colour, retail...)"},
+    )
+    birthday_months = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=12)),
+        validate=validate.Length(max=12),
+        metadata={"description": "born in any of these months (1 to 12)"},
+    )
 
 
 class SegmentRequest(StrictSchema):

@@ -29,6 +29,28 @@ class SegmentDefinedSchema(Schema):
     by = fields.String(**NULLABLE_ID)
 
 
+class SegmentFilterV2(SegmentFilter):
+    categories = fields.List(
+        fields.String(), required=True, metadata={"description": "bought any (a paid order's line)"}
+    )
+    birthday_months = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=12)),
+        required=True,
+        metadata={"description": "born in any of these months"},
+    )
+
+
+class SegmentDefinedV2(SegmentDefinedSchema):
+    """Since v2 a filter may name service categories bought and birthday months."""
+
+    filter = fields.Nested(SegmentFilterV2, required=True)
+
+
+def segment_defined_v2(data: dict) -> dict:
+    """Before v2 no filter named categories or birthday months."""
+    return {**data, "filter": {**data["filter"], "categories": [], "birthday_months": []}}
+
+
 class CampaignIssuedToSegmentSchema(Schema):
     campaign_id = fields.String(**ID)
     segment_id = fields.String(**ID)
@@ -37,5 +59,6 @@ class CampaignIssuedToSegmentSchema(Schema):
     by = fields.String(**NULLABLE_ID)
 
 
-SegmentDefined = declare("members", "SegmentDefined", SegmentDefinedSchema)
+SegmentDefinedV1Contract = declare("members", "SegmentDefined", SegmentDefinedSchema)
+SegmentDefined = declare("members", "SegmentDefined", SegmentDefinedV2, version=2, upcast=segment_defined_v2)
 CampaignIssuedToSegment = declare("members", "CampaignIssuedToSegment", CampaignIssuedToSegmentSchema)

@@ -2,11 +2,12 @@
 
 A segment keeps the members who match every condition it names: visited recently or lapsed
 (no visit for N days after having come), spend and visits over the last 12 months, an RFM
-score, a tier, a store or a service they have visited, and consent to the channel a campaign
-would use. RFM scores each member 1 to 5 on recency (days since the last visit), frequency
-(visits) and monetary value (spend) by quintile among the members who have visited, and
-adds them up (3 to 15); a member who never visited has no score. Pure: the service gathers
-the facts of every member and asks which match.
+score, a tier, a store or a service they have visited, a category of what they bought, the
+month they were born in, and consent to the channel a campaign would use. RFM scores each
+member 1 to 5 on recency (days since the last visit), frequency (visits) and monetary value
+(spend) by quintile among the members who have visited, and adds them up (3 to 15); a member
+who never visited has no score. Pure: the service gathers the facts of every member and asks
+which match.
 """
 
 from bisect import bisect_left
@@ -16,6 +17,7 @@ from datetime import date
 from shared.refusals import Refused
 
 CHANNELS = ("email", "sms")
+LISTS = ("tiers", "stores", "services", "categories", "birthday_months")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Filter:
     stores: tuple[str, ...] = ()  # visited any of them
     services: tuple[str, ...] = ()  # visited for any of them
     consent: str | None = None  # "email" or "sms": marketing consent to it
+    categories: tuple[str, ...] = ()  # bought any of them (a line of a paid order)
+    birthday_months: tuple[int, ...] = ()  # born in any of them
 
     def __post_init__(self):
         for name in (
@@ -44,6 +48,8 @@ class Filter:
                 raise Refused(name, "not negative", conflict=False)
         if self.min_rfm is not None and not 3 <= self.min_rfm <= 15:
             raise Refused("min_rfm", "an RFM score is 3 to 15", conflict=False)
+        if any(not 1 <= m <= 12 for m in self.birthday_months):
+            raise Refused("birthday_months", "a month is 1 to 12", conflict=False)
         if self.consent is not None and self.consent not in CHANNELS:
             raise Refused("consent", f"a channel is one of {', '.join(CHANNELS)}", conflict=False)
         if (
@@ -55,7 +61,7 @@ class Filter:
 
     @classmethod
     def from_data(cls, data: dict) -> "Filter":
-        lists = {k: tuple(data.get(k) or ()) for k in ("tiers", "stores", "services")}
+        lists = {k: tuple(data.get(k) or ()) for k in LISTS}
         return cls(**{**{k: v for k, v in data.items() if k not in lists}, **lists})
 
     def needs(self) -> set[str]:
@@ -65,7 +71,9 @@ class Filter:
             wanted.add("visits")
         if {self.min_spend_minor, self.max_spend_minor, self.min_rfm} != {None}:
             wanted.add("spend")
-        wanted |= {name for name in ("tiers", "stores", "services") if getattr(self, name)}
+        wanted |= {name for name in ("tiers", "stores", "services", "categories") if getattr(self, name)}
+        if self.birthday_months:
+            wanted.add("birthdays")
         return wanted
 
     def as_data(self) -> dict:
@@ -80,6 +88,8 @@ class Filter:
             "stores": list(self.stores),
             "services": list(self.services),
             "consent": self.consent,
+            "categories": list(self.categories),
+            "birthday_months": list(self.birthday_months),
         }
 
 
@@ -93,6 +103,8 @@ class Facts:
     stores: frozenset = field(default_factory=frozenset)
     services: frozenset = field(default_factory=frozenset)
     consents: frozenset = field(default_factory=frozenset)  # channels
+    categories: frozenset = field(default_factory=frozenset)
+    birthday_month: int | None = None
 
 
 def _quintile(value: float, ordered: list[float]) -> int:
@@ -127,6 +139,8 @@ def matches(flt: Filter, f: Facts, score: int | None, today: date) -> bool:
         not flt.stores or bool(f.stores & set(flt.stores)),
         not flt.services or bool(f.services & set(flt.services)),
         flt.consent is None or flt.consent in f.consents,
+        not flt.categories or bool(f.categories & set(flt.categories)),
+        not flt.birthday_months or f.birthday_month in flt.birthday_months,
     )
     return all(checks)
 
