@@ -42,6 +42,7 @@ from .contracts import (
     StoredValueRestored,
     StoredValueRulesChanged,
     StoredValueSpent,
+    StoredValueWithdrawn,
     TierChanged,
     TierRulesChanged,
 )
@@ -588,10 +589,10 @@ class StoredValue(Projection):
             Update(stored_value_holds, {"reference": event.data["reference"]}, {"status": "voided"}),
         ]
 
-    @on(StoredValueSpent)
+    @on(StoredValueSpent, StoredValueWithdrawn)
     def spent(self, event):
         return (
-            self._line(event, "spent", -1)
+            self._line(event, "spent" if event.type == StoredValueSpent.name else "withdrawn", -1)
             + self._parts(event)
             + [Update(stored_value_holds, {"reference": event.data["reference"]}, {"status": "captured"})]
         )

@@ -180,11 +180,11 @@ def set_rules(uow, changes: dict, actor: dict) -> None:
 # --- the tender ----------------------------------------------------------------------------
 
 
-def _hold_row(conn, reference: str):
+def hold_row(conn, reference: str):
     return conn.execute(select(stored_value_holds).where(stored_value_holds.c.reference == reference)).first()
 
 
-def _hold_facts(member_id: str, order_id: str | None, h: SV.Hold, before: SV.Card, after: SV.Card) -> dict:
+def hold_facts(member_id: str, order_id: str | None, h: SV.Hold, before: SV.Card, after: SV.Card) -> dict:
     return {
         "member_id": member_id,
         "reference": h.reference,
@@ -205,7 +205,7 @@ def authorize(
     amount: int,
     currency: str,
 ) -> dict:
-    row = _hold_row(uow.conn, reference)
+    row = hold_row(uow.conn, reference)
     if row is not None:
         return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
     if member_id is None or store_id is None:
@@ -220,13 +220,19 @@ def authorize(
         stream(member_id),
         uow.version(stream(member_id)),
         StoredValueHeld,
-        _hold_facts(member_id, order_id, h, before, after),
+        hold_facts(member_id, order_id, h, before, after),
     )
     return answer(APPROVED)
 
 
 def capture(uow, reference: str) -> dict:
-    row = _hold_row(uow.conn, reference)
+    return take(uow, reference, StoredValueSpent)
+
+
+def take(uow, reference: str, contract) -> dict:
+    """A hold's parts taken off the card, recorded as ``contract`` (spent, or withdrawn by a
+    top-up's refund)."""
+    row = hold_row(uow.conn, reference)
     if row is None or row.status == "voided":
         return answer(DECLINED, "no hold to capture")
     if row.status == "held":
@@ -236,7 +242,7 @@ def capture(uow, reference: str) -> dict:
         _record(
             uow,
             row.member_id,
-            StoredValueSpent,
+            contract,
             after,
             h.parts,
             h.amount,
@@ -249,7 +255,7 @@ def capture(uow, reference: str) -> dict:
 
 
 def void(uow, reference: str) -> dict:
-    row = _hold_row(uow.conn, reference)
+    row = hold_row(uow.conn, reference)
     if row is not None and row.status == "captured":
         return answer(DECLINED, "the card was charged: refund it instead")
     if row is not None and row.status == "held":
@@ -260,13 +266,13 @@ def void(uow, reference: str) -> dict:
             stream(row.member_id),
             uow.version(stream(row.member_id)),
             StoredValueReleased,
-            _hold_facts(row.member_id, row.order_id, h, before, after),
+            hold_facts(row.member_id, row.order_id, h, before, after),
         )
     return answer(APPROVED, voided=True)
 
 
 def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> dict:
-    row = _hold_row(uow.conn, reference)
+    row = hold_row(uow.conn, reference)
     if row is None or row.status != "captured":
         return answer(DECLINED, "no charge of the card to give back")
     refs = json.loads(row.refund_refs)
@@ -303,4 +309,4 @@ def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> 
 
 
 def inquire(conn, reference: str) -> dict:
-    return inquired(_hold_row(conn, reference))
+    return inquired(hold_row(conn, reference))

@@ -202,7 +202,7 @@ stored_value_ledger = Table(
     metadata,
     Column("member_id", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("kind", String(20), nullable=False),  # loaded, spent, restored
+    Column("kind", String(20), nullable=False),  # loaded, spent, restored, withdrawn
     Column("amount_minor", Integer, nullable=False),  # + in, - out
     Column("principal_minor", Integer, nullable=False),
     Column("bonus_minor", Integer, nullable=False),

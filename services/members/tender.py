@@ -1,17 +1,18 @@
 """The members' tenders behind the orders' tender protocol: one step (authorize, capture,
-void, refund, inquire) of points (``points_tender``), a stored value card (``stored_value``)
-or a coupon (``coupons``), each in a transaction of its own."""
+void, refund, inquire) of points (``points_tender``), a stored value card (``stored_value``),
+a coupon (``coupons``), or the refund of a top-up taking its principal back off the card
+(``top_up_refunds``), each in a transaction of its own."""
 
 from datetime import datetime
 
 from shared.errors import InvalidInput
 from shared.personal import is_erased
 
-from . import coupons, points_tender, stored_value
+from . import coupons, points_tender, stored_value, top_up_refunds
 from .tender_answers import DECLINED, answer
 
 STEPS = ("authorize", "capture", "void", "refund", "inquire")
-TENDERS = {"points": points_tender, "stored_value": stored_value, "coupon": coupons}
+TENDERS = {"points": points_tender, "stored_value": stored_value, "coupon": coupons, "top_up": top_up_refunds}
 
 
 def step(
@@ -49,6 +50,7 @@ def step(
             uow, reference, member_id, store_id, order_id, amount, currency
         ),
         "coupon": lambda uow: coupons.authorize(uow, reference, member_id, code, order, amount, now),
+        "top_up": lambda uow: top_up_refunds.authorize(uow, reference, order_id, amount),
     }
     steps = {
         "authorize": authorize[kind],

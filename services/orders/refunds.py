@@ -16,6 +16,7 @@ owed (a deposit above a cancellation fee) is given back by the ``OVERPAYMENT`` t
 without anyone asking.
 """
 
+import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -75,6 +76,7 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
     try:
         amount = O.line_refunds(order, lines) if lines else wanted["amount"]["amount_minor"]
         parts = O.plan_refund(order, amount)
+        O.top_up_part(order, amount, lines)
     except T.TenderRefused as error:
         raise refusal(error) from None
     threshold = settings_of(conn, order.store_id).refund_manager_minor
@@ -127,23 +129,41 @@ def _requested(
 
 def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> None:
     """Ask each tender to give its part back, then record the refund; nothing to do for a
-    refund that has ended. A lost answer leaves it to the recovery timer."""
+    refund that has ended. A lost answer leaves it to the recovery timer. A top-up's part is
+    first held on the member's card (declined: the refund fails, nothing given back), taken
+    once the money has gone back, and let go if it did not."""
     order = execute(lambda uow: read(uow, order_id).order)
     on_way = order.refund_on_way(refund_id)
     if on_way is None:
         return
-    for tender_id, part in on_way.parts:
-        try:
-            outcome = tenders[order.tender(tender_id).kind].refund(
-                tender_id, part, f"{refund_id}:{tender_id}"
-            )
-        except ProviderTimeout:
-            return
-        if outcome.reason:
-            why = f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}"
-            execute(lambda uow, why=why: _failed(uow, order_id, refund_id, why))
-            raise Conflict(why, {"amount": [outcome.reason]})
+    top_up, withdrawal = O.top_up_part(order, on_way.amount, dict(on_way.lines)), f"{refund_id}:top-up"
+    try:
+        if top_up:
+            held = tenders.top_up.authorize(withdrawal, _order_token(order), top_up, order.currency)
+            if held.reason:
+                _refused(execute, order_id, refund_id, f"the card cannot give back {top_up}: {held.reason}")
+        for tender_id, part in on_way.parts:
+            tender = tenders[order.tender(tender_id).kind]
+            outcome = tender.refund(tender_id, part, f"{refund_id}:{tender_id}")
+            if outcome.reason:
+                if top_up:
+                    tenders.top_up.void(withdrawal)
+                why = f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}"
+                _refused(execute, order_id, refund_id, why, outcome.reason)
+        if top_up:
+            tenders.top_up.capture(withdrawal, top_up)
+    except ProviderTimeout:
+        return
     execute(lambda uow: finish(uow, order_id, refund_id, now()))
+
+
+def _order_token(order: O.Order) -> str:
+    return json.dumps({"order_id": order.order_id})
+
+
+def _refused(execute, order_id: str, refund_id: str, why: str, reason: str | None = None) -> None:
+    execute(lambda uow: _failed(uow, order_id, refund_id, why))
+    raise Conflict(why, {"amount": [reason or why]})
 
 
 def _failed(uow, order_id: str, refund_id: str, why: str) -> None:

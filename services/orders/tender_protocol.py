@@ -108,6 +108,8 @@ class Tenders:
         self.provider = provider
         self.drawer = CashDrawer()
         self.members = {kind: MembersTender(kind, members) for kind in OFFERED_BY_MEMBERS} if members else {}
+        # not a way to pay: a top-up's refund taking its principal back off the member's card
+        self.top_up = MembersTender("top_up", members) if members else None
 
     def offered(self, kind: str) -> bool:
         return kind in CARDS or kind == CASH or kind in self.members

@@ -107,11 +107,74 @@ def test_a_top_up_is_paid_with_money_not_points_or_the_card_itself(counter, memb
     assert counter.order(order_id)["payments"] == []
 
 
-def test_a_paid_top_up_is_not_refunded_at_the_till(counter, members):
+def test_a_top_up_refund_takes_its_unspent_principal_and_the_bonus_it_brought_back_off_the_card(
+    counter, members
+):
+    order_id = loaded(counter, members, 100000)  # 1,000 paid, 1,100 on the card
+    assert counter.pay(completed(counter), sv(13400))["status"] == "captured"  # principal first: 866 left
+    counter.refund(order_id, amount=eur(43300), actor=MANAGER)
+    view = members.card(MEMBER)
+    # half of the 866 left goes back, and half of the bonus with it: 433 and 50 off the card
+    assert (view["balance"], view["principal"], view["bonus"]) == (eur(48300), eur(43300), eur(5000))
+    line = view["ledger"]["items"][0]
+    assert (line["kind"], line["amount"], line["principal"], line["bonus"], line["order_id"]) == (
+        "withdrawn",
+        eur(-48300),
+        eur(-43300),
+        eur(-5000),
+        order_id,
+    )
+    assert sum(x["amount"]["amount_minor"] for x in view["ledger"]["items"]) == 48300
+    counter.refund(order_id, amount=eur(43300), actor=MANAGER)
+    assert members.card(MEMBER)["balance"] == eur(0)
+    order = counter.order(order_id)
+    assert order["refunded"] == eur(86600) and events_of(counter, f"order-{order_id}")[-1] == "OrderRefunded"
+
+
+def test_a_top_up_refund_above_what_is_left_of_it_fails_and_moves_nothing(counter, members):
     order_id = loaded(counter, members, 2000)
-    with pytest.raises(Conflict, match="on the card"):
+    bill = completed(counter)
+    counter.pay(bill, sv(1500), card(13400 - 1500))
+    with pytest.raises(Conflict, match="only 500 of the top-up is left"):
         counter.refund(order_id, amount=eur(2000), actor=MANAGER)
-    assert members.card(MEMBER)["balance"] == eur(2000)
+    view = members.card(MEMBER)
+    assert (view["balance"], view["held"]) == (eur(500), eur(0))
+    assert counter.order(order_id)["refunded"] == eur(0)
+    assert events_of(counter, f"order-{order_id}")[-1] == "RefundFailed"
+    counter.refund(order_id, amount=eur(500), actor=MANAGER)
+    assert members.card(MEMBER)["balance"] == eur(0)
+
+
+def test_an_order_that_sold_a_top_up_with_a_product_is_refunded_line_by_line(counter, members):
+    product = {"kind": "product", "ref": "SH-250", "description": "Shampoo", "unit_price": eur(2000)}
+    sale = {**top_up(3000), "lines": [*top_up(3000)["lines"], product]}
+    order_id = sell(counter, members, sale, STAFF)
+    counter.pay(order_id, cash(5000))
+    members.follow(counter, order_id)
+    with pytest.raises(Unprocessable, match="line by line"):
+        counter.refund(order_id, amount=eur(2000), actor=MANAGER)
+    shampoo = next(x for x in counter.order(order_id)["lines"] if x["kind"] == "product")
+    counter.refund(order_id, lines=[{"line_id": shampoo["line_id"], "amount": eur(2000)}], actor=MANAGER)
+    assert members.card(MEMBER)["balance"] == eur(3000)  # the shampoo's refund leaves the card alone
+
+
+@pytest.mark.timeout(300)
+def test_a_top_up_refund_and_payments_from_the_card_racing_from_two_replicas_never_take_more_than_it_holds(
+    counter, replica, members
+):
+    order_id = loaded(counter, members, 5000)
+    bills = [completed(counter) for _ in range(4)]
+    calls = [lambda: counter.refund(order_id, amount=eur(5000), actor=MANAGER)] + [
+        lambda r=(replica, counter)[n % 2], o=o: r.pay(o, sv(2000), card(11400))["status"]
+        for n, o in enumerate(bills)
+    ]
+    race(calls)
+    refunded = counter.order(order_id)["refunded"]["amount_minor"]
+    paid = sum(1 for o in bills if counter.order(o)["status"] == "completed")
+    view = members.card(MEMBER)
+    assert refunded in (0, 5000) and view["held"] == eur(0)
+    assert refunded + paid * 2000 + view["balance"]["amount_minor"] == 5000
+    assert (refunded, paid) in ((5000, 0), (0, 2))
 
 
 def test_a_top_up_for_a_walk_in_or_of_nothing_is_refused_and_no_order_is_made(counter, members):

@@ -42,6 +42,7 @@ from .stored_value import (
     StoredValueRestored,
     StoredValueRulesChanged,
     StoredValueSpent,
+    StoredValueWithdrawn,
 )
 from .tiers import TierChanged, TierRulesChanged
 
@@ -81,6 +82,7 @@ __all__ = [
     "StoredValueRestored",
     "StoredValueRulesChanged",
     "StoredValueSpent",
+    "StoredValueWithdrawn",
     "TierChanged",
     "TierRulesChanged",
 ]

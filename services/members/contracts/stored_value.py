@@ -86,6 +86,11 @@ class StoredValueRestoredSchema(Movement):
     )
 
 
+class StoredValueWithdrawnSchema(StoredValueSpentSchema):
+    """A refund of a top-up took its principal back off the card (``order_id``: the top-up
+    order; ``reference``: the refund's), with the bonus that principal brought."""
+
+
 class Bonus(Schema):
     at_least_minor = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     bonus_minor = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
@@ -102,4 +107,5 @@ StoredValueHeld = declare("members", "StoredValueHeld", HoldFacts)
 StoredValueReleased = declare("members", "StoredValueReleased", HoldFacts)
 StoredValueSpent = declare("members", "StoredValueSpent", StoredValueSpentSchema)
 StoredValueRestored = declare("members", "StoredValueRestored", StoredValueRestoredSchema)
+StoredValueWithdrawn = declare("members", "StoredValueWithdrawn", StoredValueWithdrawnSchema)
 StoredValueRulesChanged = declare("members", "StoredValueRulesChanged", StoredValueRulesChangedSchema)

@@ -7,8 +7,10 @@ work there: all their principal first, oldest first, then their bonus (the bonus
 last). The hold is what the payment may capture; what another hold reserved is not there to
 take, so two stores spending at once can never take the same money and the card is never
 negative. A refund of a spend gives back to the parts it took, principal and bonus in the
-proportion they were spent. The balance is always the loads' principal and bonus, and the
-sum of the ledger's lines. Pure: the service records each movement with the parts it moved.
+proportion they were spent. A refund of the top-up itself takes its unspent principal back
+off the card, and the bonus that principal brought with it. The balance is always the loads'
+principal and bonus, and the sum of the ledger's lines. Pure: the service records each
+movement with the parts it moved.
 """
 
 from dataclasses import dataclass, replace
@@ -223,3 +225,21 @@ def give_back(
 
 def restore(card: Card, parts: tuple[Part, ...]) -> Card:
     return replace(card, loads=_moved(card, parts, +1))
+
+
+def withdrawal(card: Card, reference: str, load_id: str, store_id: str, principal: int) -> Hold:
+    """A refund of a top-up takes back principal left on its own load (never what payments
+    hold), and with it the share of the load's bonus that principal brought: the bonus is
+    not refundable. Held until the money has gone back, then taken."""
+    if principal <= 0:
+        raise Refused("amount", "an amount above zero", conflict=False)
+    found = next((x for x in card.loads if x.load_id == load_id), None)
+    if found is None:
+        raise Refused("stored_value", "the top-up is not on the member's card")
+    free = found.principal - card.reserved(load_id, PRINCIPAL)
+    if principal > free:
+        raise Refused("stored_value", f"only {free} of the top-up is left on the card to give back")
+    brought = -(-found.bonus * principal // found.principal)  # rounded up: no bonus kept for free
+    forfeited = min(brought, found.bonus - card.reserved(load_id, BONUS))
+    parts = ((load_id, PRINCIPAL, principal),) + (((load_id, BONUS, forfeited),) if forfeited > 0 else ())
+    return Hold(reference, store_id, parts)

@@ -168,13 +168,27 @@ def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
     are not refunded with the bill)."""
     if order.held:
         raise T.TenderRefused("order", "a payment is on its way: refund once it is settled")
-    if any(line.kind == TOP_UP for line in order.lines):
-        raise T.TenderRefused("order", "a card top-up is not refunded at the till: its money is on the card")
     left = order.paid - sum(r.amount for r in order.refunds_on_way)
     if amount > left:
         raise T.TenderRefused("amount", f"a refund is at most what was paid and not refunded ({left})",
                               conflict=False)
     return T.refund_split(order.refundable_tenders, amount)
+
+
+def top_up_part(order: Order, amount: int, lines: dict[str, int]) -> int:
+    """What of a refund is a top-up's, to be taken back off the member's card before the money
+    goes back: the amounts on its top-up lines, or the whole of an order that sold only
+    top-ups. An order that sold a top-up and something else is refunded line by line."""
+    top_ups = {x.line_id for x in order.owed_lines if x.kind == TOP_UP}
+    if not top_ups:
+        return 0
+    if lines:
+        return sum(n for line_id, n in lines.items() if line_id in top_ups)
+    if len(top_ups) == len(order.owed_lines):
+        return amount
+    raise T.TenderRefused(
+        "lines", "an order that sold a top-up with other lines is refunded line by line", conflict=False
+    )
 
 
 def line_refunds(order: Order, amounts: dict[str, int]) -> int:
