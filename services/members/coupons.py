@@ -38,6 +38,8 @@ from .points import is_member
 from .tables import campaigns, coupon_uses, coupons
 from .tender_answers import APPROVED, DECLINED, answer, inquired
 
+LAPSED_ROUND = "campaign-lapsed"
+
 
 def stream(campaign_id: str) -> str:
     return f"campaign-{campaign_id}"
@@ -49,7 +51,7 @@ def new_code() -> str:
     return secrets.token_hex(6).upper()
 
 
-def _campaign(row) -> C.Campaign:
+def campaign_of_row(row) -> C.Campaign:
     return _campaign_of(json.loads(row.facts), bool(row.ended))
 
 
@@ -75,6 +77,8 @@ def _campaign_of(d: dict, ended: bool) -> C.Campaign:
         d["give_back_on_refund"],
         d["owner_store"],
         ended,
+        d.get("trigger"),  # the facts of a campaign created before v2 have none
+        d.get("lapsed_days"),
     )
 
 
@@ -91,7 +95,7 @@ def locked(uow, campaign_id: str):
     return row
 
 
-def _counts(conn, row, member_id: str) -> C.Counts:
+def member_counts(conn, row, member_id: str) -> C.Counts:
     mine = conn.execute(
         select(func.count())
         .select_from(coupons)
@@ -117,7 +121,7 @@ def _record(uow, row, contract, data: dict) -> None:
     )
 
 
-def create(uow, campaign_id: str, wanted: dict, actor: dict) -> None:
+def create(uow, campaign_id: str, wanted: dict, actor: dict, now: datetime) -> None:
     currency = wanted["currency"]
     try:
         window = (
@@ -145,6 +149,8 @@ def create(uow, campaign_id: str, wanted: dict, actor: dict) -> None:
         "code": wanted.get("code"),
         "give_back_on_refund": wanted.get("give_back_on_refund", False),
         "owner_store": wanted.get("owner_store"),
+        "trigger": wanted.get("trigger"),
+        "lapsed_days": wanted.get("lapsed_days"),
         "by": actor.get("account_id"),
         "by_role": actor.get("role"),
     }
@@ -162,6 +168,15 @@ def create(uow, campaign_id: str, wanted: dict, actor: dict) -> None:
     if uow.version(stream(campaign_id)) != 0:
         return
     uow.record(stream(campaign_id), 0, CampaignCreated, facts)
+    if facts["trigger"] == C.LAPSED:
+        schedule_lapsed(uow, campaign_id, max(now, datetime.fromisoformat(window[0])))
+
+
+def schedule_lapsed(uow, campaign_id: str, at: datetime, batch: int = 0) -> None:
+    """A lapsed campaign's next round (automatic_coupons.issue_lapsed)."""
+    uow.schedule(
+        f"{LAPSED_ROUND}:{campaign_id}", LAPSED_ROUND, at, {"campaign_id": campaign_id, "batch": batch}
+    )
 
 
 def end(uow, campaign_id: str, actor: dict) -> None:
@@ -180,10 +195,10 @@ def issue(uow, campaign_id: str, member_id: str, actor: dict, coupon_id: str, no
         raise NotFound(f"no member {member_id}", {"member_id": member_id})
     refuse_erased(uow.conn, member_id)
     try:
-        C.issuable(_campaign(row), _counts(uow.conn, row, member_id), utc_iso(now))
+        C.issuable(campaign_of_row(row), member_counts(uow.conn, row, member_id), utc_iso(now))
     except Refused as error:
         raise refusal(error) from None
-    _issued(uow, row, coupon_id, member_id, "hand", actor.get("account_id"))
+    record_issued(uow, row, coupon_id, member_id, "hand", actor.get("account_id"))
     return coupon_id
 
 
@@ -208,7 +223,7 @@ def issue_many(
         ).all()
     )
     before = issued_count(uow.conn, campaign_id)
-    allowed = C.issuable_many(_campaign(row), before, mine, [m for m, _ in fresh], utc_iso(now))
+    allowed = C.issuable_many(campaign_of_row(row), before, mine, [m for m, _ in fresh], utc_iso(now))
     issued = [
         {"coupon_id": coupon_id, "code": new_code(), "member_id": member_id}
         for (member_id, coupon_id), ok in zip(fresh, allowed, strict=True)
@@ -224,7 +239,7 @@ def issue_many(
     return len(issued), len(fresh) - len(issued)
 
 
-def _issued(uow, row, coupon_id: str, member_id: str, via: str, by: str | None) -> None:
+def record_issued(uow, row, coupon_id: str, member_id: str, via: str, by: str | None) -> None:
     _record(
         uow,
         row,
@@ -279,7 +294,7 @@ def _named(uow, code: str, member_id: str, reference: str, now: datetime):
     ).first()
     if unused is not None:
         return unused.coupon_id, C.ISSUED, member_id, row, False
-    C.issuable(_campaign(row), _counts(uow.conn, row, member_id), utc_iso(now))
+    C.issuable(campaign_of_row(row), member_counts(uow.conn, row, member_id), utc_iso(now))
     return hashlib.sha256(f"{code}:{reference}".encode()).hexdigest()[:32], C.ISSUED, member_id, row, True
 
 
@@ -313,13 +328,13 @@ def authorize(
         return answer(DECLINED, "a coupon is a member's, named by its code")
     try:
         coupon_id, status, holder, row, new = _named(uow, code, member_id, reference, now)
-        counts = _counts(uow.conn, row, member_id)
+        counts = member_counts(uow.conn, row, member_id)
         facts = _order(order)
-        C.usable(_campaign(row), status, holder, member_id, facts, amount, counts, utc_iso(now))
+        C.usable(campaign_of_row(row), status, holder, member_id, facts, amount, counts, utc_iso(now))
     except Refused as refused:
         return answer(DECLINED, refused.message)
     if new:
-        _issued(uow, row, coupon_id, member_id, "code", None)
+        record_issued(uow, row, coupon_id, member_id, "code", None)
     _record(
         uow,
         row,
@@ -365,7 +380,7 @@ def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> 
     if use is None or use.status != "captured":
         return answer(DECLINED, "no redeemed coupon to give back")
     row = locked(uow, use.campaign_id)
-    if not use.returned and _campaign(row).give_back_on_refund:
+    if not use.returned and campaign_of_row(row).give_back_on_refund:
         _record(
             uow,
             row,

@@ -7,7 +7,7 @@ read models, which every movement keeps current in its own transaction: two move
 member are decided one after the other, from replicas too.
 """
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -26,7 +26,6 @@ from .tables import members, points_accounts, points_ledger, points_lots, points
 
 RULES_STREAM = "points-rules"
 EXPIRY = "points-expiry"
-BIRTHDAY = "points-birthday"
 EXPIRY_RECHECK = timedelta(minutes=15)  # an orders payment holds points at most this long
 
 
@@ -198,48 +197,32 @@ def adjust(
         raise refusal(error) from None
 
 
-def schedule_birthday(uow, member_id: str, birthday: str | None, now: datetime) -> None:
-    """The member's next birthday bonus is due at the start (UTC) of their next birthday; none
-    without a birthday."""
-    key = f"{BIRTHDAY}:{member_id}"
-    if birthday is None:
-        uow.cancel_timer(key)
-        return
-    day = P.next_birthday(birthday, now.astimezone(UTC).date())
-    uow.schedule(key, BIRTHDAY, datetime.combine(day, time(), UTC), {"member_id": member_id})
-
-
-def birthday(uow, member_id: str, now: datetime) -> None:
-    """HQ's birthday bonus, a lot of its own, once a year; then the next birthday is scheduled."""
-    row = uow.conn.execute(
-        select(members.c.birthday, members.c.erased_at).where(members.c.member_id == member_id)
-    ).first()
-    if row is None or row.birthday is None or row.erased_at is not None:
-        return
+def birthday_bonus(uow, member_id: str, now: datetime) -> None:
+    """HQ's birthday bonus, a lot of its own, once a year (birthdays.py calls it)."""
     year = now.astimezone(UTC).year
     rules, lot_id, reason = rules_of(uow.conn), f"birthday-{year}", f"birthday bonus {year}"
     current = account(uow, member_id)
     given = select(points_ledger.c.version).where(
         points_ledger.c.member_id == member_id, points_ledger.c.reason == reason
     )
-    if rules.birthday_bonus > 0 and uow.conn.execute(given).first() is None:
-        expires = now + timedelta(days=rules.expiry_days)
-        moved = P.earn(current, lot_id, rules.birthday_bonus, utc_iso(now), utc_iso(expires))
-        record(
-            uow,
-            member_id,
-            PointsAdjusted,
-            rules.birthday_bonus,
-            moved,
-            lot_id=lot_id,
-            expires_at=utc_iso(expires),
-            reason=reason,
-            by=None,
-            by_role=None,
-        )
-        if any(lot.lot_id == lot_id for lot in moved.account.lots):
-            schedule_expiry(uow, member_id, lot_id, expires)
-    schedule_birthday(uow, member_id, row.birthday, now + timedelta(days=1))
+    if rules.birthday_bonus <= 0 or uow.conn.execute(given).first() is not None:
+        return
+    expires = now + timedelta(days=rules.expiry_days)
+    moved = P.earn(current, lot_id, rules.birthday_bonus, utc_iso(now), utc_iso(expires))
+    record(
+        uow,
+        member_id,
+        PointsAdjusted,
+        rules.birthday_bonus,
+        moved,
+        lot_id=lot_id,
+        expires_at=utc_iso(expires),
+        reason=reason,
+        by=None,
+        by_role=None,
+    )
+    if any(lot.lot_id == lot_id for lot in moved.account.lots):
+        schedule_expiry(uow, member_id, lot_id, expires)
 
 
 def set_rules(uow, changes: dict, actor: dict) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from shared.envelope import utc_iso
 from shared.personal import erase as destroy_key
 
-from . import complaints, history, points, profiles, reads, tiers
+from . import birthdays, complaints, history, profiles, reads, tiers
 from .contracts import MemberErased
 from .domain import stream_of
 from .tables import feedback
@@ -28,7 +28,7 @@ def erase(uow, member_id: str, actor: dict, now: datetime) -> None:
     row = profiles.member_row(uow.conn, member_id)
     if row.erased_at is not None or not destroy_key(uow.conn, member_id):
         return
-    points.schedule_birthday(uow, member_id, None, now)
+    birthdays.schedule(uow, member_id, None, now)
     uow.record(
         stream_of(member_id),
         uow.version(stream_of(member_id)),

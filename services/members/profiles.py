@@ -14,7 +14,7 @@ from shared.errors import Conflict, NotFound, PreconditionFailed, refusal
 from shared.personal import refuse_erased
 from shared.refusals import Refused
 
-from . import points
+from . import birthdays
 from .contracts import CareNoteAdded, ConsentChanged, MemberProfileChanged, MemberRegistered
 from .domain import profiles as PR
 from .domain import stream_of
@@ -74,7 +74,7 @@ def register(uow, member_id: str, store_id: str, wanted: dict, actor: dict, now:
         },
     )
     if profile["birthday"] is not None:
-        points.schedule_birthday(uow, member_id, profile["birthday"], now)
+        birthdays.schedule(uow, member_id, profile["birthday"], now)
 
 
 def update(
@@ -110,7 +110,7 @@ def update(
         },
     )
     if "birthday" in changed:
-        points.schedule_birthday(uow, member_id, changed["birthday"], now)
+        birthdays.schedule(uow, member_id, changed["birthday"], now)
 
 
 def consent(uow, member_id: str, channel: str, given: bool, how: str, actor: dict) -> None:

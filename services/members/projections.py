@@ -654,6 +654,7 @@ class Coupons(Projection):
                 "valid_from": d["valid_from"],
                 "valid_until": d["valid_until"],
                 "ended": False,
+                "trigger": d["trigger"],
                 "facts": json.dumps(d, sort_keys=True),
                 "in_use": 0,
                 "redeemed": 0,

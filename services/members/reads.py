@@ -187,6 +187,9 @@ def campaign_view(conn, row) -> dict:
     )
     return {
         **{k: facts[k] for k in CAMPAIGN_FIELDS},
+        # the facts of a campaign created before CampaignCreated v2 name no trigger
+        "trigger": facts.get("trigger"),
+        "lapsed_days": facts.get("lapsed_days"),
         "ended": bool(row.ended),
         "issued": issued,
         "in_use": row.in_use,

@@ -29,6 +29,8 @@ from shared.rpc import rpc
 from shared.timers import on_timer
 
 from . import (
+    automatic_coupons,
+    birthdays,
     complaints,
     coupons,
     history,
@@ -116,6 +118,8 @@ class MembersService(Pingable):
     @handles(BookingCompleted)
     def on_booking_completed(self, event, uow):
         project(uow.conn, HISTORY, event)
+        if event.data["customer_id"] is not None:
+            automatic_coupons.first_visit(uow, event.data["customer_id"], _now())
 
     @handles(BookingNoShow)
     def on_booking_no_show(self, event, uow):
@@ -158,10 +162,15 @@ class MembersService(Pingable):
     def expire_points(self, timer, uow):
         points.expire(uow, timer.payload["member_id"], timer.payload["lot_id"], _now())
 
-    @on_timer(points.BIRTHDAY)
-    def birthday_bonus(self, timer, uow):
-        """The member's birthday: HQ's bonus points, and the next birthday scheduled."""
-        points.birthday(uow, timer.payload["member_id"], _now())
+    @on_timer(birthdays.KIND)
+    def birthday(self, timer, uow):
+        """The member's birthday: HQ's bonus points and birthday coupons; the next one scheduled."""
+        birthdays.celebrate(uow, timer.payload["member_id"], _now())
+
+    @on_timer(coupons.LAPSED_ROUND)
+    def lapsed_round(self, timer, uow):
+        """A lapsed campaign's round: coupons for the members who have not come for its days."""
+        automatic_coupons.issue_lapsed(uow, timer.payload["campaign_id"], timer.payload["batch"], _now())
 
     @rpc
     def get_points(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
@@ -234,7 +243,7 @@ class MembersService(Pingable):
         campaign_id = _id_for(idempotency_key, "campaign")
         idempotency = keyed("members.create_campaign", idempotency_key, wanted)
         self.kernel.execute(
-            lambda uow: coupons.create(uow, campaign_id, wanted, actor), idempotency=idempotency
+            lambda uow: coupons.create(uow, campaign_id, wanted, actor, _now()), idempotency=idempotency
         )
         return self.get_campaign(campaign_id)
 

@@ -241,6 +241,7 @@ campaigns = Table(
     Column("valid_from", String(40), nullable=False),
     Column("valid_until", String(40), nullable=False),
     Column("ended", Boolean, nullable=False),
+    Column("trigger", String(20), index=True),  # an automatic campaign's (members_0013)
     Column("facts", Text, nullable=False),  # CampaignCreated's data (JSON)
     Column("in_use", Integer, nullable=False),  # held or redeemed
     Column("redeemed", Integer, nullable=False),

@@ -201,3 +201,32 @@ def test_a_campaign_issued_to_a_segment_reaches_its_members(api, make_user, make
         ),
         422,
     )
+
+
+def test_a_first_visit_campaign_gives_a_member_their_welcome_coupon_when_their_first_visit_is_done(
+    api, make_user, make_customer
+):
+    welcome = api.post(
+        "/api/v1/loyalty/campaigns",
+        headers=key(),
+        json={"name": "Welcome back", "kind": "percent_off", "percent_bp": 1000, "currency": "EUR",
+              "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z",
+              "trigger": "first_visit"},
+    )
+    assert welcome.status_code == 201, welcome.text
+    campaign_id = welcome.json()["campaign_id"]
+    try:
+        assert (welcome.json()["trigger"], welcome.json()["lapsed_days"]) == ("first_visit", None)
+        store_id, manager, staff, customer, order, _ = completed_and_paid(api, make_user, make_customer)
+
+        def welcomed():
+            items = customer.get(f"/api/v1/members/{customer.member_id}/coupons").json()["items"]
+            return [x for x in items if x["campaign_id"] == campaign_id] or None
+
+        assert len(poll_until(welcomed, timeout=15, what="the welcome coupon")) == 1
+    finally:  # other tests' first visits get none
+        api.post(f"/api/v1/loyalty/campaigns/{campaign_id}/end")
+    bad = api.post("/api/v1/loyalty/campaigns", headers=key(), json={
+        "name": "Lapsed", "kind": "percent_off", "percent_bp": 1000, "currency": "EUR",
+        "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z", "trigger": "lapsed"})
+    assert "lapsed_days" in assert_problem(bad, 422)["errors"]

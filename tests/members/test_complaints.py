@@ -151,6 +151,7 @@ def test_a_resolution_with_a_coupon_issues_one_to_the_member(desk):
                 "valid_until": utc_iso(NOW + timedelta(days=60)),
             },
             HQ,
+            NOW,
         )
     )
     resolved = desk.act(complaint, "resolve", resolution="coupon", campaign_id=campaign_id)

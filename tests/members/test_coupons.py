@@ -55,7 +55,7 @@ class Campaigns(Ledger):
             "valid_until": utc_iso(NOW + timedelta(days=30)),
             **changes,
         }
-        self.run(lambda uow: coupons.create(uow, campaign_id, wanted, HQ))
+        self.run(lambda uow: coupons.create(uow, campaign_id, wanted, HQ, self.now))
         return campaign_id
 
     def issue(self, campaign_id: str, member_id: str) -> str:

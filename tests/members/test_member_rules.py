@@ -2,7 +2,7 @@
 import pytest
 
 from services.identity.contracts import MemberSignedUp
-from services.members.contracts import MemberRegistered, PointsRulesChanged, SegmentDefined
+from services.members.contracts import CouponIssued, MemberRegistered, PointsRulesChanged, SegmentDefined
 from services.members.domain import member_from_sign_up, stream_of
 from shared.contracts import ContractError, json_schema, upcast
 from tests.members.conftest import sign_up
@@ -82,3 +82,11 @@ def test_a_segment_defined_before_v2_reads_with_no_categories_or_birthday_months
                      "services": [], "consent": None}}
     now = SegmentDefined.validate(upcast("SegmentDefined", v1, 1, 2))
     assert (now["filter"]["categories"], now["filter"]["birthday_months"]) == ([], [])
+
+
+def test_a_campaign_created_before_v2_reads_as_issued_by_hand_and_its_coupons_as_they_were():
+    assert upcast("CampaignCreated", {"campaign_id": "c-1"}, 1, 2) == {
+        "campaign_id": "c-1", "trigger": None, "lapsed_days": None}
+    coupon = {"campaign_id": "c-1", "coupon_id": "k", "code": "ABC123", "member_id": "m", "via": "hand",
+              "by": None, "issued_after": 1}
+    assert CouponIssued.validate(upcast("CouponIssued", coupon, 1, 2)) == coupon

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.members import points, privacy, profiles
+from services.members import birthdays, points, privacy, profiles
 from services.members.domain import points as P
 from shared.db import timers
 from shared.envelope import utc_iso
@@ -93,8 +93,8 @@ def test_a_birthday_brings_the_bonus_once_a_year_and_the_next_one_is_scheduled(l
     due = next_due(ledger, member)
     assert due.date() == P.next_birthday("1990-03-14", NOW.date()) and due.hour == 0
 
-    ledger.run(lambda uow: points.birthday(uow, member, due))
-    ledger.run(lambda uow: points.birthday(uow, member, due + timedelta(hours=1)))  # a second firing
+    ledger.run(lambda uow: birthdays.celebrate(uow, member, due))
+    ledger.run(lambda uow: birthdays.celebrate(uow, member, due + timedelta(hours=1)))  # a second firing
     view = ledger.view(member)
     assert view["balance"] == 250 and [x["reason"] for x in view["ledger"]["items"]] == [
         f"birthday bonus {due.year}"
@@ -110,7 +110,7 @@ def test_no_birthday_no_bonus_and_an_erased_member_has_no_more_birthdays(ledger)
     assert next_due(ledger, member) is not None
     ledger.run(lambda uow: privacy.erase(uow, member, HQ, NOW))
     assert next_due(ledger, member) is None
-    ledger.run(lambda uow: points.birthday(uow, member, NOW))
+    ledger.run(lambda uow: birthdays.celebrate(uow, member, NOW))
     assert ledger.balance(member) == 0
 
 
@@ -124,6 +124,6 @@ def test_a_birthday_on_29_february_is_on_the_28th_in_other_years():
 def next_due(ledger, member_id: str) -> datetime | None:
     with ledger.db.read() as conn:
         due = conn.execute(
-            select(timers.c.due_at).where(timers.c.key == f"{points.BIRTHDAY}:{member_id}")
+            select(timers.c.due_at).where(timers.c.key == f"{birthdays.KIND}:{member_id}")
         ).scalar()
     return None if due is None else datetime.fromtimestamp(due, UTC)

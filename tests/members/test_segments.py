@@ -179,7 +179,7 @@ def campaign(shop: Shop, **changes) -> str:
         "valid_until": utc_iso(NOW + timedelta(days=30)),
         **changes,
     }
-    shop.run(lambda uow: coupons.create(uow, campaign_id, wanted, HQ))
+    shop.run(lambda uow: coupons.create(uow, campaign_id, wanted, HQ, NOW))
     return campaign_id
 
 

@@ -305,6 +305,15 @@ class CampaignRequest(StrictSchema):
     redemption_budget = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000_000))
     code = fields.String(**CODE)
     give_back_on_refund = fields.Boolean(metadata={"description": "a refund gives the coupon back"})
+    trigger = fields.String(
+        validate=validate.OneOf(["birthday", "first_visit", "lapsed"]),
+        metadata={"description": "it issues its own coupons: on a birthday, a first visit, a lapse"},
+    )
+    lapsed_days = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=3650),
+        metadata={"description": "lapsed: no visit for this many days"},
+    )
 
     @validates_schema
     def shaped(self, data, **kwargs):
@@ -358,6 +367,8 @@ class Campaign(Schema):
     code = fields.String(allow_none=True)
     give_back_on_refund = fields.Boolean()
     owner_store = fields.String(allow_none=True)
+    trigger = fields.String(allow_none=True, metadata={"description": "birthday, first_visit or lapsed"})
+    lapsed_days = fields.Integer(allow_none=True)
     by = fields.String(allow_none=True)
     ended = fields.Boolean()
     issued = fields.Integer()

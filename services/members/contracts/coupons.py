@@ -1,10 +1,11 @@
 """Campaigns and their coupons, each on the campaign's stream: the campaign as created (and
 ended), each coupon issued (one by one, or a segment's batch at a time), and each step of a
 coupon as a tender (held, let go, redeemed, given back by a refund), with the campaign's
-counts after it."""
+counts after it. An automatic campaign (v2) issues its own coupons on a trigger."""
 
 from marshmallow import Schema, fields, validate
 
+from services.members.domain.coupons import TRIGGERS
 from shared.contracts import ID, NULLABLE_ID, Boolean, Money, declare
 
 KINDS = ("percent_off", "amount_off", "free_service")
@@ -35,6 +36,29 @@ class CampaignCreatedSchema(Schema):
     by_role = fields.String(required=True, allow_none=True)
 
 
+class CampaignCreatedV2(CampaignCreatedSchema):
+    """Since v2 a campaign may issue its own coupons on a trigger."""
+
+    trigger = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(TRIGGERS),
+        metadata={"description": "birthday, first_visit or lapsed; null: issued by hand or to segments"},
+    )
+    lapsed_days = fields.Integer(
+        strict=True,
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "lapsed: no visit for this many days"},
+    )
+
+
+def campaign_created_v2(data: dict) -> dict:
+    """Before v2 no campaign issued its own coupons."""
+    return {**data, "trigger": None, "lapsed_days": None}
+
+
 class CampaignEndedSchema(Schema):
     campaign_id = fields.String(**ID)
     by = fields.String(**NULLABLE_ID)
@@ -58,6 +82,14 @@ class IssuedCoupon(Schema):
     coupon_id = fields.String(**ID)
     code = fields.String(required=True, validate=validate.Length(min=3, max=40))
     member_id = fields.String(**ID)
+
+
+class CouponIssuedV2(CouponIssuedSchema):
+    via = fields.String(
+        required=True,
+        validate=validate.OneOf(("hand", "code", "auto")),
+        metadata={"description": "hand: by staff; code: the published code; auto: the campaign's trigger"},
+    )
 
 
 class CouponsIssuedSchema(Schema):
@@ -88,9 +120,14 @@ class CouponReturnedSchema(CouponStep):
     refund_ref = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-CampaignCreated = declare("members", "CampaignCreated", CampaignCreatedSchema)
+CampaignCreatedV1Contract = declare("members", "CampaignCreated", CampaignCreatedSchema)
+CampaignCreated = declare(
+    "members", "CampaignCreated", CampaignCreatedV2, version=2, upcast=campaign_created_v2
+)
 CampaignEnded = declare("members", "CampaignEnded", CampaignEndedSchema)
-CouponIssued = declare("members", "CouponIssued", CouponIssuedSchema)
+CouponIssuedV1Contract = declare("members", "CouponIssued", CouponIssuedSchema)
+# v1's coupons are v2's as they were: v2 only adds a way to be issued
+CouponIssued = declare("members", "CouponIssued", CouponIssuedV2, version=2, upcast=dict)
 CouponsIssued = declare("members", "CouponsIssued", CouponsIssuedSchema)
 CouponHeld = declare("members", "CouponHeld", CouponStep)
 CouponReleased = declare("members", "CouponReleased", CouponStep)

@@ -3,11 +3,12 @@
 A campaign (HQ's, or a store manager's for their own store) gives a percent off, an amount
 off, or one service free, on the lines it covers (its services or categories; every line
 when it names none), from a minimum spend, within a validity window, in its stores. Coupons
-are issued to members (within the campaign's issue budget and per-member limit) or a code is
-published that any member may use (each use becomes that member's coupon). A coupon pays as a
-tender of the orders' protocol: held for one payment at a time, redeemed once, let go if the
-payment fails, and given back by a refund if the campaign says so. Pure: the service keeps
-the counts and records each step with the facts it decided on.
+are issued to members (within the campaign's issue budget and per-member limit): by hand, to
+a segment, or by the campaign itself on a trigger (a birthday, a first visit, no visit for N
+days); or a code is published that any member may use (each use becomes that member's
+coupon). A coupon pays as a tender of the orders' protocol: held for one payment at a time,
+redeemed once, let go if the payment fails, and given back by a refund if the campaign says
+so. Pure: the service keeps the counts and records each step with the facts it decided on.
 """
 
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from shared.refusals import Refused
 PERCENT_OFF, AMOUNT_OFF, FREE_SERVICE = "percent_off", "amount_off", "free_service"
 KINDS = (PERCENT_OFF, AMOUNT_OFF, FREE_SERVICE)
 ISSUED, HELD, REDEEMED = "issued", "held", "redeemed"
+BIRTHDAY, FIRST_VISIT, LAPSED = "birthday", "first_visit", "lapsed"
+TRIGGERS = (BIRTHDAY, FIRST_VISIT, LAPSED)  # what issues an automatic campaign's coupons
 NOT_DISCOUNTED = ("top_up", "fee")  # a card's top-up and a cancellation fee are not discounted
 BASIS_POINTS = 10_000
 
@@ -43,6 +46,11 @@ class Campaign:
     give_back_on_refund: bool = False
     owner_store: str | None = None  # a store manager's campaign: that store only
     ended: bool = False
+    trigger: str | None = None  # an automatic campaign's: birthday, first_visit or lapsed
+    lapsed_days: int | None = None  # lapsed: no visit for this many days
+
+    def runs(self, at: str) -> bool:
+        return not self.ended and self.valid_from <= at < self.valid_until
 
 
 def checked(c: Campaign) -> Campaign:
@@ -64,6 +72,14 @@ def checked(c: Campaign) -> Campaign:
     for name in ("issue_budget", "redemption_budget"):
         if getattr(c, name) is not None and getattr(c, name) < 1:
             raise Refused(name, "a budget is at least one coupon", conflict=False)
+    if c.trigger is not None and c.trigger not in TRIGGERS:
+        raise Refused("trigger", f"a campaign is issued on one of {', '.join(TRIGGERS)}", conflict=False)
+    if (c.trigger == LAPSED) != (c.lapsed_days is not None) or (
+        c.lapsed_days is not None and c.lapsed_days < 1
+    ):
+        raise Refused("lapsed_days", "a lapsed campaign, and only it, names its days (1+)", conflict=False)
+    if c.trigger is not None and c.code is not None:
+        raise Refused("code", "an automatic campaign issues its own coupons, not a code", conflict=False)
     if c.owner_store is not None and c.stores != (c.owner_store,):
         raise Refused(
             "stores", f"a store's campaign is for its own store ({c.owner_store}) only", conflict=False
