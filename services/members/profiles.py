@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import distinct, func, or_, select, union
 
+from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
 from shared.errors import Conflict, NotFound, PreconditionFailed, refusal
 from shared.personal import refuse_erased
@@ -41,6 +42,9 @@ def register(uow, member_id: str, store_id: str, wanted: dict, actor: dict, now:
     except Refused as error:
         raise refusal(error) from None
     email = profile["email"]
+    if email:
+        # Two desks registering one e-mail at once take turns: the second sees the first.
+        serialize(uow.conn, lock_key(f"member-email:{email.lower()}"))
     if (
         email
         and uow.conn.execute(

@@ -14,6 +14,7 @@ from services.members.app import APP
 from services.members.tables import member_bookings
 from shared.errors import Conflict, PreconditionFailed, Unprocessable
 from shared.migrate import upgrade
+from shared.testing import race
 from tests.members.test_points import Ledger
 
 STAFF = {"account_id": "acct-staff", "role": "staff"}
@@ -154,3 +155,18 @@ def test_search_finds_by_any_word_of_the_name_without_accents_phone_or_email_wit
     assert desk.search("+33 6 11") == [amelie] and desk.search("AMELIE@") == [amelie]
     assert desk.search("amel", "paris-opera") == [amelie]
     assert desk.search("jo x", "paris-opera") == [] and desk.search("jo m", "paris-opera") == [visitor]
+
+
+def test_two_desks_registering_one_e_mail_at_once_from_two_replicas_make_one_member(desk, db_url):
+    other = Desk(db_url)
+    try:
+        outcomes = race(
+            [
+                lambda d=(desk, other)[n % 2]: d.register(email="twice@example.com", phone=None)
+                for n in range(8)
+            ]
+        )
+    finally:
+        other.db.dispose()
+    assert sorted(outcomes) == ["Conflict"] * 7 + ["won"]
+    assert len(desk.search("twice@")) == 1
