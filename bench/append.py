@@ -38,9 +38,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench import domain  # noqa: E402
 from bench.common import Figure, median, progress, scratch_db, scratch_dir, spread  # noqa: E402
 from bench.common import main as cli  # noqa: E402
-from shared.db import Database  # noqa: E402
+from shared.db import APPEND_LOCK_KEY, Database  # noqa: E402
 from shared.envelope import utc_iso  # noqa: E402
-from shared.eventstore import APPEND_LOCK_KEY, EventStore, NewEvent  # noqa: E402
+from shared.eventstore import EventStore, NewEvent  # noqa: E402
 
 STREAMS = 100
 COLUMNS = ("event_id", "stream_id", "stream_version", "event_type", "schema_version", "store_id",

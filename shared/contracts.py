@@ -154,6 +154,17 @@ def lookup(name: str, version: int) -> EventContract:
         raise ContractError(f"undeclared event type {name} v{version}") from None
 
 
+def personal_of(name: str, version: int) -> Personal | None:
+    """What is personal in a type's data at a version (None too for a type not declared here)."""
+    found = _REGISTRY.get((name, version))
+    return None if found is None else found.personal
+
+
+def holds_personal(name: str) -> bool:
+    """Whether any version of the type declares personal fields."""
+    return any(c.personal is not None for (n, _), c in _REGISTRY.items() if n == name)
+
+
 def all_contracts() -> list[EventContract]:
     return sorted(_REGISTRY.values(), key=lambda c: (c.source, c.name, c.version))
 

@@ -190,6 +190,7 @@ personal_keys = Table(
 )
 
 
+APPEND_LOCK_KEY = 0x5A10_0E5E  # advisory lock id: "the event store's append order"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS BIGINT))")
 
 

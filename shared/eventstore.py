@@ -20,12 +20,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from shared.contracts import EventContract
-from shared.db import events, serialize
+from shared.db import APPEND_LOCK_KEY, events, serialize
 from shared.envelope import Envelope, parse
 from shared.personal import Keys
 
 ANY = None
-APPEND_LOCK_KEY = 0x5A10_0E5E  # advisory lock id: "the event store's append order"
 
 
 class ConcurrencyError(Exception):

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from shared.contracts import Personal
-from shared.db import lock_key, personal_keys, serialize
+from shared.contracts import Personal, holds_personal, personal_of
+from shared.db import APPEND_LOCK_KEY, lock_key, personal_keys, serialize
 from shared.errors import Conflict
 
 SEALED = "_sealed"  # the data key that holds the sealed fields of a stored event
@@ -81,10 +81,11 @@ class Keys:
 
     def open(self, envelope):
         """``envelope`` with its sealed fields read back, or ``None`` in each if the person
-        is erased."""
+        is erased. An event stored before sealing existed holds its personal fields in clear:
+        they read as ``None`` too once its person is erased."""
         sealed = envelope.data.get(SEALED)
         if sealed is None:
-            return envelope
+            return self._unsealed(envelope)
         public = {name: value for name, value in envelope.data.items() if name != SEALED}
         key = self._key(sealed["subject"], create=False)
         if key is None or key is _ERASED:
@@ -99,19 +100,32 @@ class Keys:
         return dataclasses.replace(envelope, data={**public, **private})
 
 
+    def _unsealed(self, envelope):
+        personal = personal_of(envelope.type, envelope.schemaversion)
+        subject = envelope.data.get(personal.subject) if personal else None
+        if subject is None or self._key(subject, create=False) is not _ERASED:
+            return envelope
+        blank = {name: None for name in personal.fields if name in envelope.data}
+        return dataclasses.replace(envelope, data={**envelope.data, **blank})
+
+
 def _aad(event_type: str, subject: str) -> bytes:
     # Binds a box to its event type and person: a box copied into another event won't open.
     return f"{event_type}\x00{subject}".encode()
 
 
-def is_sealed(stored_json: str) -> bool:
-    """Whether a stored envelope's text may hold sealed fields (cheap, before parsing)."""
-    return f'"{SEALED}"' in stored_json
+def may_hold_personal(event_type: str, stored_json: str) -> bool:
+    """Whether a stored event may hold personal fields (sealed, or stored before sealing
+    existed): cheap, before parsing it."""
+    return f'"{SEALED}"' in stored_json or holds_personal(event_type)
 
 
 def erase(conn: Connection, subject: str) -> bool:
     """Destroy the person's key (or, if this service never had one, record that they are
     erased, so nothing personal of theirs is stored from now on). False if already erased."""
+    # The event store's append lock first, as every append takes it before a person's lock
+    # (sealing): the other order would deadlock with an append for this person.
+    serialize(conn, APPEND_LOCK_KEY)
     serialize(conn, _lock(subject))
     conn.execute(_ADD_KEY, {"subject": subject, "key": None, "at": time.time()})
     done = conn.execute(personal_keys.update().where(personal_keys.c.subject_id == subject,

@@ -24,7 +24,7 @@ from shared.contracts import EventContract
 from shared.db import Database, cursors
 from shared.envelope import Envelope, from_stored
 from shared.eventstore import EventStore, Recorded
-from shared.personal import Keys, is_sealed
+from shared.personal import Keys, may_hold_personal
 
 
 @dataclass(frozen=True)
@@ -244,16 +244,17 @@ def _replay(db: Database, store: EventStore, projection: Projection, batch: int)
             rows = store.read_after(conn, position, batch, types=types)
             if not rows:
                 break
-            writer.write([c for row in rows for c in projection.changes(_stored(keys, row.envelope))])
+            writer.write([c for row in rows
+                          for c in projection.changes(_stored(keys, row.event_type, row.envelope))])
             position = rows[-1].position
             replayed += len(rows)
         _set_position(conn, cursor_name(projection), store.head(conn))
     return replayed
 
 
-def _stored(keys: Keys, text: str) -> Envelope:
+def _stored(keys: Keys, event_type: str, text: str) -> Envelope:
     envelope = from_stored(text)
-    return keys.open(envelope) if is_sealed(text) else envelope
+    return keys.open(envelope) if may_hold_personal(event_type, text) else envelope
 
 
 def checksum(conn: Connection, projection: Projection) -> str:

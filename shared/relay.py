@@ -23,7 +23,7 @@ from shared.errors import DatabaseUnavailable
 from shared.eventstore import EventStore
 from shared.lease import Lease
 from shared.logs import fields
-from shared.personal import Keys, is_sealed
+from shared.personal import Keys, may_hold_personal
 
 log = logging.getLogger(__name__)
 CURSOR = "relay"
@@ -50,7 +50,8 @@ def envelope_message(service: str, event_id: str, event_type: str, stream_id: st
 def message_for(service: str, row, keys: Keys) -> OutgoingMessage:
     """The AMQP message for one stored event: the stored JSON, as it was built at append,
     with any personal fields opened (null once the person is erased)."""
-    body = keys.open(parse(row.envelope)).to_json() if is_sealed(row.envelope) else row.envelope
+    opened = may_hold_personal(row.event_type, row.envelope)
+    body = keys.open(parse(row.envelope)).to_json() if opened else row.envelope
     return envelope_message(service, row.event_id, row.event_type, row.stream_id, body)
 
 

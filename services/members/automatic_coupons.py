@@ -7,8 +7,8 @@
   campaign's durable timer.
 
 A coupon's id comes from the campaign, the member and the occasion, so a trigger seen twice
-issues once. The campaign's window, issue budget and the member's limit apply as to any
-coupon; an erased member gets none.
+issues once: that, not the member's limit, keeps it to one per birthday, first visit or lapse.
+The campaign's window and issue budget apply as to any coupon; an erased member gets none.
 """
 
 import hashlib
@@ -34,9 +34,14 @@ def coupon_id(campaign_id: str, member_id: str, occasion: str) -> str:
 
 
 def _known(conn, ids: list[str]) -> set[str]:
-    return set(
-        conn.execute(select(coupon_rows.c.coupon_id).where(coupon_rows.c.coupon_id.in_(ids))).scalars()
-    )
+    """Which of these coupons exist, asked a batch at a time (SQLite takes 32,766 parameters)."""
+    found = set()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        found.update(
+            conn.execute(select(coupon_rows.c.coupon_id).where(coupon_rows.c.coupon_id.in_(chunk))).scalars()
+        )
+    return found
 
 
 def issue_on(uow, trigger: str, member_id: str, occasion: str, now: datetime) -> int:
@@ -56,10 +61,11 @@ def issue_on(uow, trigger: str, member_id: str, occasion: str, now: datetime) ->
         wanted = coupon_id(campaign_id, member_id, occasion)
         if _known(uow.conn, [wanted]):
             continue
+        counts = C.Counts(coupons.issued_count(uow.conn, campaign_id), row.in_use, 0)
         try:
-            C.issuable(coupons.campaign_of_row(row), coupons.member_counts(uow.conn, row, member_id), at)
+            C.issuable(coupons.campaign_of_row(row), counts, at)
         except Refused:
-            continue  # past the budget or the member's limit: this trigger issues none
+            continue  # past the budget: this trigger issues none
         coupons.record_issued(uow, row, wanted, member_id, "auto", None)
         issued += 1
     return issued
@@ -101,6 +107,8 @@ def issue_lapsed(uow, campaign_id: str, batch: int, now: datetime) -> None:
     fresh = [(m, c) for m, c in wanted if c not in known]
     issued = 0
     if fresh:
-        issued, _ = coupons.issue_many(uow, campaign_id, f"lapsed-{campaign_id}", batch, fresh[:BATCH], now)
+        issued, _ = coupons.issue_many(
+            uow, campaign_id, f"lapsed-{campaign_id}", batch, fresh[:BATCH], now, member_limit=False
+        )
     more = len(fresh) > BATCH and issued > 0
     coupons.schedule_lapsed(uow, campaign_id, now if more else now + DAY, batch + 1)

@@ -203,11 +203,18 @@ def issue(uow, campaign_id: str, member_id: str, actor: dict, coupon_id: str, no
 
 
 def issue_many(
-    uow, campaign_id: str, job_id: str, batch: int, wanted: list[tuple[str, str]], now: datetime
+    uow,
+    campaign_id: str,
+    job_id: str,
+    batch: int,
+    wanted: list[tuple[str, str]],
+    now: datetime,
+    member_limit: bool = True,
 ) -> tuple[int, int]:
     """A batch of a segment's coupons ((member id, coupon id) each), recorded as one
     ``CouponsIssued``: each within the budget and the member's limit; returns (issued,
-    refused). A coupon id issued before is not issued again."""
+    refused). A coupon id issued before is not issued again. Without ``member_limit`` (an
+    automatic campaign's occasions) the member's limit does not count."""
     row = locked(uow, campaign_id)
     known = set(
         uow.conn.execute(
@@ -215,7 +222,7 @@ def issue_many(
         ).scalars()
     )
     fresh = [(m, c) for m, c in wanted if c not in known]
-    mine = dict(
+    mine = {} if not member_limit else dict(
         uow.conn.execute(
             select(coupons.c.member_id, func.count())
             .where(coupons.c.campaign_id == campaign_id, coupons.c.member_id.in_([m for m, _ in fresh]))

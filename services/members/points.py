@@ -88,7 +88,7 @@ def schedule_expiry(uow, member_id: str, lot_id: str, at: datetime) -> None:
     uow.schedule(f"{EXPIRY}:{member_id}:{lot_id}", EXPIRY, at, {"member_id": member_id, "lot_id": lot_id})
 
 
-def earn(uow, paid: dict, now: datetime) -> None:
+def earn(uow, paid: dict, now: datetime, paid_at: str | None = None) -> None:
     """A member's paid order earns points on what was not paid with points, stored value or a
     coupon, at HQ's rate times the multiplier of the tier the member stood in when they paid
     (a tier reached by this order counts from the next); once per order, and only if that
@@ -104,7 +104,8 @@ def earn(uow, paid: dict, now: datetime) -> None:
         paid["gross"]["amount_minor"], [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]]
     )
     lines = [(x["category"], x["gross"]["amount_minor"]) for x in paid["lines"]]
-    earned = P.points_for(basis, rules, lines, paid["store_id"], utc_iso(now))
+    # a promotion counts as it stood when the order was paid, however late the event is handled
+    earned = P.points_for(basis, rules, lines, paid["store_id"], paid_at or utc_iso(now))
     points = T.multiplied(earned, tiers.tier_of(uow.conn, member_id))
     if points == 0:  # paid with points, a card or a coupon, or too little: no line of nothing
         return

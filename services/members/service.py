@@ -85,7 +85,7 @@ class MembersService(Pingable):
     @handles(OrderPaid)
     def on_order_paid(self, event, uow):
         project(uow.conn, HISTORY, event)
-        points.earn(uow, event.data, _now())
+        points.earn(uow, event.data, _now(), paid_at=event.time)
         stored_value.load_paid(uow, event.data, _now())
         tiers.spent(uow, event.data, _now())
 

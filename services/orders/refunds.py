@@ -17,10 +17,12 @@ without anyone asking.
 """
 
 import json
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 from shared.errors import Conflict, Forbidden, refusal
+from shared.logs import fields
 
 from . import after_sales
 from .contracts import OrderRefunded, RefundFailed, RefundRequested
@@ -31,6 +33,7 @@ from .provider import ProviderTimeout
 from .streams import Current, local_today, read, record, settings_of
 from .tender_protocol import Tenders
 
+log = logging.getLogger(__name__)
 MANAGERS = ("hq_admin", "store_manager")  # who may grant what is above a store's thresholds
 OVERPAYMENT_REASON = "paid beyond what is owed: given back"
 SYSTEM = {"account_id": None, "role": None}
@@ -76,7 +79,13 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
     try:
         amount = O.line_refunds(order, lines) if lines else wanted["amount"]["amount_minor"]
         parts = O.plan_refund(order, amount)
-        O.top_up_part(order, amount, lines)
+        if O.top_up_part(order, amount, lines) and len(parts) > 1:
+            # One tender at a time: should a second refuse after the first gave back, the
+            # card's principal would be neither kept nor taken.
+            most = max(n for _, n in parts)
+            raise T.TenderRefused(
+                "amount", f"a top-up is refunded one tender at a time: at most {most} now", conflict=False
+            )
     except T.TenderRefused as error:
         raise refusal(error) from None
     threshold = settings_of(conn, order.store_id).refund_manager_minor
@@ -150,8 +159,13 @@ def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> 
                     tenders.top_up.void(withdrawal)
                 why = f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}"
                 _refused(execute, order_id, refund_id, why, outcome.reason)
-        if top_up:
-            tenders.top_up.capture(withdrawal, top_up)
+        if top_up and (taken := tenders.top_up.capture(withdrawal, top_up)).reason:
+            # Cannot be while the hold is held: the money went back, the card kept it.
+            log.error(
+                "a top-up's refund gave money back but could not take it off the card",
+                extra=fields(order_id=order_id, refund_id=refund_id, reason=taken.reason),
+            )
+            return
     except ProviderTimeout:
         return
     execute(lambda uow: finish(uow, order_id, refund_id, now()))

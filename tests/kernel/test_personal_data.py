@@ -1,6 +1,7 @@
 """Personal data in events: stored sealed with the person's key, read back by every reader of
 the store, and gone for good (in a rebuild too) once the key is destroyed, while the amounts
 and counts of the same events stay."""
+
 import json
 import threading
 
@@ -26,8 +27,14 @@ class TippedSchema(Schema):
 Tipped = declare("toytips", "Tipped", TippedSchema, personal=Personal("member_id", ("name", "note")))
 
 metadata = MetaData()
-tips = Table("tips", metadata, Column("tip_id", String(36), primary_key=True),
-             Column("member_id", String(64)), Column("name", String(100)), Column("amount", Integer))
+tips = Table(
+    "tips",
+    metadata,
+    Column("tip_id", String(36), primary_key=True),
+    Column("member_id", String(64)),
+    Column("name", String(100)),
+    Column("amount", Integer),
+)
 
 
 class Tips(Projection):
@@ -37,8 +44,9 @@ class Tips(Projection):
     @on(Tipped)
     def tipped(self, event):
         d = event.data
-        return Upsert(tips, {"tip_id": event.id, "member_id": d["member_id"], "name": d["name"],
-                             "amount": d["amount"]})
+        return Upsert(
+            tips, {"tip_id": event.id, "member_id": d["member_id"], "name": d["name"], "amount": d["amount"]}
+        )
 
 
 @pytest.fixture
@@ -52,8 +60,12 @@ def store(bank_db, open_db):
 def tip(db, store, member_id, name, amount, note="likes it short"):
     with db.write() as conn:
         stream = f"tips-{member_id or 'walk-in'}"
-        return store.append(conn, stream, None, [NewEvent(Tipped, {
-            "member_id": member_id, "name": name, "note": note, "amount": amount})])[0]
+        return store.append(
+            conn,
+            stream,
+            None,
+            [NewEvent(Tipped, {"member_id": member_id, "name": name, "note": note, "amount": amount})],
+        )[0]
 
 
 def stored_text(db) -> list[str]:
@@ -103,8 +115,12 @@ def test_an_event_for_a_person_already_erased_stores_and_projects_nothing_person
         assert erase(conn, "m-9") is True  # this service never had a key for them: now it never will
     recorded = tip(db, events_, "m-9", "Gina", 100)
     assert (recorded.envelope.data["name"], recorded.envelope.data["amount"]) == (None, 100)
-    assert json.loads(stored_text(db)[0])["data"] == {"member_id": "m-9", "name": None, "note": None,
-                                                      "amount": 100}
+    assert json.loads(stored_text(db)[0])["data"] == {
+        "member_id": "m-9",
+        "name": None,
+        "note": None,
+        "amount": 100,
+    }
 
 
 def test_a_walk_in_without_a_member_id_is_not_sealed(store):
@@ -153,3 +169,67 @@ def test_racing_first_events_of_one_person_share_one_key(store):
 def test_a_contract_cannot_keep_personal_a_field_it_does_not_have():
     with pytest.raises(ContractError, match="surname"):
         declare("toytips", "Mistyped", TippedSchema, personal=Personal("member_id", ("surname",)))
+
+
+def test_an_event_stored_before_sealing_existed_reads_without_the_persons_data_once_erased(store):
+    db, events_ = store
+    tip(db, events_, "m-old", "Old Name", 700)
+    with db.write() as conn:  # as kernel_0006 found it: the personal fields stored in clear
+        row = conn.execute(select(events.c.position, events.c.envelope)).one()
+        stored = json.loads(row.envelope)
+        stored["data"] = {"member_id": "m-old", "name": "Old Name", "note": "old note", "amount": 700}
+        conn.execute(
+            events.update().where(events.c.position == row.position).values(envelope=json.dumps(stored))
+        )
+    with db.read() as conn:
+        assert events_.read_stream(conn, "tips-m-old")[0].data["name"] == "Old Name"
+    with db.write() as conn:
+        erase(conn, "m-old")
+    rebuild(db, events_, Tips())
+    with db.read() as conn:
+        assert [(r.name, r.amount) for r in conn.execute(select(tips))] == [(None, 700)]
+        assert events_.read_stream(conn, "tips-m-old")[0].data == {
+            "member_id": "m-old",
+            "name": None,
+            "note": None,
+            "amount": 700,
+        }
+        published = json.loads(message_for("toytips", events_.read_after(conn, 0, 1)[0], Keys(conn)).body)
+    assert published["data"]["name"] is None
+
+
+def test_erasing_a_person_while_events_of_theirs_are_appended_neither_deadlocks_nor_leaks(store):
+    db, events_ = store
+    tip(db, events_, "m-busy", "Busy Bee", 1)
+    failures = []
+
+    def append(n):
+        try:
+            tip(db, events_, "m-busy", "Busy Bee", n)
+        except Exception as exc:  # noqa: BLE001 - the assertion below reports it
+            failures.append(exc)
+
+    def forget():
+        try:
+            with db.write() as conn:  # as an erasure does: the key, then the erasure's own event
+                erase(conn, "m-busy")
+                events_.append(
+                    conn,
+                    "erasures",
+                    None,
+                    [NewEvent(Tipped, {"member_id": None, "name": None, "note": None, "amount": 0})],
+                )
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(6)] + [
+        threading.Thread(target=forget)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    rebuild(db, events_, Tips())
+    with db.read() as conn:
+        assert {r.name for r in conn.execute(select(tips))} == {None}

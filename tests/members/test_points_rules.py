@@ -127,3 +127,30 @@ def next_due(ledger, member_id: str) -> datetime | None:
             select(timers.c.due_at).where(timers.c.key == f"{birthdays.KIND}:{member_id}")
         ).scalar()
     return None if due is None else datetime.fromtimestamp(due, UTC)
+
+
+def test_a_promotion_counts_as_it_stood_when_the_order_was_paid_however_late_it_is_handled(ledger):
+    ended = promotion(
+        valid_from=utc_iso(NOW - timedelta(days=3)), valid_until=utc_iso(NOW - timedelta(days=1))
+    )
+    ledger.run(lambda uow: points.set_rules(uow, {"promotions": [ended]}, HQ))
+    member = ledger.member()
+    paid = {
+        "order_id": "o-late",
+        "store_id": "paris-opera",
+        "customer_id": member,
+        "gross": {"amount_minor": 5_000, "currency": "EUR"},
+        "tenders": [{"kind": "cash", "amount": {"amount_minor": 5_000, "currency": "EUR"}}],
+        "lines": [
+            {
+                "line_id": "l",
+                "kind": "service",
+                "ref": "c",
+                "category": "colour",
+                "gross": {"amount_minor": 5_000, "currency": "EUR"},
+            }
+        ],
+    }
+    two_days_ago = utc_iso(NOW - timedelta(days=2))  # paid then; handled now, after a members outage
+    ledger.run(lambda uow: points.earn(uow, paid, NOW, paid_at=two_days_ago))
+    assert ledger.balance(member) == 100

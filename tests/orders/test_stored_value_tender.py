@@ -145,6 +145,17 @@ def test_a_top_up_refund_above_what_is_left_of_it_fails_and_moves_nothing(counte
     assert members.card(MEMBER)["balance"] == eur(0)
 
 
+def test_a_top_up_paid_with_two_tenders_is_refunded_one_tender_at_a_time(counter, members):
+    order_id = sell(counter, members, top_up(5000), STAFF)
+    counter.pay(order_id, cash(2000), card(3000))
+    members.follow(counter, order_id)
+    with pytest.raises(Unprocessable, match="one tender at a time: at most 3000"):
+        counter.refund(order_id, amount=eur(5000), actor=MANAGER)
+    counter.refund(order_id, amount=eur(3000), actor=MANAGER)
+    counter.refund(order_id, amount=eur(2000), actor=MANAGER)
+    assert members.card(MEMBER)["balance"] == eur(0) and counter.order(order_id)["refunded"] == eur(5000)
+
+
 def test_an_order_that_sold_a_top_up_with_a_product_is_refunded_line_by_line(counter, members):
     product = {"kind": "product", "ref": "SH-250", "description": "Shampoo", "unit_price": eur(2000)}
     sale = {**top_up(3000), "lines": [*top_up(3000)["lines"], product]}

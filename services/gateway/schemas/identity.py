@@ -89,7 +89,7 @@ class AccountUpdate(StrictSchema):
 
 class Account(Schema):
     account_id = fields.String()
-    username = fields.String()
+    username = fields.String(allow_none=True, metadata={"description": "null: a customer who was erased"})
     grants = fields.List(fields.Nested(Grant))
     member_id = fields.String(allow_none=True)
     disabled = fields.Boolean()
