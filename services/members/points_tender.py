@@ -34,13 +34,13 @@ def _money(amount: int, currency: str) -> dict:
 
 
 def authorize(uow, reference: str, member_id: str | None, amount: int, currency: str) -> dict:
+    if member_id is None:
+        return answer(DECLINED, "points are a member's: the order has no member")
+    current = points.account(uow, member_id)  # locked first: an authorize asked twice at once holds once
     held = _hold(uow.conn, reference)
     if held is not None:
         return answer(DECLINED, "the hold was let go") if held.status == "voided" else answer(APPROVED)
-    if member_id is None:
-        return answer(DECLINED, "points are a member's: the order has no member")
     wanted = P.points_worth(amount, points.rules_of(uow.conn))
-    current = points.account(uow, member_id)
     try:
         after = P.hold(current, wanted)
     except Refused as refused:
@@ -60,13 +60,24 @@ def authorize(uow, reference: str, member_id: str | None, amount: int, currency:
     return answer(APPROVED)
 
 
-def capture(uow, reference: str) -> dict:
+def _locked(uow, reference: str):
+    """(the hold, the member's account), the hold read again once the account is locked: two
+    steps of one payment at once (its request and its recovery timer) are decided one after
+    the other, each seeing what the other did."""
     held = _hold(uow.conn, reference)
+    if held is None:
+        return None, None
+    current = points.account(uow, held.member_id)
+    return _hold(uow.conn, reference), current
+
+
+def capture(uow, reference: str) -> dict:
+    held, current = _locked(uow, reference)
     if held is None or held.status == "voided":
         return answer(DECLINED, "no hold to capture")
     if held.status == "captured":
         return answer(APPROVED, captured=held.amount_minor)
-    moved = P.redeem(points.account(uow, held.member_id), held.points)
+    moved = P.redeem(current, held.points)
     points.record(
         uow,
         held.member_id,
@@ -81,11 +92,10 @@ def capture(uow, reference: str) -> dict:
 
 
 def void(uow, reference: str) -> dict:
-    held = _hold(uow.conn, reference)
+    held, current = _locked(uow, reference)
     if held is not None and held.status == "captured":
         return answer(DECLINED, "the points were spent: refund them instead")
     if held is not None and held.status == "held":
-        current = points.account(uow, held.member_id)
         uow.record(
             points.stream(held.member_id),
             uow.version(points.stream(held.member_id)),
@@ -102,7 +112,7 @@ def void(uow, reference: str) -> dict:
 
 
 def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> dict:
-    held = _hold(uow.conn, reference)
+    held, current = _locked(uow, reference)
     if held is None or held.status != "captured":
         return answer(DECLINED, "no spent points to give back")
     refs = json.loads(held.refund_refs)
@@ -113,7 +123,7 @@ def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> 
         return answer(DECLINED, "every point of this payment was given back")
     expires = now + timedelta(days=points.rules_of(uow.conn).expiry_days)
     lot_id = str(uuid.uuid5(RESTORED, refund_ref))
-    moved = P.earn(points.account(uow, held.member_id), lot_id, given, utc_iso(now), utc_iso(expires))
+    moved = P.earn(current, lot_id, given, utc_iso(now), utc_iso(expires))
     points.record(
         uow,
         held.member_id,

@@ -205,12 +205,12 @@ def authorize(
     amount: int,
     currency: str,
 ) -> dict:
+    if member_id is None or store_id is None:
+        return answer(DECLINED, "a card is a member's: the order has no member")
+    before = card(uow, member_id)  # locked first: an authorize asked twice at once holds once
     row = hold_row(uow.conn, reference)
     if row is not None:
         return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
-    if member_id is None or store_id is None:
-        return answer(DECLINED, "a card is a member's: the order has no member")
-    before = card(uow, member_id)
     try:
         h = SV.hold(before, reference, store_id, amount, currency)
     except Refused as refused:
@@ -229,14 +229,24 @@ def capture(uow, reference: str) -> dict:
     return take(uow, reference, StoredValueSpent)
 
 
+def _locked(uow, reference: str):
+    """(the hold's row, the member's card), the row read again once the card is locked: two
+    steps of one payment at once (its request and its recovery timer) are decided one after
+    the other, each seeing what the other did."""
+    row = hold_row(uow.conn, reference)
+    if row is None:
+        return None, None
+    locked = card(uow, row.member_id)
+    return hold_row(uow.conn, reference), locked
+
+
 def take(uow, reference: str, contract) -> dict:
     """A hold's parts taken off the card, recorded as ``contract`` (spent, or withdrawn by a
     top-up's refund)."""
-    row = hold_row(uow.conn, reference)
+    row, before = _locked(uow, reference)
     if row is None or row.status == "voided":
         return answer(DECLINED, "no hold to capture")
     if row.status == "held":
-        before = card(uow, row.member_id)
         h = before.hold_of(reference)
         after = SV.capture(before, reference)
         _record(
@@ -255,11 +265,10 @@ def take(uow, reference: str, contract) -> dict:
 
 
 def void(uow, reference: str) -> dict:
-    row = hold_row(uow.conn, reference)
+    row, before = _locked(uow, reference)
     if row is not None and row.status == "captured":
         return answer(DECLINED, "the card was charged: refund it instead")
     if row is not None and row.status == "held":
-        before = card(uow, row.member_id)
         h = before.hold_of(reference)
         after = SV.release(before, reference)
         uow.record(
@@ -272,7 +281,7 @@ def void(uow, reference: str) -> dict:
 
 
 def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> dict:
-    row = hold_row(uow.conn, reference)
+    row, before = _locked(uow, reference)
     if row is None or row.status != "captured":
         return answer(DECLINED, "no charge of the card to give back")
     refs = json.loads(row.refund_refs)
@@ -283,7 +292,6 @@ def refund(uow, reference: str, amount: int, refund_ref: str, now: datetime) -> 
         return answer(
             DECLINED, f"at most {row.amount_minor - row.refunded_minor} of this charge is left to give back"
         )
-    before = card(uow, row.member_id)
     restored_before = _parts(row.restored)
     parts = SV.give_back(_parts(row.parts), restored_before, total)
     after = SV.restore(before, parts)

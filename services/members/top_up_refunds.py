@@ -21,15 +21,15 @@ from .tender_answers import APPROVED, DECLINED, answer
 
 
 def authorize(uow, reference: str, order_id: str | None, amount: int) -> dict:
-    row = card_ops.hold_row(uow.conn, reference)
-    if row is not None:
-        return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
     sold = uow.conn.execute(
         select(stored_value_top_ups).where(stored_value_top_ups.c.order_id == order_id)
     ).first()
     if sold is None:
         return answer(DECLINED, "the order sold no top-up")
-    before = card_ops.card(uow, sold.member_id)
+    before = card_ops.card(uow, sold.member_id)  # locked first: asked twice at once, held once
+    row = card_ops.hold_row(uow.conn, reference)
+    if row is not None:
+        return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
     try:
         h = SV.withdrawal(before, reference, sold.order_id, sold.store_id, amount)
     except Refused as refused:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.members import points, reads
+from services.members import points, points_tender, reads
 from services.members.app import APP
 from services.members.contracts import MemberRegistered
 from services.members.domain import points as P
@@ -282,3 +282,26 @@ def test_any_sequence_of_movements_keeps_the_balance_the_sum_of_the_ledger_and_o
         assert sums_up(view)
         assert view["balance"] == sum(x["points"] for x in view["expiring"]) - view["debt"]
         assert view["debt"] == 0 or not view["expiring"]
+
+
+def test_each_step_of_a_points_payment_asked_at_once_from_two_replicas_has_its_effect_once(ledger, replica):
+    """A payment's request and its recovery timer may ask the same step at the same moment."""
+    member = ledger.member()
+    ledger.paid(member, 10000)  # 100 points
+    both = (ledger, replica)
+    race(
+        [
+            lambda r=r: r.run(lambda uow: points_tender.authorize(uow, "pay-1", member, 30, "EUR"))
+            for r in both * 3
+        ]
+    )
+    race([lambda r=r: r.run(lambda uow: points_tender.capture(uow, "pay-1")) for r in both * 3])
+    race(
+        [
+            lambda r=r: r.run(lambda uow: points_tender.refund(uow, "pay-1", 10, "back-1", ledger.now))
+            for r in both * 3
+        ]
+    )
+    view = ledger.view(member)
+    assert sorted(x["kind"] for x in view["ledger"]["items"]) == ["earned", "redeemed", "restored"]
+    assert view["balance"] == 100 - 30 + 10 and sums_up(view)

@@ -277,6 +277,22 @@ def test_two_stores_spending_at_once_from_two_replicas_never_take_more_than_the_
     assert sums_up(view)
 
 
+def test_each_step_asked_at_once_from_two_replicas_has_its_effect_once(cards, replica):
+    """A payment's request and its recovery timer may ask the same step at the same moment."""
+    member = cards.member()
+    cards.sold(member, 10000)
+    reference = str(uuid.uuid4())
+    both = (cards, replica)
+    race([lambda r=r: r.step("authorize", reference, member, 3000) for r in both * 3])
+    assert minor(cards.card(member)["held"]) == 3000
+    race([lambda r=r: r.step("capture", reference, amount=3000) for r in both * 3])
+    race([lambda r=r: r.step("refund", reference, amount=1000, refund_ref="back-1") for r in both * 3])
+    view = cards.card(member)
+    kinds = [x["kind"] for x in view["ledger"]["items"]]
+    assert sorted(kinds) == ["loaded", "restored", "spent"] and minor(view["balance"]) == 8000
+    assert minor(view["held"]) == 0 and sums_up(view)
+
+
 MOVES = st.lists(
     st.one_of(
         st.tuples(st.just("top_up"), st.integers(1, 5000), st.integers(0, 1000)),
