@@ -17,6 +17,7 @@ from functools import cached_property
 from marshmallow import Schema, ValidationError, fields, validate
 
 _REGISTRY: dict[tuple[str, int], "EventContract"] = {}
+_PERSONAL_TYPES: set[str] = set()  # types with personal fields in some version: asked per event
 
 # Field options for the identifiers events carry (store, staff, booking, order ids...).
 ID = {"required": True, "validate": validate.Length(min=1, max=64)}
@@ -143,6 +144,8 @@ def declare(source: str, name: str, schema: type[Schema], version: int = 1,
         if unknown:
             raise ContractError(f"{name} v{version}: no fields {sorted(unknown)} to keep personal")
     contract = EventContract(source, name, version, schema, upcast, personal)
+    if personal is not None:
+        _PERSONAL_TYPES.add(name)
     _REGISTRY[key] = contract
     return contract
 
@@ -162,7 +165,7 @@ def personal_of(name: str, version: int) -> Personal | None:
 
 def holds_personal(name: str) -> bool:
     """Whether any version of the type declares personal fields."""
-    return any(c.personal is not None for (n, _), c in _REGISTRY.items() if n == name)
+    return name in _PERSONAL_TYPES
 
 
 def all_contracts() -> list[EventContract]:

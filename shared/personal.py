@@ -50,12 +50,14 @@ class Keys:
         if subject not in self._found:
             if create:
                 serialize(self.conn, _lock(subject))
-                # Two transactions may make a first key for one person at once (SQLite's
-                # serial writers, PostgreSQL's lock above): the second inserts nothing.
+            read = select(personal_keys.c.key).where(personal_keys.c.subject_id == subject)
+            row = self.conn.execute(read).first()
+            if row is None and create:
+                # Only the first event of a person writes a key. Under the lock above (or
+                # SQLite's one writer) no other transaction makes theirs meanwhile.
                 self.conn.execute(_ADD_KEY, {"subject": subject, "key": AESGCM.generate_key(256),
                                              "at": time.time()})
-            row = self.conn.execute(
-                select(personal_keys.c.key).where(personal_keys.c.subject_id == subject)).first()
+                row = self.conn.execute(read).first()
             if row is None:
                 return None
             self._found[subject] = _ERASED if row.key is None else bytes(row.key)
