@@ -21,12 +21,13 @@ from .routes.catalogue import CatalogueRoutes
 from .routes.bookings import BookingRoutes
 from .routes.orders import OrderRoutes
 from .routes.members import MemberRoutes
+from .routes.packages import PackageRoutes
 from .routes.privacy import PrivacyRoutes
 # isort: on
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
-                     OrderRoutes, MemberRoutes, PrivacyRoutes):
+                     OrderRoutes, MemberRoutes, PackageRoutes, PrivacyRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

@@ -4,7 +4,9 @@ from pathlib import Path
 
 from shared.app import ServiceApp
 
+from .package_views import Packages
 from .projections import CareNotes, Complaints, Coupons, Members, Points, Segments, StoredValue, Tiers
+from .seed import seed
 
 APP = ServiceApp(
     "members",
@@ -13,10 +15,12 @@ APP = ServiceApp(
         Members(),
         Points(),
         StoredValue(),
+        Packages(),
         Coupons(),
         Tiers(),
         Segments(),
         CareNotes(),
         Complaints(),
     ),
+    seed=seed,
 )

@@ -5,7 +5,7 @@ Erasure destroys the member's key in this service's database (shared/personal.py
 personal fields of every event about them (registration, profile changes, care notes,
 feedback, complaints) can never be read again, and records ``MemberErased``: its handlers
 here scrub the read models, and identity, booking and orders each destroy their own key of the
-member when it reaches them. The ledgers stay: the points, the card, the coupons, the orders
+member when it reaches them. The ledgers stay: the points, the card, the coupons, the packages, the orders
 and their amounts are the chain's books, and a rebuild after the erasure gives them back,
 without a name.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from shared.envelope import utc_iso
 from shared.personal import erase as destroy_key
 
-from . import birthdays, complaints, history, profiles, reads, tiers
+from . import birthdays, complaints, history, package_views, profiles, reads, tiers
 from .contracts import MemberErased
 from .domain import stream_of
 from .tables import feedback
@@ -54,6 +54,7 @@ def export(conn, member_id: str, now: datetime) -> dict:
         "points": reads.points_view(conn, member_id, EVERYTHING, 0),
         "stored_value": reads.stored_value_view(conn, member_id, EVERYTHING, 0),
         "coupons": reads.member_coupons(conn, member_id, EVERYTHING, 0)["items"],
+        "packages": package_views.member_view(conn, member_id, EVERYTHING, 0, utc_iso(now)),
         "tier": reads.tier_view(conn, member_id, tiers.rules_of(conn), now),
         "feedback": complaints.feedback_lines(conn, feedback.c.member_id == member_id, EVERYTHING, 0),
         "complaints": complaints.listing(conn, EVERYTHING, 0, member_id=member_id)["items"],

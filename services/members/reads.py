@@ -25,6 +25,17 @@ from .tables import (
 )
 
 
+def ledger_page(conn, ledger, member_id: str, limit: int, offset: int) -> tuple[int, list]:
+    """A member's ledger (``ledger``: a table keyed by member and their stream's version): how
+    many lines it has, and one page of them, newest first."""
+    where = ledger.c.member_id == member_id
+    total = conn.execute(select(func.count()).select_from(ledger).where(where)).scalar()
+    lines = conn.execute(
+        select(ledger).where(where).order_by(ledger.c.version.desc()).limit(limit).offset(offset)
+    ).all()
+    return total, lines
+
+
 def points_view(conn, member_id: str, limit: int, offset: int) -> dict:
     account = conn.execute(select(points_accounts).where(points_accounts.c.member_id == member_id)).first()
     lots = conn.execute(
@@ -32,15 +43,7 @@ def points_view(conn, member_id: str, limit: int, offset: int) -> dict:
         .where(points_lots.c.member_id == member_id, points_lots.c.remaining > 0)
         .order_by(points_lots.c.earned_at, points_lots.c.lot_id)
     ).all()
-    where = points_ledger.c.member_id == member_id
-    total = conn.execute(select(func.count()).select_from(points_ledger).where(where)).scalar()
-    lines = conn.execute(
-        select(points_ledger)
-        .where(where)
-        .order_by(points_ledger.c.version.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    total, lines = ledger_page(conn, points_ledger, member_id, limit, offset)
     return {
         "member_id": member_id,
         "balance": account.balance if account else 0,
@@ -83,15 +86,7 @@ def stored_value_view(conn, member_id: str, limit: int, offset: int) -> dict:
         .where(stored_value_loads.c.member_id == member_id)
         .order_by(stored_value_loads.c.loaded_at, stored_value_loads.c.load_id)
     ).all()
-    where = stored_value_ledger.c.member_id == member_id
-    total = conn.execute(select(func.count()).select_from(stored_value_ledger).where(where)).scalar()
-    lines = conn.execute(
-        select(stored_value_ledger)
-        .where(where)
-        .order_by(stored_value_ledger.c.version.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    total, lines = ledger_page(conn, stored_value_ledger, member_id, limit, offset)
     return {
         "member_id": member_id,
         "currency": currency,

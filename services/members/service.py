@@ -1,7 +1,8 @@
 """The members service's nameko face: it turns identity's sign-ups into members, keeps their
-points from orders' payments and refunds and their stored value cards from the top-ups orders
-sells, serves both as tenders of the orders' protocol, and answers member queries (and
-/readyz pings)."""
+points from orders' payments and refunds, their stored value cards from the top-ups orders
+sells and their service packages from the packages it sells, serves them as tenders of the
+orders' protocol, keeps HQ's package catalogue, and answers member queries (and /readyz
+pings)."""
 
 import uuid
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from services.booking.contracts import (
 )
 from services.identity.contracts import MemberSignedUp
 from services.orders.contracts import OrderCreated, OrderPaid, OrderRefunded
+from shared.envelope import utc_iso
 from shared.errors import NotFound
 from shared.handlers import handles
 from shared.idempotency import keyed
@@ -34,6 +36,8 @@ from . import (
     complaints,
     coupons,
     history,
+    package_views,
+    packages,
     points,
     privacy,
     profiles,
@@ -46,6 +50,7 @@ from . import (
 from .app import APP
 from .contracts import MemberRegistered
 from .domain import member_from_sign_up, stream_of
+from .package_views import SoldPackages
 from .projections import SoldTopUps, member_view
 from .tables import members
 
@@ -63,6 +68,7 @@ def _id_for(key: str | None, scope: str) -> str:
 
 HISTORY = history.MemberHistory()
 TOP_UPS = SoldTopUps()
+PACKAGE_SALES = SoldPackages()
 
 
 class MembersService(Pingable):
@@ -81,12 +87,14 @@ class MembersService(Pingable):
     @handles(OrderCreated)
     def on_order_created(self, event, uow):
         project(uow.conn, TOP_UPS, event)
+        project(uow.conn, PACKAGE_SALES, event)
 
     @handles(OrderPaid)
     def on_order_paid(self, event, uow):
         project(uow.conn, HISTORY, event)
         points.earn(uow, event.data, _now(), paid_at=event.time)
         stored_value.load_paid(uow, event.data, _now())
+        packages.load_paid(uow, event.data, _now())
         tiers.spent(uow, event.data, _now())
 
     @handles(OrderRefunded)
@@ -208,6 +216,56 @@ class MembersService(Pingable):
         amount of zero or less, or another currency than the card's."""
         with self.kernel.read() as conn:
             return stored_value.offer(conn, member_id, store_id, amount)
+
+    @rpc
+    def define_package(self, wanted: dict, actor: dict, idempotency_key: str | None = None) -> dict:
+        """A package in HQ's catalogue: sessions of one service, its price, how long it is valid."""
+        package_id = _id_for(idempotency_key, "package")
+        idempotency = keyed("members.define_package", idempotency_key, wanted)
+        self.kernel.execute(
+            lambda uow: packages.define(uow, package_id, wanted, actor), idempotency=idempotency
+        )
+        return self.get_package(package_id)
+
+    @rpc
+    def retire_package(self, package_id: str, actor: dict) -> dict:
+        """No longer sold; those bought keep working until they expire."""
+        self.kernel.execute(lambda uow: packages.retire(uow, package_id, actor))
+        return self.get_package(package_id)
+
+    @rpc
+    def get_package(self, package_id: str) -> dict:
+        with self.kernel.read() as conn:
+            return package_views.package_view(packages.found(conn, package_id))
+
+    @rpc
+    def list_packages(
+        self, store_id: str | None = None, retired: bool = False, limit: int = 50, offset: int = 0
+    ) -> dict:
+        """HQ's packages by name; with ``store_id``, those sold there; retired ones if asked."""
+        with self.kernel.read() as conn:
+            return package_views.catalogue(conn, store_id, retired, limit, offset)
+
+    @rpc
+    def package_offer(self, member_id: str | None, store_id: str, package_id: str) -> dict:
+        """The terms of a package sold now to the member at the store; orders asks before it
+        sells one. Refused for a walk-in, an unknown member, an unknown or retired package, or
+        one not sold in the store."""
+        with self.kernel.read() as conn:
+            return packages.offer(conn, member_id, store_id, package_id)
+
+    @rpc
+    def get_packages(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:
+        """A member's packages (sessions and value left, expiry, status), what is still owed,
+        and the ledger, newest first."""
+        self.get_member(member_id, wait_seconds=0)
+        with self.kernel.read() as conn:
+            return package_views.member_view(conn, member_id, limit, offset, utc_iso(_now()))
+
+    @on_timer(packages.EXPIRY)
+    def expire_package(self, timer, uow):
+        """A package's date: its sessions left lapse."""
+        packages.expire(uow, timer.payload["member_id"], timer.payload["holding_id"], _now())
 
     @rpc
     def get_stored_value(self, member_id: str, limit: int = 50, offset: int = 0) -> dict:

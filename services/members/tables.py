@@ -376,3 +376,82 @@ complaint_timeline = Table(
     Column("by_role", String(20)),
     Column("at", String(40), nullable=False),
 )
+package_catalogue = Table(  # HQ's packages (members_0014)
+    "package_catalogue",
+    metadata,
+    Column("package_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("price_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("valid_days", Integer, nullable=False),
+    Column("stores", Text, nullable=False),  # JSON list; empty: every store
+    Column("retired", Boolean, nullable=False),
+    Column("defined_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+package_sales = Table(  # package lines of orders, as orders created them: what a payment buys
+    "package_sales",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("line_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("terms", Text, nullable=False),  # JSON: the package as sold
+    Column("price_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+package_holdings = Table(  # a member's bought packages
+    "package_holdings",
+    metadata,
+    Column("holding_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("package_id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("store_id", String(64), nullable=False),
+    Column("works_in", Text, nullable=False),  # JSON list; empty: every store
+    Column("sessions", Integer, nullable=False),
+    Column("sessions_left", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("price_minor", Integer, nullable=False),
+    Column("value_left", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("refunded", Boolean, nullable=False),
+    Column("bought_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+package_holds = Table(
+    "package_holds",
+    metadata,
+    Column("reference", String(64), primary_key=True),  # the orders' tender id, or the refund's
+    Column("holding_id", String(64), nullable=False, index=True),
+    Column("member_id", String(64), nullable=False),
+    Column("purpose", String(10), nullable=False),  # use or refund
+    Column("sessions", Integer, nullable=False),
+    Column("order_id", String(64), index=True),
+    Column("store_id", String(64)),
+    Column("amount_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),  # held, captured or voided
+    Column("restored_by", String(200)),  # the refund that brought a used session back
+)
+package_ledger = Table(
+    "package_ledger",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("holding_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # bought, used, restored, refunded, expired
+    Column("sessions", Integer, nullable=False),  # + in, - out
+    Column("value_minor", Integer, nullable=False),  # + in, - out
+    Column("sessions_left_after", Integer, nullable=False),
+    Column("value_left_after", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("order_id", String(64)),
+    Column("store_id", String(64)),
+    Column("reference", String(64)),
+    Column("at", String(40), nullable=False),
+)

@@ -1,18 +1,26 @@
 """The members' tenders behind the orders' tender protocol: one step (authorize, capture,
 void, refund, inquire) of points (``points_tender``), a stored value card (``stored_value``),
-a coupon (``coupons``), or the refund of a top-up taking its principal back off the card
-(``top_up_refunds``), each in a transaction of its own."""
+a coupon (``coupons``), a package's session (``package_tender``), or the refund of a top-up
+taking its principal back off the card (``top_up_refunds``) or of a package closing it
+(``package_refunds``), each in a transaction of its own."""
 
 from datetime import datetime
 
 from shared.errors import InvalidInput
 from shared.personal import is_erased
 
-from . import coupons, points_tender, stored_value, top_up_refunds
+from . import coupons, package_refunds, package_tender, points_tender, stored_value, top_up_refunds
 from .tender_answers import DECLINED, answer
 
 STEPS = ("authorize", "capture", "void", "refund", "inquire")
-TENDERS = {"points": points_tender, "stored_value": stored_value, "coupon": coupons, "top_up": top_up_refunds}
+TENDERS = {
+    "points": points_tender,
+    "stored_value": stored_value,
+    "coupon": coupons,
+    "package": package_tender,
+    "top_up": top_up_refunds,
+    "package_refund": package_refunds,
+}
 
 
 def step(
@@ -25,6 +33,7 @@ def step(
     member_id: str | None = None,
     store_id: str | None = None,
     order_id: str | None = None,
+    line_id: str | None = None,
     code: str | None = None,
     order: dict | None = None,
     amount: int = 0,
@@ -50,7 +59,11 @@ def step(
             uow, reference, member_id, store_id, order_id, amount, currency
         ),
         "coupon": lambda uow: coupons.authorize(uow, reference, member_id, code, order, amount, now),
+        "package": lambda uow: package_tender.authorize(uow, reference, member_id, order, amount, now),
         "top_up": lambda uow: top_up_refunds.authorize(uow, reference, order_id, amount),
+        "package_refund": lambda uow: package_refunds.authorize(
+            uow, reference, order_id, line_id, amount, now
+        ),
     }
     steps = {
         "authorize": authorize[kind],

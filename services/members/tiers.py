@@ -10,7 +10,7 @@ member decide one after the other.
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from shared.db import lock_key, serialize
 from shared.envelope import utc_iso
@@ -20,7 +20,7 @@ from shared.refusals import Refused
 from . import chain_rules
 from .contracts import TierChanged, TierRulesChanged
 from .domain import tiers as T
-from .tables import member_spend, member_tiers, stored_value_top_ups, tier_rules
+from .tables import member_spend, member_tiers, package_sales, stored_value_top_ups, tier_rules
 
 RULES_STREAM = "tier-rules"
 LAPSE = "tier-lapse"
@@ -52,10 +52,13 @@ def spent(uow, paid: dict, now: datetime) -> None:
     top_up = uow.conn.execute(
         select(stored_value_top_ups.c.principal).where(stored_value_top_ups.c.order_id == order_id)
     ).scalar()
+    package = uow.conn.execute(
+        select(func.sum(package_sales.c.price_minor)).where(package_sales.c.order_id == order_id)
+    ).scalar()
     amount = T.order_spend(
         paid["gross"]["amount_minor"],
         [(t["kind"], t["amount"]["amount_minor"]) for t in paid["tenders"]],
-        top_up or 0,
+        (top_up or 0) + (package or 0),
     )
     uow.conn.execute(
         member_spend.insert().values(

@@ -1,8 +1,9 @@
 """Sales at the counter: an order without a booking, for a walk-in or a member, of retail
-products (priced by staff until the inventory issue gives orders a catalogue) and of top-ups
-of a member's stored value card. The members service says what a top-up gives (its bonus),
-asked before the order's transaction, so the line records the bonus the member was offered;
-the card is loaded once the order is paid (members follows ``OrderPaid``).
+products (priced by staff until the inventory issue gives orders a catalogue), of top-ups
+of a member's stored value card and of service packages. The members service says what a
+top-up gives (its bonus) and what a package is (its price and terms), asked before the
+order's transaction, so the line records what the member was offered; the card is loaded,
+or the package given, once the order is paid (members follows ``OrderPaid``).
 """
 
 from datetime import datetime
@@ -11,20 +12,38 @@ from shared.errors import NotFound, Unprocessable, refusal
 
 from .contracts import OrderCreated
 from .domain import history
-from .domain.lines import PRODUCT, TOP_UP, Line, LineRefused, discount_needs_manager, tax_rate
+from .domain.lines import PACKAGE, PRODUCT, TOP_UP, Line, LineRefused, discount_needs_manager, tax_rate
 from .domain.order import Order
 from .refunds import MANAGERS
 from .streams import local_today, order_stream, settings_of, store_of
 
-TOP_UP_CATEGORY = "stored_value"
+TOP_UP_CATEGORY, PACKAGE_CATEGORY = "stored_value", "package"
 
 
 def _shown(minor: int) -> str:
     return f"{minor // 100}.{minor % 100:02d}"
 
 
-def _line(n: int, wanted: dict, currency: str, settings, bonus: int | None, actor: dict) -> Line:
+def _package(n: int, offer: dict) -> Line:
+    terms = history.terms_of(offer)
+    return Line(
+        f"{PACKAGE}-{n}",
+        PACKAGE,
+        terms.package_id,
+        f"{terms.name} ({terms.sessions} sessions, valid {terms.valid_days} days)",
+        PACKAGE_CATEGORY,
+        1,
+        offer["price"]["amount_minor"],
+        0,
+        package=terms,
+    )
+
+
+def _line(n: int, wanted: dict, currency: str, settings, offer: dict | None, actor: dict) -> Line:
+    if wanted["kind"] == PACKAGE:
+        return _package(n, offer)
     if wanted["kind"] == TOP_UP:
+        bonus = offer["bonus"]["amount_minor"]
         amount = wanted["amount"]
         return Line(
             f"top_up-{n}",
@@ -55,9 +74,23 @@ def _line(n: int, wanted: dict, currency: str, settings, bonus: int | None, acto
     )
 
 
-def sell(uow, order_id: str, wanted: dict, actor: dict, bonuses: list, now: datetime) -> str:
-    """Record the sale's ``OrderCreated``; ``bonuses`` has members' bonus for each line
-    (None for a product)."""
+def offers(sale: dict, top_up_offer, package_offer) -> list[dict | None]:
+    """Members' answer for each line whose value it keeps (``top_up_offer(member, store,
+    amount)``, ``package_offer(member, store, package_id)``: its RPCs), None for a product."""
+    member, store = sale.get("customer_id"), sale["store_id"]
+    return [
+        top_up_offer(member, store, line["amount"])
+        if line["kind"] == TOP_UP
+        else package_offer(member, store, line["package_id"])
+        if line["kind"] == PACKAGE
+        else None
+        for line in sale["lines"]
+    ]
+
+
+def sell(uow, order_id: str, wanted: dict, actor: dict, offers: list, now: datetime) -> str:
+    """Record the sale's ``OrderCreated``; ``offers`` has members' answer for each line (a
+    top-up's bonus, a package's terms; None for a product)."""
     if uow.version(order_stream(order_id)) != 0:
         return order_id
     store = store_of(uow.conn, wanted["store_id"])
@@ -65,17 +98,18 @@ def sell(uow, order_id: str, wanted: dict, actor: dict, bonuses: list, now: date
         raise NotFound(f"orders knows no store {wanted['store_id']}", {"store_id": wanted["store_id"]})
     if store.status != "open":
         raise Unprocessable(f"store {store.store_id} is closed", {"store_id": ["closed"]})
-    for n, line in enumerate(wanted["lines"], start=1):
-        for name in ("amount", "unit_price", "discount"):
-            if line.get(name) is not None and line[name]["currency"] != store.currency:
+    for n, (line, offer) in enumerate(zip(wanted["lines"], offers, strict=True), start=1):
+        priced = {**line, "price": offer["price"]} if line["kind"] == PACKAGE else line
+        for name in ("amount", "unit_price", "discount", "price"):
+            if priced.get(name) is not None and priced[name]["currency"] != store.currency:
                 raise Unprocessable(
                     f"the store sells in {store.currency}", {f"lines.{n}.{name}": [f"not {store.currency}"]}
                 )
     settings = settings_of(uow.conn, store.store_id)
     try:
         lines = tuple(
-            _line(n, x, store.currency, settings, bonus, actor)
-            for n, (x, bonus) in enumerate(zip(wanted["lines"], bonuses, strict=True), start=1)
+            _line(n, x, store.currency, settings, offer, actor)
+            for n, (x, offer) in enumerate(zip(wanted["lines"], offers, strict=True), start=1)
         )
         manager = actor.get("role") in MANAGERS
         if any(

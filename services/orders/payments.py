@@ -32,15 +32,16 @@ from .contracts.payments import MEMBERS_TENDERS
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
-from .domain.lines import TOP_UP
+from .domain.lines import PREPAID
 from .provider import ABSENT, APPROVED, DECLINED, Outcome, ProviderTimeout
 from .streams import local_today, read, record, settle_if_due
 from .tables import order_tenders, provider_callbacks, provider_references
-from .tender_protocol import CARDS, COUPON, Tenders, members_token
+from .tender_protocol import CARDS, COUPON, PACKAGE, Tenders, members_token
 
 log = logging.getLogger(__name__)
 CUSTOMER = "customer"
-ONLINE = ("card_online", "points", "stored_value", "coupon")  # what a customer pays with themselves
+# what a customer pays with themselves
+ONLINE = ("card_online", "points", "stored_value", "coupon", "package")
 RECOVERY = "order-payment"
 RECOVER_AFTER = timedelta(seconds=15)
 EXPIRES_AFTER = timedelta(minutes=15)
@@ -59,8 +60,8 @@ def request(
     order = current.order
     if actor.get("role") == CUSTOMER and any(t["kind"] not in ONLINE for t in wanted["tenders"]):
         raise Forbidden(
-            "a customer pays online by card, points, their stored value or a coupon; other tenders "
-            "are taken at the counter",
+            "a customer pays online by card, points, their stored value, a coupon or a package; "
+            "other tenders are taken at the counter",
             {"tenders.kind": [f"{', '.join(ONLINE)} only"]},
         )
     asked, tip = [], wanted.get("tip")
@@ -132,11 +133,11 @@ def request(
 def _token(tender: dict, order: O.Order) -> str | None:
     """What authorizes a tender: the provider's token for a card; for the members' tenders,
     the order (never the caller's choice: nobody spends another member's points or card),
-    with its lines for a coupon and the coupon's code."""
+    with its lines for a coupon or a package's session, and the coupon's code."""
     if tender["kind"] not in MEMBERS_TENDERS:
         return tender.get("token")
     facts = {"member_id": order.customer_id, "store_id": order.store_id, "order_id": order.order_id}
-    if tender["kind"] == COUPON:
+    if tender["kind"] in (COUPON, PACKAGE):
         facts["order"] = {
             "order_id": order.order_id,
             "store_id": order.store_id,
@@ -168,10 +169,10 @@ def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
             f"{t['kind'].replace('_', ' ')} is a member's: this order has no member",
             {"tenders.kind": ["needs a member"]},
         )
-    if t["kind"] in MEMBERS_TENDERS and any(line.kind == TOP_UP for line in order.lines):
+    if t["kind"] in MEMBERS_TENDERS and any(line.kind in PREPAID for line in order.lines):
         raise Unprocessable(
-            "a card is topped up with money, not with points, a card or a coupon",
-            {"tenders.kind": ["not for a top-up"]},
+            "a card is topped up with money and a package bought with money, not with members' tenders",
+            {"tenders.kind": ["not for a top-up or a package"]},
         )
     if not tenders.offered(t["kind"]):
         raise Unprocessable(f"no tender {t['kind']}", {"tenders.kind": ["unknown tender"]})

@@ -29,6 +29,7 @@ from .contracts import OrderRefunded, RefundFailed, RefundRequested
 from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
+from .domain.lines import TOP_UP
 from .provider import ProviderTimeout
 from .streams import Current, local_today, read, record, settings_of
 from .tender_protocol import Tenders
@@ -79,12 +80,14 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
     try:
         amount = O.line_refunds(order, lines) if lines else wanted["amount"]["amount_minor"]
         parts = O.plan_refund(order, amount)
-        if O.top_up_part(order, amount, lines) and len(parts) > 1:
+        if O.withdrawal(order, amount, lines) and len(parts) > 1:
             # One tender at a time: should a second refuse after the first gave back, the
-            # card's principal would be neither kept nor taken.
+            # card's principal (the package's sessions) would be neither kept nor taken.
             most = max(n for _, n in parts)
             raise T.TenderRefused(
-                "amount", f"a top-up is refunded one tender at a time: at most {most} now", conflict=False
+                "amount",
+                f"a top-up or a package is refunded one tender at a time: at most {most} now",
+                conflict=False,
             )
     except T.TenderRefused as error:
         raise refusal(error) from None
@@ -139,30 +142,34 @@ def _requested(
 def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> None:
     """Ask each tender to give its part back, then record the refund; nothing to do for a
     refund that has ended. A lost answer leaves it to the recovery timer. A top-up's part is
-    first held on the member's card (declined: the refund fails, nothing given back), taken
-    once the money has gone back, and let go if it did not."""
+    first held on the member's card, a package's sessions left on the package (declined: the
+    refund fails, nothing given back), taken once the money has gone back, and let go if it
+    did not."""
     order = execute(lambda uow: read(uow, order_id).order)
     on_way = order.refund_on_way(refund_id)
     if on_way is None:
         return
-    top_up, withdrawal = O.top_up_part(order, on_way.amount, dict(on_way.lines)), f"{refund_id}:top-up"
+    prepaid = O.withdrawal(order, on_way.amount, dict(on_way.lines))
+    members = prepaid and tenders.withdrawals[prepaid.kind]
+    reference = f"{refund_id}:{'top-up' if prepaid and prepaid.kind == TOP_UP else 'package'}"
     try:
-        if top_up:
-            held = tenders.top_up.authorize(withdrawal, _order_token(order), top_up, order.currency)
+        if prepaid:
+            held = members.authorize(reference, _order_token(order, prepaid), prepaid.amount, order.currency)
             if held.reason:
-                _refused(execute, order_id, refund_id, f"the card cannot give back {top_up}: {held.reason}")
+                why = f"members cannot give back {prepaid.amount}: {held.reason}"
+                _refused(execute, order_id, refund_id, why)
         for tender_id, part in on_way.parts:
             tender = tenders[order.tender(tender_id).kind]
             outcome = tender.refund(tender_id, part, f"{refund_id}:{tender_id}")
             if outcome.reason:
-                if top_up:
-                    tenders.top_up.void(withdrawal)
+                if prepaid:
+                    members.void(reference)
                 why = f"the provider refused to give back {part} of tender {tender_id}: {outcome.reason}"
                 _refused(execute, order_id, refund_id, why, outcome.reason)
-        if top_up and (taken := tenders.top_up.capture(withdrawal, top_up)).reason:
-            # Cannot be while the hold is held: the money went back, the card kept it.
+        if prepaid and (taken := members.capture(reference, prepaid.amount)).reason:
+            # Cannot be while the hold is held: the money went back, members kept the value.
             log.error(
-                "a top-up's refund gave money back but could not take it off the card",
+                "a refund gave money back but members could not take back what it sold",
                 extra=fields(order_id=order_id, refund_id=refund_id, reason=taken.reason),
             )
             return
@@ -171,8 +178,8 @@ def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> 
     execute(lambda uow: finish(uow, order_id, refund_id, now()))
 
 
-def _order_token(order: O.Order) -> str:
-    return json.dumps({"order_id": order.order_id})
+def _order_token(order: O.Order, prepaid: O.Withdrawal) -> str:
+    return json.dumps({"order_id": order.order_id, "line_id": prepaid.line_id})
 
 
 def _refused(execute, order_id: str, refund_id: str, why: str, reason: str | None = None) -> None:

@@ -263,21 +263,14 @@ class OrdersService(Pingable):
 
     @rpc
     def sell(self, sale: dict, actor: dict, idempotency_key: str | None = None) -> dict:
-        """A sale at the counter (``store_id``, ``customer_id`` or none, ``lines`` of products
-        and top-ups of the member's card): an order to pay like any other. With the key, a
-        retry answers the same order."""
-        bonuses = [
-            self.members.top_up_offer(sale.get("customer_id"), sale["store_id"], line["amount"])["bonus"][
-                "amount_minor"
-            ]
-            if line["kind"] == "top_up"
-            else None
-            for line in sale["lines"]
-        ]
+        """A sale at the counter (``store_id``, ``customer_id`` or none, ``lines`` of products,
+        top-ups of the member's card and service packages): an order to pay like any other.
+        With the key, a retry answers the same order."""
+        offers = counter.offers(sale, self.members.top_up_offer, self.members.package_offer)
         idempotency = keyed("orders.sell", idempotency_key, sale)
         order_id = _id_for(idempotency_key, "sell")
         self.kernel.execute(
-            lambda uow: counter.sell(uow, order_id, sale, actor, bonuses, _now()), idempotency=idempotency
+            lambda uow: counter.sell(uow, order_id, sale, actor, offers, _now()), idempotency=idempotency
         )
         return self.get_order(order_id, wait_seconds=None)
 

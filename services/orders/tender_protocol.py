@@ -5,8 +5,8 @@ twice has the effect once.
 Cards (online and at the counter) go to the payment provider; cash goes to the store's
 drawer, which holds nothing remote and answers at once. Points, stored value and coupons are
 the members service's: ``MembersTender`` asks it, by RPC, for each step, with the order as
-the token (its member and store, since a card may work in one store only; for a coupon its
-lines, which decide what the coupon takes off, and the coupon's code). A members service
+the token (its member and store, since a card may work in one store only; for a coupon or a
+package's session its lines, which decide what it may pay, and the coupon's code). A members service
 that does not answer is a lost answer, asked about before anything is tried again, as with a
 card.
 """
@@ -21,7 +21,8 @@ from .provider import APPROVED, Outcome, Provider, ProviderTimeout
 CARDS = ("card_online", "card_present")
 CASH = "cash"
 COUPON = "coupon"
-OFFERED_BY_MEMBERS = ("points", "stored_value", "coupon")
+PACKAGE = "package"
+OFFERED_BY_MEMBERS = ("points", "stored_value", "coupon", PACKAGE)
 
 
 def members_token(order_facts: dict, code: str | None = None) -> str | None:
@@ -108,8 +109,13 @@ class Tenders:
         self.provider = provider
         self.drawer = CashDrawer()
         self.members = {kind: MembersTender(kind, members) for kind in OFFERED_BY_MEMBERS} if members else {}
-        # not a way to pay: a top-up's refund taking its principal back off the member's card
-        self.top_up = MembersTender("top_up", members) if members else None
+        # not ways to pay: a refund taking a top-up's principal back off the member's card, or
+        # closing a package, before the money goes back (by the line's kind)
+        self.withdrawals = (
+            {"top_up": MembersTender("top_up", members), PACKAGE: MembersTender("package_refund", members)}
+            if members
+            else {}
+        )
 
     def offered(self, kind: str) -> bool:
         return kind in CARDS or kind == CASH or kind in self.members

@@ -19,7 +19,7 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "correlation_id", "errors",
 # carries no token but a signature over its body.
 PUBLIC = {"issue_token", "refresh_token", "register_member", "list_stores", "get_store", "list_services",
           "get_service", "availability", "list_staff", "provider_callback", "points_rules",
-          "stored_value_rules", "tier_rules"}
+          "stored_value_rules", "tier_rules", "list_packages", "get_package"}
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "date": booking["local_date"], "order_id": world["order"]["order_id"],
                "request_id": "an-after-sales-request", "campaign_id": "a-campaign",
                "segment_id": "a-segment", "job_id": "a-job", "q": "Ca",
-               "complaint_id": "a-complaint"}
+               "complaint_id": "a-complaint", "package_id": "a-package"}
     # Only the operations that book take a slot of their own: each fresh slot is a later one,
     # and the walk must stay inside the store's booking horizon.
     books = operation.get("operationId") in BOOKS
@@ -112,6 +112,8 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "sell": {"store_id": STORE_A, "customer_id": customer.member_id,
                  "lines": [{"kind": "top_up", "amount": {"amount_minor": 1000, "currency": "EUR"}}]},
         "set_stored_value_rules": {"scope": "chain"},
+        "define_package": {"name": "Walk", "service_id": "cut-and-blow-dry", "sessions": 2,
+                           "price": {"amount_minor": 100, "currency": "EUR"}, "valid_days": 30},
         "create_campaign": {"name": "Walk", "kind": "percent_off", "percent_bp": 1000, "currency": "EUR",
                             "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z",
                             "stores": [STORE_A]},

@@ -6,13 +6,14 @@ members' handlers receive them."""
 import uuid
 from datetime import UTC, datetime
 
-from services.members import points, reads, stored_value, tender
+from services.members import package_views, packages, points, reads, stored_value, tender
 from services.members.app import APP as MEMBERS
-from services.members.service import TOP_UPS
+from services.members.service import PACKAGE_SALES, TOP_UPS
 from services.members.tables import members as members_table
 from services.orders import counter
 from services.orders.streams import order_stream
 from shared.db import Database
+from shared.envelope import utc_iso
 from shared.eventstore import EventStore
 from shared.projections import project
 from shared.uow import run_unit_of_work
@@ -74,6 +75,14 @@ class Members:
         with self.db.read() as conn:
             return stored_value.offer(conn, member_id, store_id, amount)
 
+    def package_offer(self, member_id, store_id: str, package_id: str) -> dict:
+        with self.db.read() as conn:
+            return packages.offer(conn, member_id, store_id, package_id)
+
+    def packages(self, member_id: str) -> dict:
+        with self.db.read() as conn:
+            return package_views.member_view(conn, member_id, 100, 0, utc_iso(datetime.now(UTC)))
+
     def follow(self, till, order_id: str) -> None:
         """Hand members the order's OrderCreated and OrderPaid, as its handlers get them."""
         with till.db.read() as conn:
@@ -81,18 +90,15 @@ class Members:
         for event in events:
             if event.type == "OrderCreated":
                 self.execute(lambda uow, e=event: project(uow.conn, TOP_UPS, e))
+                self.execute(lambda uow, e=event: project(uow.conn, PACKAGE_SALES, e))
             if event.type == "OrderPaid":
                 self.execute(lambda uow, e=event: stored_value.load_paid(uow, e.data, datetime.now(UTC)))
+                self.execute(lambda uow, e=event: packages.load_paid(uow, e.data, datetime.now(UTC)))
 
 
 def sell(till, members: Members, sale: dict, actor: dict) -> str:
     """A sale at the counter as the orders service makes it: members' offer first, then the order."""
-    bonuses = [
-        members.offer(sale.get("customer_id"), sale["store_id"], x["amount"])["bonus"]["amount_minor"]
-        if x["kind"] == "top_up"
-        else None
-        for x in sale["lines"]
-    ]
+    offers = counter.offers(sale, members.offer, members.package_offer)
     order_id = str(uuid.uuid4())
-    till.run(lambda uow: counter.sell(uow, order_id, sale, actor, bonuses, till.now))
+    till.run(lambda uow: counter.sell(uow, order_id, sale, actor, offers, till.now))
     return order_id

@@ -85,7 +85,7 @@ def test_a_seed_era_booking_still_makes_an_order_through_the_upcaster():
     assert order["lines"][0]["unit_price"] == {"amount_minor": 4500, "currency": "EUR"}
 
 
-def test_an_order_created_v1_reads_as_v5_untaxed_and_folds_into_an_order():
+def test_an_order_created_v1_reads_as_v6_untaxed_and_folds_into_an_order():
     v1 = {
         "order_id": "o",
         "store_id": "s",
@@ -102,12 +102,13 @@ def test_an_order_created_v1_reads_as_v5_untaxed_and_folds_into_an_order():
         ],
         "total": {"amount_minor": 100, "currency": "EUR"},
     }
-    now = OrderCreated.validate(upcast("OrderCreated", v1, 1, 5))
+    now = OrderCreated.validate(upcast("OrderCreated", v1, 1, 6))
     assert (
         now["lines"][0]["tax_rate_bp"],
         now["lines"][0]["staff_id"],
         now["lines"][0]["bonus"],
+        now["lines"][0]["package"],
         now["deposit_due"]["amount_minor"],
-    ) == (0, None, None, 0)
+    ) == (0, None, None, None, 0)
     order = fold([("OrderCreated", now)])
     assert (order.gross, order.balance, order.fulfilment) == (100, 100, "booked")

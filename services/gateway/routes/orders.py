@@ -77,13 +77,15 @@ class OrderRoutes:
     )
     def sell(self, call):
         """A sale at the counter, paid like any order: retail products for a walk-in or a
-        member, and top-ups of a member's stored value card (with HQ's bonus on top; loaded
-        once paid, by card or cash). A customer may top up their own card online."""
+        member, top-ups of a member's stored value card (with HQ's bonus on top; loaded once
+        paid, by card or cash), and service packages from HQ's catalogue (the member holds
+        their sessions once paid). A customer may top up their own card, or buy a package,
+        online."""
         sale = call.wire()
         if call.role == CUSTOMER:
             if sale.get("customer_id", call.caller.member_id) != call.caller.member_id:
                 raise Forbidden("a customer buys for themselves", {"customer_id": ["not yours"]})
-            if any(line["kind"] != "top_up" for line in sale["lines"]):
+            if any(line["kind"] not in ("top_up", "package") for line in sale["lines"]):
                 raise Forbidden("products are sold at the counter", {"lines": ["staff only"]})
             sale["customer_id"] = call.caller.member_id
         else:

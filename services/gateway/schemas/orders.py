@@ -64,10 +64,14 @@ class LineRequest(StrictSchema):
 class SaleLine(StrictSchema):
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(["product", "top_up"]),
-        metadata={"description": "a retail product, or a top-up of the member's stored value card"},
+        validate=validate.OneOf(["product", "top_up", "package"]),
+        metadata={
+            "description": "a retail product, a top-up of the member's stored value card, or a service "
+            "package from HQ's catalogue (priced by it)"
+        },
     )
     amount = fields.Nested(Amount, metadata={"description": "top_up: what the member pays onto the card"})
+    package_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "package"})
     ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "product: its SKU"})
     description = fields.String(validate=validate.Length(min=1, max=200))
     quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999))
@@ -86,18 +90,30 @@ class SaleLine(StrictSchema):
                 raise ValidationError(
                     "a top-up is one amount: no price, discount or quantity", (extra or ["quantity"])[0]
                 )
+        elif data.get("kind") == "package":
+            if "package_id" not in data:
+                raise ValidationError("a package is named by its package_id", "package_id")
+            extra = sorted(set(data) - {"kind", "package_id", "quantity", "staff_id"})
+            if extra or data.get("quantity") != 1:
+                raise ValidationError(
+                    "a package is priced by HQ's catalogue: no price, discount or quantity",
+                    (extra or ["quantity"])[0],
+                )
         elif data.get("kind") == "product":
             missing = [name for name in ("ref", "description", "unit_price") if name not in data]
             if missing:
                 raise ValidationError("a product needs its SKU, description and price", missing[0])
             if "amount" in data:
                 raise ValidationError("a product has a unit_price, not an amount", "amount")
+            if "package_id" in data:
+                raise ValidationError("only a package has a package_id", "package_id")
 
 
 class SaleRequest(StrictSchema):
     store_id = fields.String(**ID)
     customer_id = fields.String(
-        **OPTIONAL_ID, metadata={"description": "the member; none for a walk-in (a top-up needs a member)"}
+        **OPTIONAL_ID,
+        metadata={"description": "the member; none for a walk-in (a top-up or a package needs a member)"},
     )
     lines = fields.List(fields.Nested(SaleLine), required=True, validate=validate.Length(min=1, max=50))
 
@@ -212,6 +228,15 @@ class CallbackRequest(StrictSchema):
     provider_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
+class PackageTerms(Schema):
+    package_id = fields.String()
+    name = fields.String()
+    service_id = fields.String()
+    sessions = fields.Integer()
+    valid_days = fields.Integer()
+    stores = fields.List(fields.String(), metadata={"description": "where it works; empty: every store"})
+
+
 class Line(Schema):
     line_id = fields.String()
     kind = fields.String()
@@ -229,6 +254,7 @@ class Line(Schema):
     gross = fields.Nested(Money)
     staff_id = fields.String(allow_none=True)
     bonus = fields.Nested(Money, allow_none=True, metadata={"description": "a top-up's: on top, on the card"})
+    package = fields.Nested(PackageTerms, allow_none=True, metadata={"description": "a package's, as sold"})
     cancelled = fields.Boolean()
 
 

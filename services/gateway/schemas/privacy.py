@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields
 
 from . import members as m
+from . import packages as k
 
 
 class MemberExport(Schema):
@@ -14,6 +15,7 @@ class MemberExport(Schema):
     points = fields.Nested(m.Points, metadata={"description": "the whole ledger, newest first"})
     stored_value = fields.Nested(m.StoredValue, metadata={"description": "the whole ledger, newest first"})
     coupons = fields.List(fields.Nested(m.Coupon))
+    packages = fields.Nested(k.MemberPackages, metadata={"description": "the whole ledger, newest first"})
     tier = fields.Nested(m.TierView)
     feedback = fields.List(fields.Nested(m.FeedbackLine))
     complaints = fields.List(fields.Nested(m.Complaint))

@@ -1,7 +1,7 @@
 """Events the members service publishes, one module per concept: members (``members``),
 their points (``points``), their stored value cards (``stored_value``), campaigns with their
-coupons (``coupons``), their tiers (``tiers``), segments (``segments``), and feedback and
-complaints (``complaints``)."""
+coupons (``coupons``), service packages (``packages``), their tiers (``tiers``), segments
+(``segments``), and feedback and complaints (``complaints``)."""
 
 from .complaints import ComplaintActed, ComplaintOpened, FeedbackGiven
 from .coupons import (
@@ -22,6 +22,17 @@ from .members import (
     MemberRegistered,
     MemberRegisteredV1Contract,
     member_registered_v2,
+)
+from .packages import (
+    PackageBought,
+    PackageDefined,
+    PackageExpired,
+    PackageHeld,
+    PackageRefunded,
+    PackageReleased,
+    PackageRestored,
+    PackageRetired,
+    PackageUsed,
 )
 from .points import (
     PointsAdjusted,
@@ -47,6 +58,15 @@ from .stored_value import (
 from .tiers import TierChanged, TierRulesChanged
 
 __all__ = [
+    "PackageBought",
+    "PackageDefined",
+    "PackageExpired",
+    "PackageHeld",
+    "PackageRefunded",
+    "PackageReleased",
+    "PackageRestored",
+    "PackageRetired",
+    "PackageUsed",
     "ComplaintActed",
     "ComplaintOpened",
     "FeedbackGiven",

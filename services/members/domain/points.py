@@ -16,7 +16,7 @@ from datetime import date
 
 from shared.refusals import Refused
 
-NO_POINTS_ON = ("points", "stored_value", "coupon")
+NO_POINTS_ON = ("points", "stored_value", "coupon", "package")
 BASIS_POINTS = 10_000  # a multiplier of 10,000 basis points is x1
 
 
@@ -131,7 +131,8 @@ class Movement:
 
 
 def eligible(gross_minor: int, tenders: list[tuple[str, int]]) -> int:
-    """What earns points: the order's gross less what points, stored value or a coupon paid."""
+    """What earns points: the order's gross less what points, stored value, a coupon or a
+    package's session paid (the package earned when it was bought)."""
     return max(gross_minor - sum(amount for kind, amount in tenders if kind in NO_POINTS_ON), 0)
 
 

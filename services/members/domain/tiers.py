@@ -80,9 +80,10 @@ class Rules:
         return next((t for t in self.tiers if t.name == name), None)
 
 
-def order_spend(gross: int, tenders: list[tuple[str, int]], top_ups: int) -> int:
-    """What an order adds to a member's spend."""
-    return max(gross - sum(amount for kind, amount in tenders if kind in NOT_SPEND) - top_ups, 0)
+def order_spend(gross: int, tenders: list[tuple[str, int]], prepaid: int) -> int:
+    """What an order adds to a member's spend: not what points or a coupon paid, nor the
+    prepaid value it sold (top-ups, packages), which counts when the card or a session pays."""
+    return max(gross - sum(amount for kind, amount in tenders if kind in NOT_SPEND) - prepaid, 0)
 
 
 def after_refund(spend: int, gross: int, refunded_total: int) -> int:

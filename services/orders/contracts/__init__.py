@@ -9,10 +9,12 @@ from .created import (
     OrderCreatedV2Contract,
     OrderCreatedV3Contract,
     OrderCreatedV4Contract,
+    OrderCreatedV5Contract,
     order_created_v2,
     order_created_v3,
     order_created_v4,
     order_created_v5,
+    order_created_v6,
 )
 from .orders import (
     DepositLapsed,
@@ -64,6 +66,7 @@ __all__ = [
     "OrderCreatedV2Contract",
     "OrderCreatedV3Contract",
     "OrderCreatedV4Contract",
+    "OrderCreatedV5Contract",
     "OrderLineAdded",
     "OrderPaid",
     "OrderProgressed",
@@ -81,4 +84,5 @@ __all__ = [
     "order_created_v3",
     "order_created_v4",
     "order_created_v5",
+    "order_created_v6",
 ]

@@ -1,13 +1,14 @@
 """OrderCreated through its versions: v1 (one customer, bare lines), v2 (walk-ins, a
 description and stylist per line, the deposit due), v3 (each line priced: list, discount,
 net, tax rate and tax; the order's totals), v4 (a deposit's deadline, a redo's original),
-v5 (a line may top up the member's stored value card, with its bonus)."""
+v5 (a line may top up the member's stored value card, with its bonus), v6 (a line may sell a
+service package, with its terms)."""
 
 from marshmallow import Schema, fields, validate
 
 from shared.contracts import ID, Money, Personal, declare
 
-from .lines import LineFacts, LineFactsV2, Totals
+from .lines import LineFacts, LineFactsV2, LineFactsV3, Totals
 from .orders import OrderFacts
 
 
@@ -172,6 +173,15 @@ def order_created_v5(data: dict) -> dict:
     return {**data, "lines": [{**line, "bonus": None} for line in data["lines"]]}
 
 
+class OrderCreatedV6(OrderCreatedV5):
+    lines = fields.List(fields.Nested(LineFactsV3), required=True)
+
+
+def order_created_v6(data: dict) -> dict:
+    """Before v6 no order sold a package."""
+    return {**data, "lines": [{**line, "package": None} for line in data["lines"]]}
+
+
 # A member's name on their order is theirs: sealed with their member key (shared/personal.py).
 NAME = Personal("customer_id", ("customer_name",))
 OrderCreatedV1Contract = declare("orders", "OrderCreated", OrderCreatedV1)
@@ -184,6 +194,9 @@ OrderCreatedV3Contract = declare(
 OrderCreatedV4Contract = declare(
     "orders", "OrderCreated", OrderCreatedV4, version=4, upcast=order_created_v4, personal=NAME
 )
-OrderCreated = declare(
+OrderCreatedV5Contract = declare(
     "orders", "OrderCreated", OrderCreatedV5, version=5, upcast=order_created_v5, personal=NAME
+)
+OrderCreated = declare(
+    "orders", "OrderCreated", OrderCreatedV6, version=6, upcast=order_created_v6, personal=NAME
 )

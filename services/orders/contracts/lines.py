@@ -56,3 +56,25 @@ class Totals(Schema):
     net = fields.Nested(Money, required=True)
     tax = fields.Nested(Money, required=True)
     gross = fields.Nested(Money, required=True)
+
+
+class PackageTerms(Schema):
+    package_id = fields.String(**ID)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    service_id = fields.String(**ID, metadata={"description": "the catalogue service each session is"})
+    sessions = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100))
+    valid_days = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=3650))
+    stores = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        metadata={"description": "where it works; empty: every store"},
+    )
+
+
+class LineFactsV3(LineFactsV2):
+    """Since OrderCreated v6: a line may sell a service package, with its terms as sold."""
+
+    kind = fields.String(required=True, validate=validate.OneOf((*KINDS, "top_up", "package")))
+    package = fields.Nested(
+        PackageTerms, required=True, allow_none=True, metadata={"description": "a package's terms as sold"}
+    )

@@ -1,5 +1,6 @@
 """Events of money moving: each step of the tender protocol (requested, authorized or
-failed, captured or voided), the order paid, and refunds."""
+failed, captured or voided), the order paid, and refunds. The tender kinds grew in v2 of
+each event that names one (a service package's session pays too); v1 reads as it was."""
 
 from marshmallow import Schema, fields, validate
 
@@ -7,13 +8,22 @@ from shared.contracts import ID, NULLABLE_ID, Boolean, Money, declare
 
 from .orders import OrderFacts
 
-TENDER_KINDS = ("card_online", "card_present", "cash", "stored_value", "points", "coupon")
-MEMBERS_TENDERS = ("stored_value", "points", "coupon")  # the members service moves these
+TENDER_KINDS_V1 = ("card_online", "card_present", "cash", "stored_value", "points", "coupon")
+TENDER_KINDS = (*TENDER_KINDS_V1, "package")
+MEMBERS_TENDERS = ("stored_value", "points", "coupon", "package")  # the members service moves these
+
+
+def _kind_v1():
+    return fields.String(required=True, validate=validate.OneOf(TENDER_KINDS_V1))
+
+
+def _kind():
+    return fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
 
 
 class RequestedTender(Schema):
     tender_id = fields.String(**ID)
-    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    kind = _kind_v1()
     amount = fields.Nested(Money, required=True, metadata={"description": "applied to the order"})
     tendered = fields.Nested(
         Money,
@@ -43,7 +53,7 @@ class TenderStep(OrderFacts):
 
     payment_id = fields.String(**ID)
     tender_id = fields.String(**ID)
-    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    kind = _kind_v1()
     amount = fields.Nested(Money, required=True)
 
 
@@ -102,7 +112,7 @@ def order_paid_v2(data: dict) -> dict:
 
 class RefundPart(Schema):
     tender_id = fields.String(**ID)
-    kind = fields.String(required=True, validate=validate.OneOf(TENDER_KINDS))
+    kind = _kind_v1()
     amount = fields.Nested(Money, required=True)
 
 
@@ -155,13 +165,69 @@ class RefundFailedSchema(OrderFacts):
     reason = fields.String(required=True)
 
 
-PaymentRequested = declare("orders", "PaymentRequested", PaymentRequestedSchema)
-PaymentAuthorized = declare("orders", "PaymentAuthorized", TenderStep)
-PaymentFailed = declare("orders", "PaymentFailed", PaymentFailedSchema)
-PaymentCaptured = declare("orders", "PaymentCaptured", PaymentCapturedSchema)
-PaymentVoided = declare("orders", "PaymentVoided", PaymentVoidedSchema)
+class RequestedTenderV2(RequestedTender):
+    kind = _kind()
+
+
+class PaymentRequestedV2(PaymentRequestedSchema):
+    tenders = fields.List(fields.Nested(RequestedTenderV2), required=True, validate=validate.Length(min=1))
+
+
+class TenderStepV2(TenderStep):
+    kind = _kind()
+
+
+class PaymentFailedV2(PaymentFailedSchema):
+    kind = _kind()
+
+
+class PaymentCapturedV2(PaymentCapturedSchema):
+    kind = _kind()
+
+
+class PaymentVoidedV2(PaymentVoidedSchema):
+    kind = _kind()
+
+
+class RefundPartV2(RefundPart):
+    kind = _kind()
+
+
+class OrderRefundedV2(OrderRefundedSchema):
+    parts = fields.List(
+        fields.Nested(RefundPartV2),
+        required=True,
+        metadata={"description": "where the money went back, per tender"},
+    )
+
+
+class RefundRequestedV2(RefundRequestedSchema):
+    parts = fields.List(fields.Nested(RefundPartV2), required=True, metadata={
+        "description": "what each tender is to give back; reserved until OrderRefunded or RefundFailed"})
+
+
+def same(data: dict) -> dict:
+    """v2 only names more tender kinds: a v1 event reads as it was."""
+    return data
+
+
+def _versions(name: str, v1, v2):
+    return declare("orders", name, v1), declare("orders", name, v2, version=2, upcast=same)
+
+
+PaymentRequestedV1Contract, PaymentRequested = _versions(
+    "PaymentRequested", PaymentRequestedSchema, PaymentRequestedV2
+)
+PaymentAuthorizedV1Contract, PaymentAuthorized = _versions("PaymentAuthorized", TenderStep, TenderStepV2)
+PaymentFailedV1Contract, PaymentFailed = _versions("PaymentFailed", PaymentFailedSchema, PaymentFailedV2)
+PaymentCapturedV1Contract, PaymentCaptured = _versions(
+    "PaymentCaptured", PaymentCapturedSchema, PaymentCapturedV2
+)
+PaymentVoidedV1Contract, PaymentVoided = _versions("PaymentVoided", PaymentVoidedSchema, PaymentVoidedV2)
 OrderPaidV1Contract = declare("orders", "OrderPaid", OrderPaidSchema)
 OrderPaid = declare("orders", "OrderPaid", OrderPaidV2, version=2, upcast=order_paid_v2)
-OrderRefunded = declare("orders", "OrderRefunded", OrderRefundedSchema)
-RefundRequested = declare("orders", "RefundRequested", RefundRequestedSchema)
+OrderRefundedV1Contract, OrderRefunded = _versions("OrderRefunded", OrderRefundedSchema, OrderRefundedV2)
+RefundRequestedV1Contract, RefundRequested = _versions(
+    "RefundRequested", RefundRequestedSchema, RefundRequestedV2
+)
 RefundFailed = declare("orders", "RefundFailed", RefundFailedSchema)

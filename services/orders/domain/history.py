@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from . import tenders as T
 from .after_sales import AfterSales
-from .lines import Line, Totals, totals
+from .lines import PACKAGE, TOP_UP, Line, PackageTerms, Totals, totals
 from .order import Order, RefundOnWay
 
 
@@ -19,6 +19,25 @@ def money(amount: int, currency: str) -> dict:
 
 def _minor(value: dict | None) -> int | None:
     return None if value is None else value["amount_minor"]
+
+
+def terms_of(d: dict | None) -> PackageTerms | None:
+    if d is None:
+        return None
+    return PackageTerms(
+        d["package_id"], d["name"], d["service_id"], d["sessions"], d["valid_days"], tuple(d["stores"])
+    )
+
+
+def terms_facts(t: PackageTerms) -> dict:
+    return {
+        "package_id": t.package_id,
+        "name": t.name,
+        "service_id": t.service_id,
+        "sessions": t.sessions,
+        "valid_days": t.valid_days,
+        "stores": list(t.stores),
+    }
 
 
 def line_from_facts(d: dict) -> Line:
@@ -36,6 +55,7 @@ def line_from_facts(d: dict) -> Line:
         d["discount_by"],
         d["staff_id"],
         _minor(d.get("bonus")) or 0,  # OrderLineAdded's lines have none: no top-up is added later
+        terms_of(d.get("package")),  # nor a package
     )
 
 
@@ -190,8 +210,14 @@ def created_facts(order: Order, local_date: str | None, by: str | None) -> dict:
         "fulfilment": order.fulfilment,
         **summary(order),
         "local_date": local_date,
-        "lines": [{**line_facts(x, c), "bonus": money(x.bonus, c) if x.kind == "top_up" else None}
-                  for x in order.lines],
+        "lines": [
+            {
+                **line_facts(x, c),
+                "bonus": money(x.bonus, c) if x.kind == TOP_UP else None,
+                "package": terms_facts(x.package) if x.kind == PACKAGE else None,
+            }
+            for x in order.lines
+        ],
         "totals": totals_facts(totals(list(order.lines)), c),
         "deposit_due": money(order.deposit_due, c),
         "deposit_due_by": order.deposit_due_by,

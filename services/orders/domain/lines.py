@@ -2,8 +2,9 @@
 
 A line is a service (one per booking segment, with its stylist), a product (retail, by SKU:
 the inventory issue fills these in), a fee the booking's policy made due (late
-cancellation, no-show), or a top-up of the member's stored value card (with the bonus the
-card gets on top; untaxed, since the card's money is taxed when it pays for something).
+cancellation, no-show), a top-up of the member's stored value card (with the bonus the
+card gets on top), or a service package (sessions of one service, with the terms as sold).
+Top-ups and packages are prepaid value, untaxed: the service is taxed when they pay for it.
 Prices are tax-inclusive; the rate comes from the store's setting for the line's category.
 Totals show list, discount, net, tax and gross, each the sum of its lines, so a receipt adds
 up line by line.
@@ -14,8 +15,9 @@ from shared.refusals import Refused
 
 from .money import BASIS_POINTS, share, tax_in
 
-SERVICE, PRODUCT, FEE, TOP_UP = "service", "product", "fee", "top_up"
-KINDS = (SERVICE, PRODUCT, FEE, TOP_UP)
+SERVICE, PRODUCT, FEE, TOP_UP, PACKAGE = "service", "product", "fee", "top_up", "package"
+KINDS = (SERVICE, PRODUCT, FEE, TOP_UP, PACKAGE)
+PREPAID = (TOP_UP, PACKAGE)  # value the members service keeps for the member once paid
 
 
 class LineRefused(Refused):
@@ -23,6 +25,18 @@ class LineRefused(Refused):
 
     def __init__(self, field: str, message: str):
         super().__init__(field, message, conflict=False)
+
+
+@dataclass(frozen=True)
+class PackageTerms:
+    """A package as sold: what its sessions are and for how long, as members offered it."""
+
+    package_id: str
+    name: str
+    service_id: str
+    sessions: int
+    valid_days: int
+    stores: tuple[str, ...]  # where it works; empty: every store
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class Line:
     discount_by: str | None = None
     staff_id: str | None = None
     bonus: int = 0  # a top-up's: what the card gets above the price
+    package: PackageTerms | None = None  # a package's
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -54,10 +69,13 @@ class Line:
             raise LineRefused("discount", f"a discount is 0 to the line's list amount ({self.list_amount})")
         if self.discount and not self.discount_reason:
             raise LineRefused("discount_reason", "a discount needs a reason")
-        if self.kind == TOP_UP and (self.quantity, self.discount, self.tax_rate_bp) != (1, 0, 0):
-            raise LineRefused("amount", "a top-up is one amount, undiscounted and untaxed")
-        if self.kind == TOP_UP and self.unit_price < 1:
-            raise LineRefused("amount", "a top-up is above zero")
+        named = self.kind.replace("_", "-")
+        if self.kind in PREPAID and (self.quantity, self.discount, self.tax_rate_bp) != (1, 0, 0):
+            raise LineRefused("amount", f"a {named} is one amount, undiscounted and untaxed")
+        if self.kind in PREPAID and self.unit_price < 1:
+            raise LineRefused("amount", f"a {named} is above zero")
+        if (self.package is not None) != (self.kind == PACKAGE):
+            raise LineRefused("package", "a package line, and only one, has the package's terms")
         if self.bonus and self.kind != TOP_UP:
             raise LineRefused("bonus", "only a top-up has a bonus")
 

@@ -9,7 +9,7 @@ builds the state from the order's events.
 from dataclasses import dataclass, replace
 
 from . import tenders as T
-from .lines import TOP_UP, Line, LineRefused, discount_needs_manager, totals
+from .lines import PACKAGE, PREPAID, TOP_UP, Line, LineRefused, discount_needs_manager, totals
 from .status import BOOKED, CANCELLED, NO_SHOW, Standing, status
 
 
@@ -175,20 +175,43 @@ def plan_refund(order: Order, amount: int) -> list[tuple[str, int]]:
     return T.refund_split(order.refundable_tenders, amount)
 
 
-def top_up_part(order: Order, amount: int, lines: dict[str, int]) -> int:
-    """What of a refund is a top-up's, to be taken back off the member's card before the money
-    goes back: the amounts on its top-up lines, or the whole of an order that sold only
-    top-ups. An order that sold a top-up and something else is refunded line by line."""
-    top_ups = {x.line_id for x in order.owed_lines if x.kind == TOP_UP}
-    if not top_ups:
-        return 0
-    if lines:
-        return sum(n for line_id, n in lines.items() if line_id in top_ups)
-    if len(top_ups) == len(order.owed_lines):
-        return amount
-    raise T.TenderRefused(
-        "lines", "an order that sold a top-up with other lines is refunded line by line", conflict=False
-    )
+@dataclass(frozen=True)
+class Withdrawal:
+    """What of a refund the members service keeps the value of, to be taken back from the
+    member before the money goes back: a top-up's principal off the card, or a package's
+    sessions left (``line_id``: the package line)."""
+    kind: str  # TOP_UP or PACKAGE
+    amount: int
+    line_id: str | None = None
+
+
+def withdrawal(order: Order, amount: int, lines: dict[str, int]) -> Withdrawal | None:
+    """The refund's prepaid part: the amounts on its top-up lines, or its one package line; a
+    whole-order amount only for an order that sold top-ups alone or one package alone. An
+    order that sold prepaid value with other lines is refunded line by line, and a package
+    on its own."""
+    prepaid = {x.line_id: x.kind for x in order.owed_lines if x.kind in PREPAID}
+    if not prepaid:
+        return None
+    if not lines:
+        kinds = set(prepaid.values())
+        if len(prepaid) == len(order.owed_lines) and kinds == {TOP_UP}:
+            return Withdrawal(TOP_UP, amount)
+        if len(order.owed_lines) == 1 and kinds == {PACKAGE}:
+            return Withdrawal(PACKAGE, amount, next(iter(prepaid)))
+        raise T.TenderRefused(
+            "lines", "an order that sold a top-up or a package with other lines is refunded line by line",
+            conflict=False,
+        )
+    packages = [line_id for line_id in lines if prepaid.get(line_id) == PACKAGE]
+    if packages and len(lines) > 1:
+        raise T.TenderRefused(
+            "lines", "a package is refunded on its own: one line per refund", conflict=False
+        )
+    if packages:
+        return Withdrawal(PACKAGE, lines[packages[0]], packages[0])
+    top_up = sum(n for line_id, n in lines.items() if prepaid.get(line_id) == TOP_UP)
+    return Withdrawal(TOP_UP, top_up) if top_up else None
 
 
 def line_refunds(order: Order, amounts: dict[str, int]) -> int:

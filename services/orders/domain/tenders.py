@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from shared.refusals import Refused
 
 CARD_ONLINE, CARD_PRESENT, CASH = "card_online", "card_present", "cash"
-STORED_VALUE, POINTS, COUPON = "stored_value", "points", "coupon"
-KINDS = (CARD_ONLINE, CARD_PRESENT, CASH, STORED_VALUE, POINTS, COUPON)
+STORED_VALUE, POINTS, COUPON, PACKAGE = "stored_value", "points", "coupon", "package"
+KINDS = (CARD_ONLINE, CARD_PRESENT, CASH, STORED_VALUE, POINTS, COUPON, PACKAGE)
+GIVE_BACK_NO_MONEY = (COUPON, PACKAGE)  # refunded last: they give back a coupon or a session
 PENDING, AUTHORIZED, CAPTURED, VOIDED, FAILED = "pending", "authorized", "captured", "voided", "failed"
 
 
@@ -125,16 +126,24 @@ def check_payment(balance: int, amounts: list[int], tip: int = 0) -> None:
 
 def refund_split(tenders: list[Tender], amount: int) -> list[tuple[str, int]]:
     """A refund of ``amount`` over the captured tenders, the last captured first, each up to
-    what it can still give back, a coupon after every tender of money (it gives the customer
-    nothing back but the coupon); refused if they cannot give back that much."""
+    what it can still give back, a coupon or a package's session after every tender of money
+    (they give the customer nothing back but the coupon or the session), a session whole or
+    not at all; refused if they cannot give back that much."""
     available = sum(t.refundable for t in tenders)
     if not 0 < amount <= available:
         raise TenderRefused(
             "amount", f"a refund is 1 to {available}, what was paid and not yet refunded", conflict=False
         )
     out, left = [], amount
-    for tender in sorted(reversed(tenders), key=lambda t: t.kind == COUPON):
+    for tender in sorted(reversed(tenders), key=lambda t: t.kind in GIVE_BACK_NO_MONEY):
         take = min(left, tender.refundable)
+        if tender.kind == PACKAGE and 0 < take < tender.refundable:
+            raise TenderRefused(
+                "amount",
+                f"a package's session is given back whole: {tender.refundable} of tender {tender.tender_id}, "
+                f"not {take}",
+                conflict=False,
+            )
         if take > 0:
             out.append((tender.tender_id, take))
             left -= take

@@ -1,0 +1,208 @@
+"""Service packages: N sessions of one service bought in advance (ten cuts for the price of
+eight), used one session at a time to pay for that service, until they run out or expire.
+
+HQ's catalogue says what a package is: the service, the sessions, the price, how many days it
+is valid once bought, and the stores that sell it (where it then works). A member's bought
+package is a *holding*: the terms as they were sold, what is left and what payments hold.
+
+The value still owed to the member (the liability) is always ``price × sessions left ÷
+sessions``, rounded down, so that every movement's value is the difference it makes and the
+ledger's values sum exactly to the price over the holding's life, whatever the order of uses,
+give-backs, expiry and refund. Pure: the service records each movement with what it moved.
+"""
+
+from dataclasses import dataclass, replace
+
+from shared.refusals import Refused
+
+MAX_SESSIONS, MAX_DAYS = 100, 3650
+USE, REFUND = "use", "refund"  # what a hold is for: a session paying, or the package refunded
+ACTIVE, USED_UP, EXPIRED, REFUNDED = "active", "used_up", "expired", "refunded"
+
+
+def in_stores(stores: tuple[str, ...] | list[str], store_id: str) -> bool:
+    """Whether a package of ``stores`` (none: every store) is sold and works at ``store_id``."""
+    return not stores or store_id in stores
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package in HQ's catalogue."""
+
+    package_id: str
+    name: str
+    service_id: str
+    sessions: int
+    price: int  # minor units, for all the sessions
+    currency: str
+    valid_days: int  # from the day it is bought
+    stores: tuple[str, ...] = ()  # where it is sold and works; empty: every store
+    retired: bool = False
+
+    def __post_init__(self):
+        if not 1 <= self.sessions <= MAX_SESSIONS:
+            raise Refused("sessions", f"a package has 1 to {MAX_SESSIONS} sessions", conflict=False)
+        if self.price < 1:
+            raise Refused("price", "a package costs more than nothing", conflict=False)
+        if not 1 <= self.valid_days <= MAX_DAYS:
+            raise Refused("valid_days", f"a package is valid for 1 to {MAX_DAYS} days", conflict=False)
+
+    def sellable(self, store_id: str) -> None:
+        if self.retired:
+            raise Refused("package_id", f"package {self.package_id} is retired: it is no longer sold")
+        if not in_stores(self.stores, store_id):
+            raise Refused("package_id", f"package {self.package_id} is not sold in store {store_id}")
+
+
+@dataclass(frozen=True)
+class Hold:
+    reference: str  # the orders' tender id (a use), or the refund's (a refund)
+    sessions: int
+    purpose: str  # USE or REFUND
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A member's bought package."""
+
+    holding_id: str
+    service_id: str
+    works_in: tuple[str, ...]  # empty: every store
+    sessions: int
+    price: int
+    currency: str
+    expires_at: str  # UTC, ISO 8601
+    bought_at: str
+    left: int  # sessions not used, expired or refunded (held ones included)
+    holds: tuple[Hold, ...] = ()
+    refunded: bool = False
+
+    @property
+    def held(self) -> int:
+        return sum(h.sessions for h in self.holds)
+
+    @property
+    def free(self) -> int:
+        return self.left - self.held
+
+    def value_of(self, left: int) -> int:
+        return self.price * left // self.sessions
+
+    @property
+    def value_left(self) -> int:
+        return self.value_of(self.left)
+
+    def value_moved(self, sessions: int) -> int:
+        """What ``sessions`` leaving (or, negative, coming back) is worth now."""
+        return self.value_left - self.value_of(self.left - sessions)
+
+    def expired(self, now: str) -> bool:
+        return now >= self.expires_at
+
+    def status(self, now: str) -> str:
+        if self.refunded:
+            return REFUNDED
+        if self.left == 0:
+            return USED_UP
+        return EXPIRED if self.expired(now) else ACTIVE
+
+    def hold_of(self, reference: str) -> Hold | None:
+        return next((h for h in self.holds if h.reference == reference), None)
+
+    def works_at(self, store_id: str) -> bool:
+        return in_stores(self.works_in, store_id)
+
+
+def bought(terms: Package, holding_id: str, bought_at: str, expires_at: str) -> Holding:
+    return Holding(
+        holding_id,
+        terms.service_id,
+        terms.stores,
+        terms.sessions,
+        terms.price,
+        terms.currency,
+        expires_at,
+        bought_at,
+        terms.sessions,
+    )
+
+
+def choose(holdings: list[Holding], service_id: str, store_id: str, currency: str, now: str) -> Holding:
+    """The holding a session of ``service_id`` at ``store_id`` is taken from: the one expiring
+    first (then the oldest), so the member loses as little as can be; refused with the reason
+    the closest candidate fails."""
+    of_service = [h for h in holdings if h.service_id == service_id and not h.refunded and h.left]
+    if not of_service:
+        raise Refused("package", "the member has no package session for this service")
+    here = [h for h in of_service if h.works_at(store_id)]
+    if not here:
+        raise Refused("package", "the member's package for this service does not work in this store")
+    valid = [h for h in here if not h.expired(now)]
+    if not valid:
+        raise Refused("package", "the member's package for this service has expired")
+    free = [h for h in valid if h.free > 0 and h.currency == currency]
+    if not free:
+        raise Refused("package", "every session left is held by a payment on its way")
+    return min(free, key=lambda h: (h.expires_at, h.bought_at, h.holding_id))
+
+
+def covered(lines: list[dict], service_id: str, used_on_order: int) -> int:
+    """What one more session may pay of an order: the largest line of the service while the
+    order has more of its lines than sessions already paying them, else nothing."""
+    of_service = [x["gross"] for x in lines if x["kind"] == "service" and x["ref"] == service_id]
+    return max(of_service) if len(of_service) > used_on_order else 0
+
+
+def hold(h: Holding, reference: str, sessions: int, purpose: str) -> Holding:
+    if not 1 <= sessions <= h.free:
+        raise Refused("package", f"the package has {h.free} session(s) free")
+    return replace(h, holds=h.holds + (Hold(reference, sessions, purpose),))
+
+
+def release(h: Holding, reference: str) -> Holding:
+    return replace(h, holds=tuple(x for x in h.holds if x.reference != reference))
+
+
+def take(h: Holding, reference: str) -> Holding:
+    """A hold's sessions leave the holding (used, or refunded with the package)."""
+    found = h.hold_of(reference)
+    if found is None:
+        raise Refused("reference", "no hold to capture")
+    after = replace(release(h, reference), left=h.left - found.sessions)
+    return replace(after, refunded=True) if found.purpose == REFUND else after
+
+
+def give_back(h: Holding, now: str) -> Holding:
+    """A refund of a payment a session made: the session comes back, while the package can
+    still be used."""
+    if h.refunded:
+        raise Refused("package", "the package was refunded: its session cannot come back")
+    if h.expired(now):
+        raise Refused("package", "the package has expired: its session cannot come back")
+    if h.left >= h.sessions:
+        raise Refused("package", "every session of the package is on it already")
+    return replace(h, left=h.left + 1)
+
+
+def refund_hold(h: Holding, reference: str, amount: int, now: str) -> Holding:
+    """A refund of the package itself holds every session left (none may be on its way to
+    pay): it is closed once the money has gone back. At most the value left goes back."""
+    if amount <= 0:
+        raise Refused("amount", "an amount above zero", conflict=False)
+    if h.refunded:
+        raise Refused("package", "the package was refunded already")
+    if h.expired(now):
+        raise Refused("package", "the package has expired: nothing of it is left to give back")
+    if h.held:
+        raise Refused("package", "a session of the package is being used by a payment on its way")
+    if amount > h.value_left:
+        raise Refused("package", f"only {h.value_left} of the package is left unused to give back")
+    return hold(h, reference, h.left, REFUND)
+
+
+def expire(h: Holding) -> Holding:
+    """Past its date, the sessions left lapse; not while a payment holds one (it may still
+    capture what it held in time)."""
+    if h.held:
+        raise Refused("package", "a payment holds a session: the package lapses once it has settled")
+    return replace(h, left=0)
