@@ -33,6 +33,7 @@ from .domain import order as O
 from .domain import tenders as T
 from .domain.history import money
 from .domain.lines import PREPAID
+from .domain.status import COMPLETED
 from .provider import ABSENT, APPROVED, DECLINED, Outcome, ProviderTimeout
 from .streams import local_today, read, record, settle_if_due
 from .tables import order_tenders, provider_callbacks, provider_references
@@ -173,6 +174,11 @@ def _check_tender(t: dict, order: O.Order, tenders: Tenders) -> None:
         raise Unprocessable(
             "a card is topped up with money and a package bought with money, not with members' tenders",
             {"tenders.kind": ["not for a top-up or a package"]},
+        )
+    if t["kind"] == PACKAGE and order.fulfilment != COMPLETED:
+        raise Unprocessable(
+            "a package's session pays for a completed visit: complete the booking first",
+            {"tenders.kind": ["the visit is not completed"]},
         )
     if not tenders.offered(t["kind"]):
         raise Unprocessable(f"no tender {t['kind']}", {"tenders.kind": ["unknown tender"]})

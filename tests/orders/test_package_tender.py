@@ -175,3 +175,15 @@ def test_a_package_not_sold_in_the_store_or_for_a_walk_in_is_refused_with_no_ord
         sell(counter, members, {**package_sale(define(members)), "customer_id": None}, STAFF)
     with counter.db.read() as conn:
         assert [e.type for e in counter.store.read_after(conn, 0, 100)] == []
+
+
+def test_a_session_pays_only_for_a_completed_visit(counter, members):
+    bought(counter, members, define(members))
+    bill = counter.booked(prices=(4500,))
+
+    with pytest.raises(Unprocessable, match="completed visit"):
+        counter.pay(bill, session(4500))
+
+    assert counter.order(bill)["payments"] == []
+    counter.booking_moved("BookingCompleted")
+    assert counter.pay(bill, session(4500))["status"] == "captured"
