@@ -5,13 +5,17 @@ and a birthday bonus given once a year on a durable timer."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from services.members import birthdays, points, privacy, profiles
+from services.members.app import APP
 from services.members.domain import points as P
-from shared.db import timers
+from services.members.tables import members
+from shared.db import Database, timers
 from shared.envelope import utc_iso
 from shared.errors import Unprocessable
+from shared.migrate import alembic_config
 from tests.members.test_points import HQ, STAFF, Ledger
 
 NOW = datetime.now(UTC)
@@ -154,3 +158,45 @@ def test_a_promotion_counts_as_it_stood_when_the_order_was_paid_however_late_it_
     two_days_ago = utc_iso(NOW - timedelta(days=2))  # paid then; handled now, after a members outage
     ledger.run(lambda uow: points.earn(uow, paid, NOW, paid_at=two_days_ago))
     assert ledger.balance(member) == 100
+
+
+def test_members_whose_birthday_came_before_the_timer_get_one_from_the_migration(db_url):
+    config = alembic_config(APP, db_url)
+    command.upgrade(config, "members_0014")
+    db = Database(db_url)
+    try:
+        with db.write() as conn:
+            for member_id, birthday, erased in (
+                ("m-old", "1990-03-14", None),
+                ("m-none", None, None),
+                ("m-gone", "1985-07-01", "2026-11-01T00:00:00Z"),
+            ):
+                conn.execute(
+                    members.insert().values(
+                        member_id=member_id,
+                        account_id=None,
+                        name="Old Member",
+                        email=None,
+                        phone=None,
+                        consent_terms=True,
+                        consent_marketing_email=False,
+                        consent_marketing_sms=False,
+                        registered_at="2020-01-01T00:00:00Z",
+                        version=1,
+                        birthday=birthday,
+                        erased_at=erased,
+                    )
+                )
+        command.upgrade(config, "heads")
+        command.upgrade(config, "heads")  # again: nothing more
+        with db.read() as conn:
+            due = dict(
+                conn.execute(
+                    select(timers.c.key, timers.c.due_at).where(timers.c.kind == birthdays.KIND)
+                ).all()
+            )
+    finally:
+        db.dispose()
+    assert list(due) == [f"{birthdays.KIND}:m-old"]
+    when = datetime.fromtimestamp(due[f"{birthdays.KIND}:m-old"], UTC)
+    assert when.date() == P.next_birthday("1990-03-14", datetime.now(UTC).date()) and when.hour == 0
