@@ -100,7 +100,8 @@ PasswordChanged = declare("identity", "PasswordChanged", PasswordChangedSchema)
 MemberSignedUp = declare("identity", "MemberSignedUp", MemberSignedUpSchema,
                          personal=Personal("member_id", ("name", "email", "phone")))
 AccountForgotten = declare("identity", "AccountForgotten", AccountForgottenSchema)
-# The username in an audit entry is sealed with the acting account's key: a customer's is
-# destroyed with their member's (an audit entry of nobody known is not sealed).
+# The username and the client's address in an audit entry are sealed with the acting
+# account's key: a customer's is destroyed with their member's (an audit entry of nobody
+# known is not sealed). Entries stored before the address was sealed keep it in clear.
 AuditRecorded = declare("identity", "AuditRecorded", AuditRecordedSchema,
-                        personal=Personal("actor_id", ("username",)))
+                        personal=Personal("actor_id", ("username", "client_address")))

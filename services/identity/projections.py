@@ -61,4 +61,5 @@ class AuditLog(Projection):
 
     @on(AccountForgotten)
     def forgotten(self, event):
-        return Update(audit_log, {"actor_id": event.data["account_id"]}, {"username": None})
+        return Update(audit_log, {"actor_id": event.data["account_id"]},
+                      {"username": None, "client_address": None})

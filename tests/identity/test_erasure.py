@@ -29,10 +29,10 @@ def test_an_erased_members_account_is_closed_and_their_username_gone_in_every_re
         rpc, amqp_uri, database, store):
     made = register(rpc, username="nadia.quenot@example.com")
     other = register(rpc, username="someone.else@example.com")
-    rpc.issue_token(username="nadia.quenot@example.com", password=PASSWORD)
+    rpc.issue_token(username="nadia.quenot@example.com", password=PASSWORD, client_address="203.0.113.77")
     with database.read() as conn:
         stored = "".join(r.envelope for r in conn.execute(select(events.c.envelope)))
-    assert "nadia" not in stored  # sealed with the member's key from the start
+    assert "nadia" not in stored and "203.0.113.77" not in stored  # sealed with their key from the start
 
     event = erased(made["member_id"], made["account_id"])
     publish_raw(amqp_uri, "members.events", event.type, event.to_json())
@@ -48,13 +48,14 @@ def test_an_erased_members_account_is_closed_and_their_username_gone_in_every_re
             sessions.c.account_id == made["account_id"], sessions.c.revoked_at.is_(None))).all()
     assert open_sessions == []
     logged = rpc.audit_log(actor_id=made["account_id"])["items"]
-    assert logged and {x["username"] for x in logged} == {None}
+    assert logged and {(x["username"], x["client_address"]) for x in logged} == {(None, None)}
     for name in ("accounts", "audit_log"):
         rebuild(database, store, APP.projection(name))
     with database.read() as conn:
         names = {r.account_id: r.username for r in conn.execute(select(accounts))}
     assert names[made["account_id"]] is None
     assert names[other["account_id"]] == "someone.else@example.com"
-    assert {x["username"] for x in rpc.audit_log(actor_id=made["account_id"])["items"]} == {None}
+    logged = rpc.audit_log(actor_id=made["account_id"])["items"]
+    assert {(x["username"], x["client_address"]) for x in logged} == {(None, None)}
     with pytest.raises(NotFound):
         rpc.get_account("nobody")
