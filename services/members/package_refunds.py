@@ -1,9 +1,10 @@
 """A refund of a package bought, as a tender of the orders' protocol: before orders gives the
-money back, every session left is held (none may be paying on its way), so nobody is
-refunded a package they can still use. *authorize* holds them (refused if the package is
-used up, expired or asks more back than its unused value); *capture* closes the package
-(``PackageRefunded``) once the money has gone back; *void* lets them go if it did not. Each
-step is keyed by the refund's reference, so asking twice has the effect once."""
+money back, the fewest free sessions whose value covers it are held, so nobody is refunded
+sessions they can still use. *authorize* holds them (refused if the package is expired,
+refunded, or asked more back than the value of its free sessions); *capture* takes them
+(``PackageRefunded``; the whole package once no session is left) once the money has gone
+back; *void* lets them go if it did not. Each step is keyed by the refund's reference, so
+asking twice has the effect once."""
 
 from datetime import datetime
 
@@ -40,8 +41,9 @@ def authorize(
         after = K.refund_hold(bought, reference, amount, utc_iso(now))
     except Refused as refused:
         return answer(DECLINED, refused.message)
+    sessions = after.hold_of(reference).sessions
     facts = steps.hold_facts(
-        sale.member_id, after, reference, K.REFUND, bought.left, amount, order_id, sale.store_id
+        sale.member_id, after, reference, K.REFUND, sessions, amount, order_id, sale.store_id
     )
     ops.record(uow, sale.member_id, PackageHeld, facts)
     return answer(APPROVED)

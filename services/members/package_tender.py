@@ -74,25 +74,35 @@ def _paying(conn, order_id: str, holdings: list[K.Holding]) -> dict[str, int]:
     return paying
 
 
-def _pick(conn, current: list[K.Holding], order: dict, now: datetime) -> tuple[K.Holding, int]:
-    """The holding a session comes from and what it may pay of the order, or the refusal of
-    the first service line that cannot be paid so."""
+def _pick(conn, current: list[K.Holding], order: dict, amount: int, now: datetime) -> K.Holding:
+    """The holding a session paying ``amount`` comes from: of the order's services a package
+    of the member can pay, the one whose next line comes to the amount, else the first the
+    amount fits; or the refusal of the first service line that cannot be paid so."""
     paying = _paying(conn, order["order_id"], current)
     services = list(dict.fromkeys(x["ref"] for x in order["lines"] if x["kind"] == "service"))
     if not services:
         raise Refused("package", "the order has no service a session could pay for")
-    first = None
+    first, payable = None, []
     for service in services:
         most = K.covered(order["lines"], service, paying.get(service, 0))
         try:
             if not most:
                 raise Refused("package", "every service line of the order is paid by a session already")
-            chosen = K.choose(current, service, order["store_id"], order["currency"], utc_iso(now))
+            payable.append(
+                (K.choose(current, service, order["store_id"], order["currency"], utc_iso(now)), most)
+            )
         except Refused as refused:
             first = first or refused
-            continue
-        return chosen, most
-    raise first
+    if not payable:
+        raise first
+    fits = [chosen for chosen, most in payable if most == amount] or [
+        chosen for chosen, most in payable if 0 < amount <= most
+    ]
+    if not fits:
+        raise Refused(
+            "amount", f"a session pays above 0 and at most {max(m for _, m in payable)} of this order"
+        )
+    return fits[0]
 
 
 def authorize(
@@ -105,10 +115,7 @@ def authorize(
     if row is not None:
         return answered(row)
     try:
-        chosen, most = _pick(uow.conn, current, order, now)
-        if not 0 < amount <= most:
-            raise Refused("amount", f"a session pays above 0 and at most {most} of this order")
-        after = K.hold(chosen, reference, 1, K.USE)
+        after = K.hold(_pick(uow.conn, current, order, amount, now), reference, 1, K.USE)
     except Refused as refused:
         return answer(DECLINED, refused.message)
     facts = hold_facts(member_id, after, reference, K.USE, 1, amount, order["order_id"], order["store_id"])

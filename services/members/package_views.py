@@ -113,6 +113,7 @@ class Packages(Projection):
                     "value_left": d["value_left_after"]["amount_minor"],
                     "currency": d["price"]["currency"],
                     "refunded": False,
+                    "lapsed": False,
                     "bought_at": event.time,
                     "expires_at": d["expires_at"],
                 },
@@ -164,11 +165,12 @@ class Packages(Projection):
     @on(PackageRefunded)
     def refunded(self, event):
         captured = Update(package_holds, {"reference": event.data["reference"]}, {"status": "captured"})
-        return self._line(event, "refunded", -1, refunded=True) + [captured]
+        closed = event.data["sessions_left_after"] == 0
+        return self._line(event, "refunded", -1, refunded=closed) + [captured]
 
     @on(PackageExpired)
     def expired(self, event):
-        return self._line(event, "expired", -1)
+        return self._line(event, "expired", -1, lapsed=True)
 
 
 class SoldPackages(Projection):
@@ -322,4 +324,5 @@ def holding_of_row(row, holds) -> K.Holding:
         row.sessions_left,
         tuple(K.Hold(h.reference, h.sessions, h.purpose) for h in holds),
         bool(row.refunded),
+        bool(row.lapsed),
     )

@@ -162,8 +162,9 @@ def schedule_expiry(uow, member_id: str, holding: str, at: datetime) -> None:
     uow.schedule(f"{EXPIRY}:{holding}", EXPIRY, at, {"member_id": member_id, "holding_id": holding})
 
 
-def load_paid(uow, paid: dict, now: datetime) -> None:
-    """A paid order that sold packages gives them to the member, each once, valid from now."""
+def load_paid(uow, paid: dict, now: datetime, paid_at: str | None = None) -> None:
+    """A paid order that sold packages gives them to the member, each once, valid from when
+    it was paid (``paid_at``, the event's time; else ``now``) however late this runs."""
     sold = uow.conn.execute(select(package_sales).where(package_sales.c.order_id == paid["order_id"])).all()
     if not sold:
         return
@@ -183,8 +184,9 @@ def load_paid(uow, paid: dict, now: datetime) -> None:
             terms["valid_days"],
             tuple(terms["stores"]),
         )
-        expires = now + timedelta(days=package.valid_days)
-        after = K.bought(package, hid, utc_iso(now), utc_iso(expires))
+        start = now if paid_at is None else datetime.fromisoformat(paid_at.replace("Z", "+00:00"))
+        expires = start + timedelta(days=package.valid_days)
+        after = K.bought(package, hid, utc_iso(start), utc_iso(expires))
         record(
             uow,
             line.member_id,

@@ -94,7 +94,7 @@ class MembersService(Pingable):
         project(uow.conn, HISTORY, event)
         points.earn(uow, event.data, _now(), paid_at=event.time)
         stored_value.load_paid(uow, event.data, _now())
-        packages.load_paid(uow, event.data, _now())
+        packages.load_paid(uow, event.data, _now(), paid_at=event.time)
         tiers.spent(uow, event.data, _now())
 
     @handles(OrderRefunded)

@@ -419,7 +419,8 @@ package_holdings = Table(  # a member's bought packages
     Column("price_minor", Integer, nullable=False),
     Column("value_left", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("refunded", Boolean, nullable=False),
+    Column("refunded", Boolean, nullable=False),  # refunded until no session was left
+    Column("lapsed", Boolean, nullable=False),  # its sessions left lapsed at its expiry
     Column("bought_at", String(40), nullable=False),
     Column("expires_at", String(40), nullable=False),
 )

@@ -80,6 +80,16 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
     try:
         amount = O.line_refunds(order, lines) if lines else wanted["amount"]["amount_minor"]
         parts = O.plan_refund(order, amount)
+        sessions = [n for t, n in parts if order.tender(t).kind == T.PACKAGE]
+        if sessions and len(parts) > 1:
+            # A session that cannot come back (its package expired or was refunded) must
+            # refuse before any money has gone back.
+            raise T.TenderRefused(
+                "amount",
+                f"a package's session is given back on its own: refund {amount - sum(sessions)} first, "
+                f"then {sum(sessions)}",
+                conflict=False,
+            )
         if O.withdrawal(order, amount, lines) and len(parts) > 1:
             # One tender at a time: should a second refuse after the first gave back, the
             # card's principal (the package's sessions) would be neither kept nor taken.
@@ -179,7 +189,9 @@ def give_back(execute, tenders: Tenders, order_id: str, refund_id: str, now) -> 
 
 
 def _order_token(order: O.Order, prepaid: O.Withdrawal) -> str:
-    return json.dumps({"order_id": order.order_id, "line_id": prepaid.line_id})
+    # a top-up's refund names no line: its token stays what members has always been asked with
+    line = {} if prepaid.line_id is None else {"line_id": prepaid.line_id}
+    return json.dumps({"order_id": order.order_id, **line})
 
 
 def _refused(execute, order_id: str, refund_id: str, why: str, reason: str | None = None) -> None:

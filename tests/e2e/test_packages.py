@@ -135,6 +135,7 @@ def test_bad_package_requests_are_refused_with_the_reason_and_nothing_recorded(a
         (package_terms(sessions=0), 400, "sessions"),
         (package_terms(valid_days=4000), 400, "valid_days"),
         (package_terms(price=money(0)), 422, "price"),
+        (package_terms(name="x" * 121), 400, "name"),
         ({**package_terms(), "colour": "red"}, 400, "colour"),
     ]:
         problem = assert_problem(api.post("/api/v1/loyalty/packages", headers=key(), json=body), status)

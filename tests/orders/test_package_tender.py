@@ -106,11 +106,47 @@ def test_a_session_pays_the_cut_beside_a_card_and_a_refund_of_the_cut_brings_it_
     assert (held["sessions_left"], held["value_left"]) == (4, eur(16000))
     with pytest.raises(Unprocessable, match="given back whole"):
         counter.refund(bill, amount=eur(8900 + 1000))  # the card's 89, then 10 of the session's 45
-    counter.refund(bill, amount=eur(8900 + 4500))
+    with pytest.raises(Unprocessable, match="on its own: refund 8900 first, then 4500"):
+        counter.refund(bill, amount=eur(8900 + 4500))
+    counter.refund(bill, amount=eur(8900))
+    counter.refund(bill, amount=eur(4500))
     [held] = members.packages(MEMBER)["packages"]
     assert (held["sessions_left"], held["value_left"]) == (5, eur(20000))
-    parts = counter.order(bill)["refunds"][0]["parts"]
-    assert [x["kind"] for x in parts] == ["card_present", "package"]
+    parts = [x["parts"][0]["kind"] for x in counter.order(bill)["refunds"]]
+    assert parts == ["card_present", "package"]
+
+
+def test_a_session_that_cannot_come_back_fails_the_refund_before_any_money_goes_back(counter, members):
+    package = bought(counter, members, define(members, sessions=2, price=9000))
+    bill = completed(counter)
+    counter.pay(bill, session(4500), card(8900))
+    counter.refund(package, amount=eur(4500))  # the session left refunded: the package is closed
+    counter.refund(bill, amount=eur(8900))  # the card's part goes back first
+
+    with pytest.raises(Conflict, match="was refunded: its session cannot come back"):
+        counter.refund(bill, amount=eur(4500))
+
+    order = counter.order(bill)
+    assert order["refunded"] == eur(8900) and [r["status"] for r in order["refunds"]] == ["refunded"]
+
+
+def test_a_package_paid_with_two_tenders_is_refunded_one_tender_at_a_time_session_by_session(
+    counter, members
+):
+    order_id = sell(counter, members, package_sale(define(members, sessions=4, price=20000)), STAFF)
+    counter.pay(order_id, cash(10000), card(10000))
+    members.follow(counter, order_id)
+
+    with pytest.raises(Unprocessable, match="one tender at a time: at most 10000"):
+        counter.refund(order_id, amount=eur(20000))
+    counter.refund(order_id, amount=eur(10000))
+    [held] = members.packages(MEMBER)["packages"]
+    assert (held["sessions_left"], held["value_left"], held["status"]) == (2, eur(10000), "active")
+    counter.refund(order_id, amount=eur(10000))
+
+    [held] = members.packages(MEMBER)["packages"]
+    assert (held["sessions_left"], held["value_left"], held["status"]) == (0, eur(0), "refunded")
+    assert counter.order(order_id)["refunded"] == eur(20000)
 
 
 def test_a_session_for_a_service_the_order_lacks_fails_the_payment_and_holds_nothing(counter, members):

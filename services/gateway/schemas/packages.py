@@ -3,7 +3,7 @@ their ledger."""
 
 from marshmallow import Schema, fields, validate
 
-from services.members.domain.packages import MAX_DAYS, MAX_SESSIONS
+from services.members.domain.packages import MAX_DAYS, MAX_NAME, MAX_SESSIONS
 from shared.contracts import Money
 
 from .common import Page, PagedList, StrictSchema, query_flag
@@ -14,7 +14,7 @@ STATUSES = ("active", "used_up", "expired", "refunded")
 
 
 class PackageRequest(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=MAX_NAME))
     service_id = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),

@@ -13,7 +13,7 @@ SESSIONS = {"strict": True, "required": True, "validate": validate.Range(min=0, 
 
 class PackageDefinedSchema(Schema):
     package_id = fields.String(**ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     service_id = fields.String(**ID, metadata={"description": "the catalogue service each session is"})
     sessions = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100))
     price = fields.Nested(Money, required=True, metadata={"description": "for all the sessions"})
@@ -53,7 +53,7 @@ class PackageBoughtSchema(Movement):
     """A package order was paid: the member holds its sessions until they expire."""
 
     package_id = fields.String(**ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     service_id = fields.String(**ID)
     works_in = fields.List(fields.String(), required=True, metadata={"description": "empty: every store"})
     price = fields.Nested(Money, required=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from shared.refusals import Refused
 
-MAX_SESSIONS, MAX_DAYS = 100, 3650
+MAX_SESSIONS, MAX_DAYS, MAX_NAME = 100, 3650, 120
 USE, REFUND = "use", "refund"  # what a hold is for: a session paying, or the package refunded
 ACTIVE, USED_UP, EXPIRED, REFUNDED = "active", "used_up", "expired", "refunded"
 
@@ -40,6 +40,8 @@ class Package:
     retired: bool = False
 
     def __post_init__(self):
+        if not 1 <= len(self.name) <= MAX_NAME:
+            raise Refused("name", f"a package's name is 1 to {MAX_NAME} characters", conflict=False)
         if not 1 <= self.sessions <= MAX_SESSIONS:
             raise Refused("sessions", f"a package has 1 to {MAX_SESSIONS} sessions", conflict=False)
         if self.price < 1:
@@ -75,7 +77,8 @@ class Holding:
     bought_at: str
     left: int  # sessions not used, expired or refunded (held ones included)
     holds: tuple[Hold, ...] = ()
-    refunded: bool = False
+    refunded: bool = False  # refunded until no session was left
+    lapsed: bool = False  # its sessions left lapsed at its expiry
 
     @property
     def held(self) -> int:
@@ -102,9 +105,16 @@ class Holding:
     def status(self, now: str) -> str:
         if self.refunded:
             return REFUNDED
+        if self.lapsed:
+            return EXPIRED
         if self.left == 0:
             return USED_UP
         return EXPIRED if self.expired(now) else ACTIVE
+
+    @property
+    def closed(self) -> bool:
+        """Nothing can move on it any more but what its holds settle."""
+        return self.refunded or self.lapsed
 
     def hold_of(self, reference: str) -> Hold | None:
         return next((h for h in self.holds if h.reference == reference), None)
@@ -131,26 +141,34 @@ def choose(holdings: list[Holding], service_id: str, store_id: str, currency: st
     """The holding a session of ``service_id`` at ``store_id`` is taken from: the one expiring
     first (then the oldest), so the member loses as little as can be; refused with the reason
     the closest candidate fails."""
-    of_service = [h for h in holdings if h.service_id == service_id and not h.refunded and h.left]
+    of_service = [h for h in holdings if h.service_id == service_id and not h.refunded]
     if not of_service:
         raise Refused("package", "the member has no package session for this service")
     here = [h for h in of_service if h.works_at(store_id)]
     if not here:
         raise Refused("package", "the member's package for this service does not work in this store")
-    valid = [h for h in here if not h.expired(now)]
+    valid = [h for h in here if not h.expired(now) and not h.lapsed]
     if not valid:
         raise Refused("package", "the member's package for this service has expired")
-    free = [h for h in valid if h.free > 0 and h.currency == currency]
+    left = [h for h in valid if h.left]
+    if not left:
+        raise Refused("package", "every session of the member's package for this service is used")
+    priced = [h for h in left if h.currency == currency]
+    if not priced:
+        raise Refused("package", f"the member's package is in {left[0].currency}, the order in {currency}")
+    free = [h for h in priced if h.free > 0]
     if not free:
         raise Refused("package", "every session left is held by a payment on its way")
     return min(free, key=lambda h: (h.expires_at, h.bought_at, h.holding_id))
 
 
 def covered(lines: list[dict], service_id: str, used_on_order: int) -> int:
-    """What one more session may pay of an order: the largest line of the service while the
-    order has more of its lines than sessions already paying them, else nothing."""
-    of_service = [x["gross"] for x in lines if x["kind"] == "service" and x["ref"] == service_id]
-    return max(of_service) if len(of_service) > used_on_order else 0
+    """What one more session may pay of an order: its next line of the service, the largest
+    first, while the order has more of them than sessions already paying them; else nothing."""
+    of_service = sorted(
+        (x["gross"] for x in lines if x["kind"] == "service" and x["ref"] == service_id), reverse=True
+    )
+    return of_service[used_on_order] if len(of_service) > used_on_order else 0
 
 
 def hold(h: Holding, reference: str, sessions: int, purpose: str) -> Holding:
@@ -164,12 +182,13 @@ def release(h: Holding, reference: str) -> Holding:
 
 
 def take(h: Holding, reference: str) -> Holding:
-    """A hold's sessions leave the holding (used, or refunded with the package)."""
+    """A hold's sessions leave the holding (used, or refunded); a refund that leaves none
+    closes it."""
     found = h.hold_of(reference)
     if found is None:
         raise Refused("reference", "no hold to capture")
     after = replace(release(h, reference), left=h.left - found.sessions)
-    return replace(after, refunded=True) if found.purpose == REFUND else after
+    return replace(after, refunded=h.refunded or (found.purpose == REFUND and after.left == 0))
 
 
 def give_back(h: Holding, now: str) -> Holding:
@@ -177,27 +196,35 @@ def give_back(h: Holding, now: str) -> Holding:
     still be used."""
     if h.refunded:
         raise Refused("package", "the package was refunded: its session cannot come back")
-    if h.expired(now):
+    if h.lapsed or h.expired(now):
         raise Refused("package", "the package has expired: its session cannot come back")
     if h.left >= h.sessions:
         raise Refused("package", "every session of the package is on it already")
     return replace(h, left=h.left + 1)
 
 
+def refunded_sessions(h: Holding, amount: int) -> int:
+    """The fewest sessions left whose value covers ``amount`` of money given back (the last
+    sessions' value, as ``value_moved`` counts it)."""
+    return next(k for k in range(1, h.left + 1) if h.value_moved(k) >= amount)
+
+
 def refund_hold(h: Holding, reference: str, amount: int, now: str) -> Holding:
-    """A refund of the package itself holds every session left (none may be on its way to
-    pay): it is closed once the money has gone back. At most the value left goes back."""
+    """A refund of the package holds the fewest free sessions whose value covers ``amount``;
+    once the money has gone back they are gone (the whole package for a refund of all its
+    unused value). At most the value of the free sessions goes back."""
     if amount <= 0:
         raise Refused("amount", "an amount above zero", conflict=False)
     if h.refunded:
         raise Refused("package", "the package was refunded already")
-    if h.expired(now):
+    if h.lapsed or h.expired(now):
         raise Refused("package", "the package has expired: nothing of it is left to give back")
-    if h.held:
-        raise Refused("package", "a session of the package is being used by a payment on its way")
     if amount > h.value_left:
         raise Refused("package", f"only {h.value_left} of the package is left unused to give back")
-    return hold(h, reference, h.left, REFUND)
+    sessions = refunded_sessions(h, amount)
+    if sessions > h.free:
+        raise Refused("package", "sessions of the package are being used by payments on their way")
+    return hold(h, reference, sessions, REFUND)
 
 
 def expire(h: Holding) -> Holding:
@@ -205,4 +232,4 @@ def expire(h: Holding) -> Holding:
     capture what it held in time)."""
     if h.held:
         raise Refused("package", "a payment holds a session: the package lapses once it has settled")
-    return replace(h, left=0)
+    return replace(h, left=0, lapsed=True)

@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("value_left", N, nullable=False),
         sa.Column("currency", S(3), nullable=False),
         sa.Column("refunded", B, nullable=False),
+        sa.Column("lapsed", B, nullable=False),
         sa.Column("bought_at", S(40), nullable=False),
         sa.Column("expires_at", S(40), nullable=False),
     )
