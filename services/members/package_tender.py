@@ -56,10 +56,10 @@ def answered(row) -> dict:
     return answer(DECLINED, "the hold was let go") if row.status == "voided" else answer(APPROVED)
 
 
-def _paying(conn, order_id: str, holdings: list[K.Holding]) -> dict[str, int]:
-    """Sessions paying the order now (held or used, not given back), per service."""
+def _paying(conn, order_id: str, holdings: list[K.Holding]) -> dict[str, list[int]]:
+    """What sessions pay of the order now (held or used, not given back), per service."""
     rows = conn.execute(
-        select(package_holds.c.holding_id).where(
+        select(package_holds.c.holding_id, package_holds.c.amount_minor).where(
             package_holds.c.order_id == order_id,
             package_holds.c.purpose == K.USE,
             package_holds.c.status != "voided",
@@ -67,41 +67,38 @@ def _paying(conn, order_id: str, holdings: list[K.Holding]) -> dict[str, int]:
         )
     ).all()
     service_of = {h.holding_id: h.service_id for h in holdings}
-    paying: dict[str, int] = {}
-    for (holding,) in rows:
-        service = service_of.get(holding)
-        paying[service] = paying.get(service, 0) + 1
+    paying: dict[str, list[int]] = {}
+    for holding, amount in rows:
+        paying.setdefault(service_of.get(holding), []).append(amount)
     return paying
 
 
 def _pick(conn, current: list[K.Holding], order: dict, amount: int, now: datetime) -> K.Holding:
     """The holding a session paying ``amount`` comes from: of the order's services a package
-    of the member can pay, the one whose next line comes to the amount, else the first the
-    amount fits; or the refusal of the first service line that cannot be paid so."""
+    of the member can pay, one with a line no session pays yet that comes to the amount, else
+    the first with one the amount fits; or the refusal of the first service that cannot."""
     paying = _paying(conn, order["order_id"], current)
     services = list(dict.fromkeys(x["ref"] for x in order["lines"] if x["kind"] == "service"))
     if not services:
         raise Refused("package", "the order has no service a session could pay for")
     first, payable = None, []
     for service in services:
-        most = K.covered(order["lines"], service, paying.get(service, 0))
+        lines = K.open_lines(order["lines"], service, paying.get(service, []))
         try:
-            if not most:
+            if not lines:
                 raise Refused("package", "every service line of the order is paid by a session already")
-            payable.append(
-                (K.choose(current, service, order["store_id"], order["currency"], utc_iso(now)), most)
-            )
+            chosen = K.choose(current, service, order["store_id"], order["currency"], utc_iso(now))
+            payable.append((chosen, lines, K.line_for(lines, amount)))
         except Refused as refused:
             first = first or refused
     if not payable:
         raise first
-    fits = [chosen for chosen, most in payable if most == amount] or [
-        chosen for chosen, most in payable if 0 < amount <= most
+    fits = [chosen for chosen, _, line in payable if line == amount] or [
+        chosen for chosen, _, line in payable if line is not None
     ]
     if not fits:
-        raise Refused(
-            "amount", f"a session pays above 0 and at most {max(m for _, m in payable)} of this order"
-        )
+        most = max(max(lines) for _, lines, _ in payable)
+        raise Refused("amount", f"a session pays above 0 and at most {most} of this order")
     return fits[0]
 
 
@@ -140,11 +137,17 @@ def capture(uow, reference: str) -> dict:
         return answer(DECLINED, "no hold to capture")
     if row.status == "held":
         after = K.take(before, reference)
-        contract, extra = (
-            (PackageUsed, {"amount": ops.money(row.amount_minor, row.currency)})
-            if row.purpose == K.USE
-            else (PackageRefunded, {"refunded": ops.money(row.amount_minor, row.currency)})
-        )
+        if row.purpose == K.USE:
+            contract, extra = PackageUsed, {"amount": ops.money(row.amount_minor, row.currency)}
+        else:
+            after = K.refunded(before, after, row.amount_minor)
+            contract, extra = (
+                PackageRefunded,
+                {
+                    "refunded": ops.money(row.amount_minor, row.currency),
+                    "credit_after": ops.money(after.credit, row.currency),
+                },
+            )
         facts = ops.movement(
             row.member_id,
             before,

@@ -114,7 +114,8 @@ class Packages(Projection):
                     "currency": d["price"]["currency"],
                     "refunded": False,
                     "lapsed": False,
-                    "bought_at": event.time,
+                    "credit": 0,
+                    "bought_at": d["bought_at"],
                     "expires_at": d["expires_at"],
                 },
             )
@@ -165,12 +166,14 @@ class Packages(Projection):
     @on(PackageRefunded)
     def refunded(self, event):
         captured = Update(package_holds, {"reference": event.data["reference"]}, {"status": "captured"})
-        closed = event.data["sessions_left_after"] == 0
-        return self._line(event, "refunded", -1, refunded=closed) + [captured]
+        d = event.data
+        closed = d["sessions_left_after"] == 0
+        credit = d["credit_after"]["amount_minor"]
+        return self._line(event, "refunded", -1, refunded=closed, credit=credit) + [captured]
 
     @on(PackageExpired)
     def expired(self, event):
-        return self._line(event, "expired", -1, lapsed=True)
+        return self._line(event, "expired", -1, lapsed=True, credit=0)
 
 
 class SoldPackages(Projection):
@@ -325,4 +328,5 @@ def holding_of_row(row, holds) -> K.Holding:
         tuple(K.Hold(h.reference, h.sessions, h.purpose) for h in holds),
         bool(row.refunded),
         bool(row.lapsed),
+        row.credit,
     )

@@ -58,15 +58,17 @@ def define(uow, package_id: str, wanted: dict, actor: dict) -> None:
         raise Conflict(f"package {package_id} exists", {"package_id": package_id})
     price = wanted["price"]
     try:
-        terms = K.Package(
-            package_id,
-            wanted["name"],
-            wanted["service_id"],
-            wanted["sessions"],
-            price["amount_minor"],
-            price["currency"],
-            wanted["valid_days"],
-            tuple(wanted.get("stores") or ()),
+        terms = K.defined(
+            K.Package(
+                package_id,
+                wanted["name"],
+                wanted["service_id"],
+                wanted["sessions"],
+                price["amount_minor"],
+                price["currency"],
+                wanted["valid_days"],
+                tuple(wanted.get("stores") or ()),
+            )
         )
     except Refused as error:
         raise refusal(error) from None
@@ -174,19 +176,9 @@ def load_paid(uow, paid: dict, now: datetime, paid_at: str | None = None) -> Non
         if any(h.holding_id == hid for h in current):
             continue
         terms = json.loads(line.terms)
-        package = K.Package(
-            terms["package_id"],
-            terms["name"],
-            terms["service_id"],
-            terms["sessions"],
-            line.price_minor,
-            line.currency,
-            terms["valid_days"],
-            tuple(terms["stores"]),
-        )
         start = now if paid_at is None else datetime.fromisoformat(paid_at.replace("Z", "+00:00"))
-        expires = start + timedelta(days=package.valid_days)
-        after = K.bought(package, hid, utc_iso(start), utc_iso(expires))
+        expires = start + timedelta(days=terms["valid_days"])
+        after = K.bought(terms, line.price_minor, line.currency, hid, utc_iso(start), utc_iso(expires))
         record(
             uow,
             line.member_id,
@@ -195,14 +187,15 @@ def load_paid(uow, paid: dict, now: datetime, paid_at: str | None = None) -> Non
                 line.member_id,
                 None,
                 after,
-                package.sessions,
+                after.sessions,
                 order_id=line.order_id,
                 store_id=line.store_id,
-                package_id=package.package_id,
-                name=package.name,
-                service_id=package.service_id,
-                works_in=list(package.stores),
-                price=money(package.price, package.currency),
+                package_id=terms["package_id"],
+                name=terms["name"],
+                service_id=terms["service_id"],
+                works_in=list(terms["stores"]),
+                price=money(line.price_minor, line.currency),
+                bought_at=after.bought_at,
                 expires_at=after.expires_at,
             ),
         )

@@ -421,6 +421,7 @@ package_holdings = Table(  # a member's bought packages
     Column("currency", String(3), nullable=False),
     Column("refunded", Boolean, nullable=False),  # refunded until no session was left
     Column("lapsed", Boolean, nullable=False),  # its sessions left lapsed at its expiry
+    Column("credit", Integer, nullable=False),  # value refunds took beyond their money
     Column("bought_at", String(40), nullable=False),
     Column("expires_at", String(40), nullable=False),
 )

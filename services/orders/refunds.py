@@ -83,11 +83,12 @@ def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list,
         sessions = [n for t, n in parts if order.tender(t).kind == T.PACKAGE]
         if sessions and len(parts) > 1:
             # A session that cannot come back (its package expired or was refunded) must
-            # refuse before any money has gone back.
+            # refuse before anything else has been given back.
+            money = amount - sum(sessions)
+            then = "refund {} first, then each session's part on its own"
             raise T.TenderRefused(
                 "amount",
-                f"a package's session is given back on its own: refund {amount - sum(sessions)} first, "
-                f"then {sum(sessions)}",
+                f"a package's session is given back on its own: {then.format(money or parts[0][1])}",
                 conflict=False,
             )
         if O.withdrawal(order, amount, lines) and len(parts) > 1:

@@ -484,7 +484,12 @@ def test_each_step_asked_at_once_from_two_replicas_has_its_effect_once(desk, rep
 
 
 MOVES = st.lists(
-    st.sampled_from(["use", "hold", "capture", "void", "refund", "expire", "refund_hold", "refund_settle"]),
+    st.tuples(
+        st.sampled_from(
+            ["use", "hold", "capture", "void", "refund", "expire", "refund_hold", "refund_settle"]
+        ),
+        st.integers(min_value=1, max_value=60000),
+    ),
     min_size=1,
     max_size=14,
 )
@@ -502,8 +507,8 @@ def test_any_sequence_of_movements_keeps_the_value_left_its_share_of_the_price_a
 ):
     member = desk.member()
     holding = desk.sold(member, desk.define(sessions=sessions, price=price))
-    used, held, refunding = [], [], []
-    for move in moves:
+    used, held, refunding, money_back = [], [], [], 0
+    for move, amount in moves:
         if move == "use":
             reference, answer = desk.use(member, visit((CUT, 100)), 100)
             if answer["status"] == "approved":
@@ -523,16 +528,40 @@ def test_any_sequence_of_movements_keeps_the_value_left_its_share_of_the_price_a
             desk.run(lambda uow: packages.expire(uow, member, holding, desk.now + timedelta(days=400)))
         elif move == "refund_hold":
             reference = f"refund-{uuid.uuid4()}"
-            if refund_package(desk, holding, max(price // sessions, 1), reference)["status"] == "approved":
-                refunding.append(reference)
+            if refund_package(desk, holding, amount, reference)["status"] == "approved":
+                refunding.append((reference, amount))
         elif move == "refund_settle" and refunding:
-            refund_package(desk, holding, 1, refunding.pop(), step="capture" if settle else "void")
+            reference, asked = refunding.pop()
+            refund_package(desk, holding, asked, reference, step="capture" if settle else "void")
+            money_back += asked if settle else 0
         view = desk.view(member)
         h = desk.holding(member, holding)
         assert sums_up(view)
         assert h["value_left"]["amount_minor"] == price * h["sessions_left"] // sessions
         assert 0 <= h["sessions_held"] <= h["sessions_left"] <= sessions
         assert h["status"] != "refunded" or h["sessions_left"] == 0
+        assert money_back <= price
+
+
+@pytest.mark.parametrize(
+    "price, sessions, parts",
+    [(1000, 3, (500, 500)), (1000, 10, (150, 850)), (1000, 10, (850, 150)), (999, 7, (1, 1, 997))],
+)
+def test_an_unused_package_refunded_in_any_parts_gives_back_its_whole_price_and_closes(
+    desk, price, sessions, parts
+):
+    member = desk.member()
+    holding = desk.sold(member, desk.define(sessions=sessions, price=price))
+    for part in parts:
+        reference = f"refund-{uuid.uuid4()}"
+        assert refund_package(desk, holding, part, reference)["status"] == "approved", part
+        refund_package(desk, holding, part, reference, step="capture")
+
+    h = desk.holding(member, holding)
+    assert (h["sessions_left"], h["value_left"], h["status"]) == (0, eur(0), "refunded")
+    refunds = [x for x in desk.view(member)["ledger"]["items"] if x["kind"] == "refunded"]
+    assert sum(-x["value"]["amount_minor"] for x in refunds) == price
+    assert refund_package(desk, holding, 1)["status"] == "declined"
 
 
 def test_a_rebuild_of_the_packages_view_gives_the_tables_it_had_live(desk):
@@ -556,7 +585,7 @@ def test_a_rebuild_of_the_packages_view_gives_the_tables_it_had_live(desk):
 
     with desk.db.read() as conn:
         assert checksum(conn, projection) == live
-    assert [x["status"] for x in desk.view(member)["packages"]] == ["expired", "active"]
+    assert sorted(x["status"] for x in desk.view(member)["packages"]) == ["active", "expired"]
 
 
 def test_a_sold_package_line_keeps_the_terms_as_sold(desk):

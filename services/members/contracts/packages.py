@@ -57,6 +57,7 @@ class PackageBoughtSchema(Movement):
     service_id = fields.String(**ID)
     works_in = fields.List(fields.String(), required=True, metadata={"description": "empty: every store"})
     price = fields.Nested(Money, required=True)
+    bought_at = fields.String(required=True, metadata={"description": "UTC: when its order was paid"})
     expires_at = fields.String(required=True, metadata={"description": "UTC"})
 
 
@@ -68,7 +69,12 @@ class PackageHoldSchema(Schema):
     holding_id = fields.String(**ID)
     reference = fields.String(**ID)
     purpose = fields.String(required=True, validate=validate.OneOf(PURPOSES))
-    sessions = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100))
+    sessions = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "a refund the credit covers holds none"},
+    )
     amount = fields.Nested(Money, required=True, metadata={"description": "what it pays, or gives back"})
     held_after = fields.Integer(**SESSIONS)
     order_id = fields.String(**NULLABLE_ID)
@@ -90,11 +96,13 @@ class PackageRestoredSchema(Movement):
 
 
 class PackageRefundedSchema(Movement):
-    """The package was refunded: every session left is gone, ``refunded`` went back as money
-    (at most the value left; the rest is the chain's)."""
+    """Money went back for the package (``refunded``) and the sessions it took are gone; what
+    they were worth beyond it is credit for later refunds (``credit_after``), the chain's
+    once no session is left."""
 
     reference = fields.String(**ID)
     refunded = fields.Nested(Money, required=True)
+    credit_after = fields.Nested(Money, required=True)
 
 
 class PackageExpiredSchema(Movement):

@@ -8,7 +8,10 @@ package is a *holding*: the terms as they were sold, what is left and what payme
 The value still owed to the member (the liability) is always ``price × sessions left ÷
 sessions``, rounded down, so that every movement's value is the difference it makes and the
 ledger's values sum exactly to the price over the holding's life, whatever the order of uses,
-give-backs, expiry and refund. Pure: the service records each movement with what it moved.
+give-backs, expiry and refunds. A refund of money takes the fewest sessions whose value, with
+what earlier refunds took beyond their money (the holding's credit), covers it: refunds in
+any number of parts give back at most, and always up to, the value of the sessions left.
+Pure: the service records each movement with what it moved.
 """
 
 from dataclasses import dataclass, replace
@@ -16,7 +19,7 @@ from dataclasses import dataclass, replace
 from shared.refusals import Refused
 
 MAX_SESSIONS, MAX_DAYS, MAX_NAME = 100, 3650, 120
-USE, REFUND = "use", "refund"  # what a hold is for: a session paying, or the package refunded
+USE, REFUND = "use", "refund"  # what a hold is for: a session paying, or money refunded
 ACTIVE, USED_UP, EXPIRED, REFUNDED = "active", "used_up", "expired", "refunded"
 
 
@@ -27,7 +30,7 @@ def in_stores(stores: tuple[str, ...] | list[str], store_id: str) -> bool:
 
 @dataclass(frozen=True)
 class Package:
-    """A package in HQ's catalogue."""
+    """A package in HQ's catalogue (checked once, by ``defined``)."""
 
     package_id: str
     name: str
@@ -35,19 +38,9 @@ class Package:
     sessions: int
     price: int  # minor units, for all the sessions
     currency: str
-    valid_days: int  # from the day it is bought
+    valid_days: int  # from the moment it is paid
     stores: tuple[str, ...] = ()  # where it is sold and works; empty: every store
     retired: bool = False
-
-    def __post_init__(self):
-        if not 1 <= len(self.name) <= MAX_NAME:
-            raise Refused("name", f"a package's name is 1 to {MAX_NAME} characters", conflict=False)
-        if not 1 <= self.sessions <= MAX_SESSIONS:
-            raise Refused("sessions", f"a package has 1 to {MAX_SESSIONS} sessions", conflict=False)
-        if self.price < 1:
-            raise Refused("price", "a package costs more than nothing", conflict=False)
-        if not 1 <= self.valid_days <= MAX_DAYS:
-            raise Refused("valid_days", f"a package is valid for 1 to {MAX_DAYS} days", conflict=False)
 
     def sellable(self, store_id: str) -> None:
         if self.retired:
@@ -56,10 +49,23 @@ class Package:
             raise Refused("package_id", f"package {self.package_id} is not sold in store {store_id}")
 
 
+def defined(package: Package) -> Package:
+    """A new package's terms, refused if they cannot be."""
+    if not 1 <= len(package.name) <= MAX_NAME:
+        raise Refused("name", f"a package's name is 1 to {MAX_NAME} characters", conflict=False)
+    if not 1 <= package.sessions <= MAX_SESSIONS:
+        raise Refused("sessions", f"a package has 1 to {MAX_SESSIONS} sessions", conflict=False)
+    if package.price < 1:
+        raise Refused("price", "a package costs more than nothing", conflict=False)
+    if not 1 <= package.valid_days <= MAX_DAYS:
+        raise Refused("valid_days", f"a package is valid for 1 to {MAX_DAYS} days", conflict=False)
+    return package
+
+
 @dataclass(frozen=True)
 class Hold:
     reference: str  # the orders' tender id (a use), or the refund's (a refund)
-    sessions: int
+    sessions: int  # a refund covered by the credit holds none
     purpose: str  # USE or REFUND
 
 
@@ -79,6 +85,7 @@ class Holding:
     holds: tuple[Hold, ...] = ()
     refunded: bool = False  # refunded until no session was left
     lapsed: bool = False  # its sessions left lapsed at its expiry
+    credit: int = 0  # value refunds took beyond the money they gave back: owed to later refunds
 
     @property
     def held(self) -> int:
@@ -111,11 +118,6 @@ class Holding:
             return USED_UP
         return EXPIRED if self.expired(now) else ACTIVE
 
-    @property
-    def closed(self) -> bool:
-        """Nothing can move on it any more but what its holds settle."""
-        return self.refunded or self.lapsed
-
     def hold_of(self, reference: str) -> Hold | None:
         return next((h for h in self.holds if h.reference == reference), None)
 
@@ -123,17 +125,20 @@ class Holding:
         return in_stores(self.works_in, store_id)
 
 
-def bought(terms: Package, holding_id: str, bought_at: str, expires_at: str) -> Holding:
+def bought(
+    terms: dict, price: int, currency: str, holding_id: str, bought_at: str, expires_at: str
+) -> Holding:
+    """A package as sold (``terms``: its service, sessions and stores), now the member's."""
     return Holding(
         holding_id,
-        terms.service_id,
-        terms.stores,
-        terms.sessions,
-        terms.price,
-        terms.currency,
+        terms["service_id"],
+        tuple(terms["stores"]),
+        terms["sessions"],
+        price,
+        currency,
         expires_at,
         bought_at,
-        terms.sessions,
+        terms["sessions"],
     )
 
 
@@ -162,17 +167,25 @@ def choose(holdings: list[Holding], service_id: str, store_id: str, currency: st
     return min(free, key=lambda h: (h.expires_at, h.bought_at, h.holding_id))
 
 
-def covered(lines: list[dict], service_id: str, used_on_order: int) -> int:
-    """What one more session may pay of an order: its next line of the service, the largest
-    first, while the order has more of them than sessions already paying them; else nothing."""
-    of_service = sorted(
-        (x["gross"] for x in lines if x["kind"] == "service" and x["ref"] == service_id), reverse=True
-    )
-    return of_service[used_on_order] if len(of_service) > used_on_order else 0
+def open_lines(lines: list[dict], service_id: str, paying: list[int]) -> list[int]:
+    """The order's lines of the service (their gross) no session pays yet: each amount
+    sessions already pay is matched with the smallest line it fits, the largest first."""
+    left = sorted(x["gross"] for x in lines if x["kind"] == "service" and x["ref"] == service_id)
+    for amount in sorted(paying, reverse=True):
+        if left:
+            left.remove(next((g for g in left if g >= amount), left[-1]))
+    return left
+
+
+def line_for(lines: list[int], amount: int) -> int | None:
+    """The line (its gross) a session paying ``amount`` pays: one that comes to the amount,
+    else the smallest it fits; None if it fits none."""
+    fits = sorted(g for g in lines if 0 < amount <= g)
+    return next((g for g in fits if g == amount), fits[0] if fits else None)
 
 
 def hold(h: Holding, reference: str, sessions: int, purpose: str) -> Holding:
-    if not 1 <= sessions <= h.free:
+    if not 0 <= sessions <= h.free or (purpose == USE and sessions != 1):
         raise Refused("package", f"the package has {h.free} session(s) free")
     return replace(h, holds=h.holds + (Hold(reference, sessions, purpose),))
 
@@ -182,13 +195,22 @@ def release(h: Holding, reference: str) -> Holding:
 
 
 def take(h: Holding, reference: str) -> Holding:
-    """A hold's sessions leave the holding (used, or refunded); a refund that leaves none
-    closes it."""
+    """A hold's sessions leave the holding (used, or refunded)."""
     found = h.hold_of(reference)
     if found is None:
         raise Refused("reference", "no hold to capture")
-    after = replace(release(h, reference), left=h.left - found.sessions)
-    return replace(after, refunded=h.refunded or (found.purpose == REFUND and after.left == 0))
+    return replace(release(h, reference), left=h.left - found.sessions)
+
+
+def refunded(before: Holding, after: Holding, money: int) -> Holding:
+    """``after`` a refund's sessions were taken from ``before`` and ``money`` went back: the
+    value they took beyond the money is credit for later refunds; none left, it is closed.
+    (The value of sessions can only shrink by rounding between hold and capture: the credit
+    never goes below zero.)"""
+    credit = max(before.credit + before.value_left - after.value_left - money, 0)
+    return replace(
+        after, credit=0 if after.left == 0 else credit, refunded=before.refunded or after.left == 0
+    )
 
 
 def give_back(h: Holding, now: str) -> Holding:
@@ -203,28 +225,30 @@ def give_back(h: Holding, now: str) -> Holding:
     return replace(h, left=h.left + 1)
 
 
-def refunded_sessions(h: Holding, amount: int) -> int:
-    """The fewest sessions left whose value covers ``amount`` of money given back (the last
-    sessions' value, as ``value_moved`` counts it)."""
-    return next(k for k in range(1, h.left + 1) if h.value_moved(k) >= amount)
+def refundable(h: Holding) -> int:
+    """The most money a refund may give back now: the credit and the value of the free
+    sessions (the last ones, as they would go)."""
+    return h.credit + h.value_moved(h.free)
+
+
+def refund_sessions(h: Holding, amount: int) -> int:
+    """The fewest free sessions whose value, with the credit, covers ``amount``."""
+    return next(k for k in range(0, h.free + 1) if h.credit + h.value_moved(k) >= amount)
 
 
 def refund_hold(h: Holding, reference: str, amount: int, now: str) -> Holding:
-    """A refund of the package holds the fewest free sessions whose value covers ``amount``;
-    once the money has gone back they are gone (the whole package for a refund of all its
-    unused value). At most the value of the free sessions goes back."""
+    """A refund of ``amount`` of the package holds the sessions it takes; once the money has
+    gone back they are gone. Sessions a payment holds are never taken."""
     if amount <= 0:
         raise Refused("amount", "an amount above zero", conflict=False)
     if h.refunded:
         raise Refused("package", "the package was refunded already")
     if h.lapsed or h.expired(now):
         raise Refused("package", "the package has expired: nothing of it is left to give back")
-    if amount > h.value_left:
-        raise Refused("package", f"only {h.value_left} of the package is left unused to give back")
-    sessions = refunded_sessions(h, amount)
-    if sessions > h.free:
-        raise Refused("package", "sessions of the package are being used by payments on their way")
-    return hold(h, reference, sessions, REFUND)
+    if amount > refundable(h):
+        on_way = " (the rest is held by payments on their way)" if h.held else ""
+        raise Refused("package", f"only {refundable(h)} of the package is left unused to give back{on_way}")
+    return hold(h, reference, refund_sessions(h, amount), REFUND)
 
 
 def expire(h: Holding) -> Holding:
@@ -232,4 +256,4 @@ def expire(h: Holding) -> Holding:
     capture what it held in time)."""
     if h.held:
         raise Refused("package", "a payment holds a session: the package lapses once it has settled")
-    return replace(h, left=0, lapsed=True)
+    return replace(h, left=0, lapsed=True, credit=0)

@@ -58,6 +58,7 @@ def upgrade():
         sa.Column("currency", S(3), nullable=False),
         sa.Column("refunded", B, nullable=False),
         sa.Column("lapsed", B, nullable=False),
+        sa.Column("credit", N, nullable=False),
         sa.Column("bought_at", S(40), nullable=False),
         sa.Column("expires_at", S(40), nullable=False),
     )
