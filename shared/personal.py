@@ -83,15 +83,20 @@ class Keys:
 
     def open(self, envelope):
         """``envelope`` with its sealed fields read back, or ``None`` in each if the person
-        is erased. An event stored before sealing existed holds its personal fields in clear:
-        they read as ``None`` too once its person is erased."""
+        is erased. An event stored before sealing existed (or before its contract sealed one
+        more field) holds those fields in clear: they read as ``None`` too once its person is
+        erased."""
         sealed = envelope.data.get(SEALED)
         if sealed is None:
             return self._unsealed(envelope)
         public = {name: value for name, value in envelope.data.items() if name != SEALED}
         key = self._key(sealed["subject"], create=False)
         if key is None or key is _ERASED:
-            return dataclasses.replace(envelope, data={**public, **dict.fromkeys(sealed["fields"])})
+            # the contract's fields too: one sealed since the event was stored reads blank
+            personal = personal_of(envelope.type, envelope.schemaversion)
+            later = [name for name in personal.fields if name in public] if personal else []
+            blank = dict.fromkeys([*sealed["fields"], *later])
+            return dataclasses.replace(envelope, data={**public, **blank})
         raw = base64.b64decode(sealed["box"])
         try:
             private = json.loads(AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:],

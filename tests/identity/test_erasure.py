@@ -5,13 +5,15 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from services.identity.app import APP
-from services.identity.tables import accounts, sessions
-from shared.db import events
+from services.identity.tables import accounts, audit_log, sessions
+from shared.db import Database, events, personal_keys
 from shared.envelope import Envelope, utc_iso
 from shared.errors import NotFound, Unauthorized
+from shared.migrate import alembic_config
 from shared.projections import rebuild
 from shared.testing import poll_until, publish_raw
 
@@ -59,3 +61,25 @@ def test_an_erased_members_account_is_closed_and_their_username_gone_in_every_re
     assert {(x["username"], x["client_address"]) for x in logged} == {(None, None)}
     with pytest.raises(NotFound):
         rpc.get_account("nobody")
+
+
+def test_audit_addresses_of_accounts_erased_before_they_were_sealed_are_forgotten_by_the_migration(db_url):
+    config = alembic_config(APP, db_url)
+    command.upgrade(config, "identity_0001")
+    command.upgrade(config, "kernel_0006")
+    db = Database(db_url)
+    try:
+        with db.write() as conn:
+            for audit_id, actor in (("a-1", "acct-gone"), ("a-2", "acct-here")):
+                conn.execute(audit_log.insert().values(
+                    audit_id=audit_id, at="2026-11-01T09:00:00Z", actor_id=actor, username=None,
+                    role="customer", store_id=None, operation="issue_token", target_id=None,
+                    outcome="success", status=200, client_address="203.0.113.9", correlation_id=None))
+            conn.execute(personal_keys.insert().values(subject_id="acct-gone", key=None, created_at=1.0,
+                                                       erased_at=2.0))
+        command.upgrade(config, "heads")
+        with db.read() as conn:
+            addresses = dict(conn.execute(select(audit_log.c.actor_id, audit_log.c.client_address)).all())
+    finally:
+        db.dispose()
+    assert addresses == {"acct-gone": None, "acct-here": "203.0.113.9"}

@@ -198,6 +198,28 @@ def test_an_event_stored_before_sealing_existed_reads_without_the_persons_data_o
     assert published["data"]["name"] is None
 
 
+def test_a_field_sealed_only_since_an_event_was_stored_reads_blank_once_its_person_is_erased(store):
+    db, events_ = store
+    tip(db, events_, "m-mixed", "Mixed Name", 300)
+    with db.write() as conn:  # as stored when the contract sealed the name alone: the note in clear
+        row = conn.execute(select(events.c.position, events.c.envelope)).one()
+        stored = json.loads(row.envelope)
+        box = Keys(conn).seal(
+            Personal("member_id", ("name",)), "Tipped", {"member_id": "m-mixed", "name": "Mixed Name"}
+        )
+        stored["data"] = {**box[0], "note": "kept in clear", "amount": 300}
+        conn.execute(
+            events.update().where(events.c.position == row.position).values(envelope=json.dumps(stored))
+        )
+    with db.read() as conn:
+        assert events_.read_stream(conn, "tips-m-mixed")[0].data["note"] == "kept in clear"
+    with db.write() as conn:
+        erase(conn, "m-mixed")
+    with db.read() as conn:
+        data = events_.read_stream(conn, "tips-m-mixed")[0].data
+    assert (data["name"], data["note"], data["amount"]) == (None, None, 300)
+
+
 def test_erasing_a_person_while_events_of_theirs_are_appended_neither_deadlocks_nor_leaks(store):
     db, events_ = store
     tip(db, events_, "m-busy", "Busy Bee", 1)

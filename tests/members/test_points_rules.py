@@ -16,6 +16,7 @@ from shared.db import Database, timers
 from shared.envelope import utc_iso
 from shared.errors import Unprocessable
 from shared.migrate import alembic_config
+from shared.timers import schedule as schedule_timer
 from tests.members.test_points import HQ, STAFF, Ledger
 
 NOW = datetime.now(UTC)
@@ -163,6 +164,7 @@ def test_a_promotion_counts_as_it_stood_when_the_order_was_paid_however_late_it_
 def test_members_whose_birthday_came_before_the_timer_get_one_from_the_migration(db_url):
     config = alembic_config(APP, db_url)
     command.upgrade(config, "members_0014")
+    command.upgrade(config, "kernel_0004")  # the timers, as a service's older database has them
     db = Database(db_url)
     try:
         with db.write() as conn:
@@ -170,6 +172,7 @@ def test_members_whose_birthday_came_before_the_timer_get_one_from_the_migration
                 ("m-old", "1990-03-14", None),
                 ("m-none", None, None),
                 ("m-gone", "1985-07-01", "2026-11-01T00:00:00Z"),
+                ("m-timed", "1979-05-20", None),
             ):
                 conn.execute(
                     members.insert().values(
@@ -187,16 +190,19 @@ def test_members_whose_birthday_came_before_the_timer_get_one_from_the_migration
                         erased_at=erased,
                     )
                 )
+            kept = datetime(2027, 5, 20, tzinfo=UTC)  # a timer of its own: left as it is
+            schedule_timer(conn, f"{birthdays.KIND}:m-timed", birthdays.KIND, kept, {"member_id": "m-timed"})
         command.upgrade(config, "heads")
-        command.upgrade(config, "heads")  # again: nothing more
         with db.read() as conn:
-            due = dict(
-                conn.execute(
-                    select(timers.c.key, timers.c.due_at).where(timers.c.kind == birthdays.KIND)
-                ).all()
-            )
+            found = conn.execute(
+                select(timers.c.key, timers.c.due_at, timers.c.revision).where(
+                    timers.c.kind == birthdays.KIND
+                )
+            ).all()
     finally:
         db.dispose()
-    assert list(due) == [f"{birthdays.KIND}:m-old"]
+    due = {key: at for key, at, _ in found}
+    assert sorted(due) == [f"{birthdays.KIND}:m-old", f"{birthdays.KIND}:m-timed"]
+    assert (due[f"{birthdays.KIND}:m-timed"], {r for _, _, r in found}) == (kept.timestamp(), {1})
     when = datetime.fromtimestamp(due[f"{birthdays.KIND}:m-old"], UTC)
     assert when.date() == P.next_birthday("1990-03-14", datetime.now(UTC).date()) and when.hour == 0
