@@ -22,12 +22,13 @@ from .routes.bookings import BookingRoutes
 from .routes.orders import OrderRoutes
 from .routes.members import MemberRoutes
 from .routes.packages import PackageRoutes
+from .routes.inventory import InventoryRoutes
 from .routes.privacy import PrivacyRoutes
 # isort: on
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
-                     OrderRoutes, MemberRoutes, PackageRoutes, PrivacyRoutes):
+                     OrderRoutes, MemberRoutes, PackageRoutes, InventoryRoutes, PrivacyRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

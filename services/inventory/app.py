@@ -1,4 +1,15 @@
-"""The inventory service as the kernel sees it: its domain arrives with its own issue."""
+"""The inventory service as the kernel sees it."""
+
+from pathlib import Path
+
 from shared.app import ServiceApp
 
-APP = ServiceApp("inventory", None)
+from .seed import seed
+from .views import Catalogue, Recipes, Stock
+
+APP = ServiceApp(
+    "inventory",
+    Path(__file__).parent / "migrations",
+    projections=(Catalogue(), Stock(), Recipes()),
+    seed=seed,
+)

@@ -1,5 +1,5 @@
 """Sales at the counter: an order without a booking, for a walk-in or a member, of retail
-products (priced by staff until the inventory issue gives orders a catalogue), of top-ups
+products (priced from inventory's catalogue, by SKU or barcode: retail.py), of top-ups
 of a member's stored value card and of service packages. The members service says what a
 top-up gives (its bonus) and what a package is (its price and terms), asked before the
 order's transaction, so the line records what the member was offered; the card is loaded,
@@ -15,6 +15,7 @@ from .domain import history
 from .domain.lines import PACKAGE, PRODUCT, TOP_UP, Line, LineRefused, discount_needs_manager, tax_rate
 from .domain.order import Order
 from .refunds import MANAGERS
+from .retail import Priced, priced
 from .streams import local_today, order_stream, settings_of, store_of
 
 TOP_UP_CATEGORY, PACKAGE_CATEGORY = "stored_value", "package"
@@ -57,15 +58,20 @@ def _line(n: int, wanted: dict, currency: str, settings, offer: dict | None, act
             0,
             bonus=bonus,
         )
+    return product_line(f"{PRODUCT}-{n}", wanted, offer, settings, actor)
+
+
+def product_line(line_id: str, wanted: dict, product: Priced, settings, actor: dict) -> Line:
+    """A retail line of packs of ``product``, at its price in the store."""
     discount = wanted.get("discount")
     return Line(
-        f"{PRODUCT}-{n}",
+        line_id,
         PRODUCT,
-        wanted["ref"],
-        wanted["description"],
+        product.sku,
+        product.name,
         "retail",
         wanted.get("quantity", 1),
-        wanted["unit_price"]["amount_minor"],
+        product.unit_price,
         tax_rate(settings.tax_rates_bp, "retail"),
         0 if discount is None else discount["amount_minor"],
         wanted.get("discount_reason"),
@@ -90,7 +96,7 @@ def offers(sale: dict, top_up_offer, package_offer) -> list[dict | None]:
 
 def sell(uow, order_id: str, wanted: dict, actor: dict, offers: list, now: datetime) -> str:
     """Record the sale's ``OrderCreated``; ``offers`` has members' answer for each line (a
-    top-up's bonus, a package's terms; None for a product)."""
+    top-up's bonus, a package's terms; None for a product, which the till prices itself)."""
     if uow.version(order_stream(order_id)) != 0:
         return order_id
     store = store_of(uow.conn, wanted["store_id"])
@@ -99,12 +105,18 @@ def sell(uow, order_id: str, wanted: dict, actor: dict, offers: list, now: datet
     if store.status != "open":
         raise Unprocessable(f"store {store.store_id} is closed", {"store_id": ["closed"]})
     for n, (line, offer) in enumerate(zip(wanted["lines"], offers, strict=True), start=1):
-        priced = {**line, "price": offer["price"]} if line["kind"] == PACKAGE else line
+        given = {**line, "price": offer["price"]} if line["kind"] == PACKAGE else line
         for name in ("amount", "unit_price", "discount", "price"):
-            if priced.get(name) is not None and priced[name]["currency"] != store.currency:
+            if given.get(name) is not None and given[name]["currency"] != store.currency:
                 raise Unprocessable(
                     f"the store sells in {store.currency}", {f"lines.{n}.{name}": [f"not {store.currency}"]}
                 )
+    offers = [
+        priced(uow.conn, store.store_id, store.currency, line, f"lines.{n}")
+        if line["kind"] == PRODUCT
+        else offer
+        for n, (line, offer) in enumerate(zip(wanted["lines"], offers, strict=True), start=1)
+    ]
     settings = settings_of(uow.conn, store.store_id)
     try:
         lines = tuple(

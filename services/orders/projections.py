@@ -7,10 +7,6 @@ import json
 from services.booking.contracts import (
     ServiceListed,
     ServiceUpdated,
-    StoreClosed,
-    StoreOpened,
-    StoreReopened,
-    StoreUpdated,
 )
 from services.members.contracts import MemberErased, TierChanged
 from shared.projections import Projection, Update, Upsert, on
@@ -42,7 +38,6 @@ from .tables import (
     order_tenders,
     orders,
     service_categories,
-    stores,
     till_settings,
 )
 
@@ -268,40 +263,9 @@ class TillSettingsView(Projection):
         )
 
 
-class KnownStores(Projection):
-    """Booking's stores as orders needs them. Fed by booking's events (not orders' own), so
-    it is not among the app's replayable projections."""
-
-    name = "stores"
-    tables = (stores,)
-
-    @on(StoreOpened, StoreUpdated)
-    def profile(self, event):
-        d = event.data
-        return Upsert(
-            stores,
-            {
-                "store_id": d["store_id"],
-                "name": d["name"],
-                "currency": d["currency"],
-                "timezone": d["timezone"],
-                "status": d["status"],
-                "version": event.streamversion,
-            },
-        )
-
-    @on(StoreClosed, StoreReopened)
-    def status(self, event):
-        return Update(
-            stores,
-            {"store_id": event.data["store_id"]},
-            {"status": "closed" if event.type == "StoreClosed" else "open", "version": event.streamversion},
-        )
-
-
 class MemberTiers(Projection):
     """Members' tiers, from members' ``TierChanged``: the discount on services a member's
-    next orders get. Fed by members' events, like ``KnownStores``."""
+    next orders get. Fed by members' events (booking's stores: ``StoreDirectory``)."""
 
     name = "member_tiers"
     tables = (member_tiers,)
@@ -322,7 +286,7 @@ class MemberTiers(Projection):
 
 class ServiceCategories(Projection):
     """The category of each catalogue service (it decides a line's tax rate), from booking's
-    events like ``KnownStores``."""
+    events, like ``MemberTiers``."""
 
     name = "service_categories"
     tables = (service_categories,)

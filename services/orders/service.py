@@ -32,6 +32,8 @@ from services.booking.contracts import (
     StoreReopened,
     StoreUpdated,
 )
+from services.booking.contracts.directory import StoreDirectory
+from services.inventory.contracts import ProductChanged, ProductDefined, StorePriceSet
 from services.members.contracts import MemberErased, TierChanged
 from shared.config import (
     GATEWAY_PORT,
@@ -65,14 +67,16 @@ from . import (
     retention,
 )
 from .app import APP
-from .projections import KnownStores, MemberTiers, Orders, ServiceCategories
+from .projections import MemberTiers, Orders, ServiceCategories
 from .provider import Callbacks, SimulatedProvider
+from .retail import RetailCatalogue
 from .streams import settings_of, store_of
-from .tables import orders
+from .tables import orders, stores
 from .tender_protocol import Tenders
 
-KNOWN_STORES = KnownStores()
+KNOWN_STORES = StoreDirectory(stores)
 SERVICE_CATEGORIES = ServiceCategories()
+RETAIL_CATALOGUE = RetailCatalogue()
 MEMBER_TIERS = MemberTiers()
 ORDERS = Orders()
 IDEMPOTENT = uuid.UUID("0b8e3f0e-4a57-4c43-8a8f-1f7b8e0f5a21")  # payment and refund ids from the caller's key
@@ -104,6 +108,7 @@ class OrdersService(Pingable):
     kernel = Kernel(APP)
     booking = Rpc("booking")  # books the redo of an after-sales request
     members = Rpc("members")  # points and stored value (and later coupons) as tenders; top-up offers
+    inventory = Rpc("inventory")  # whether a store has the products a sale takes
 
     # --- following bookings and learning the catalogue ----------------------------------
 
@@ -162,6 +167,18 @@ class OrdersService(Pingable):
     @handles(ServiceUpdated)
     def on_service_updated(self, event, uow):
         project(uow.conn, SERVICE_CATEGORIES, event)
+
+    @handles(ProductDefined)
+    def on_product_defined(self, event, uow):
+        project(uow.conn, RETAIL_CATALOGUE, event)
+
+    @handles(ProductChanged)
+    def on_product_changed(self, event, uow):
+        project(uow.conn, RETAIL_CATALOGUE, event)
+
+    @handles(StorePriceSet)
+    def on_store_price_set(self, event, uow):
+        project(uow.conn, RETAIL_CATALOGUE, event)
 
     @handles(TierChanged)
     def on_tier_changed(self, event, uow):
@@ -267,6 +284,7 @@ class OrdersService(Pingable):
         top-ups of the member's card and service packages): an order to pay like any other.
         With the key, a retry answers the same order."""
         offers = counter.offers(sale, self.members.top_up_offer, self.members.package_offer)
+        self._stock_for(sale["store_id"], sale["lines"])
         idempotency = keyed("orders.sell", idempotency_key, sale)
         order_id = _id_for(idempotency_key, "sell")
         self.kernel.execute(
@@ -274,9 +292,16 @@ class OrdersService(Pingable):
         )
         return self.get_order(order_id, wait_seconds=None)
 
+    def _stock_for(self, store_id: str, lines: list[dict]) -> None:
+        """Inventory refuses product lines beyond the store's stock where it may not go below zero."""
+        products = [x for x in lines if x["kind"] == "product"]
+        if products:
+            self.inventory.check_sale(store_id=store_id, lines=products)
+
     @rpc
     def add_line(self, order_id: str, line: dict, actor: dict) -> dict:
         """A line added at checkout (a service or a product, optionally discounted)."""
+        self._stock_for(self.get_order(order_id, wait_seconds=0)["store_id"], [line])
         self.kernel.execute(lambda uow: checkout.add_line(uow, order_id, line, actor))
         return self.get_order(order_id)
 

@@ -5,6 +5,8 @@ provider's references and the callbacks seen."""
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from services.booking.contracts.directory import store_table
+
 metadata = MetaData()
 
 orders = Table(
@@ -97,16 +99,7 @@ order_refunds = Table(
     Column("created_at", String(40), nullable=False),
     Index("ix_order_refunds_takings", "store_id", "local_date"),
 )
-stores = Table(
-    "stores",
-    metadata,
-    Column("store_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("version", Integer, nullable=False),
-)
+stores = store_table(metadata)  # booking's stores (orders_0002)
 service_categories = Table(
     "service_categories",
     metadata,
@@ -142,4 +135,25 @@ member_tiers = Table(  # members' tiers as orders needs them: the discount on se
     Column("tier", String(40)),
     Column("service_discount_bp", Integer, nullable=False),
     Column("version", Integer, nullable=False),
+)
+retail_products = Table(  # inventory's catalogue as the till prices it (orders_0006)
+    "retail_products",
+    metadata,
+    Column("product_id", String(64), primary_key=True),
+    Column("sku", String(40), nullable=False, unique=True),
+    Column("barcode", String(14), unique=True),
+    Column("name", String(200), nullable=False),
+    Column("pack_size", Integer, nullable=False),
+    Column("price_minor", Integer),
+    Column("currency", String(3), nullable=False),
+    Column("use", String(20), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+retail_store_prices = Table(  # a store's own retail price of a product's pack
+    "retail_store_prices",
+    metadata,
+    Column("product_id", String(64), primary_key=True),
+    Column("store_id", String(64), primary_key=True),
+    Column("price_minor", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
 )

@@ -7,16 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.inventory.contracts import ProductDefined
 from services.members.app import APP as MEMBERS
 from services.orders import after_sales, following, payments, reads, redress, refunds
 from services.orders.app import APP
 from services.orders.provider import SimulatedProvider
+from services.orders.retail import RetailCatalogue
 from services.orders.tables import service_categories, stores
 from services.orders.tender_protocol import Tenders
 from shared.db import Database
+from shared.envelope import Envelope
 from shared.eventstore import EventStore
 from shared.idempotency import Idempotency, fingerprint
 from shared.migrate import upgrade
+from shared.projections import project
 from shared.testing import scratch_database
 from shared.uow import run_unit_of_work
 from tests.conftest import POSTGRES
@@ -95,6 +99,20 @@ class Till:
 
     def clock(self) -> datetime:
         return self.now
+
+    def stock_product(self, sku: str, price: int | None, barcode=None, use="retail", active=True,
+                      currency="EUR") -> str:
+        """Inventory's ProductDefined for ``sku``, as the till's catalogue takes it."""
+        product_id = f"product-{sku}"
+        data = {"product_id": product_id, "sku": sku, "barcode": barcode, "name": f"Product {sku}",
+                "brand": None, "category": "care", "unit": "piece", "pack_size": 1,
+                "cost": {"amount_minor": 500, "currency": currency},
+                "price": None if price is None else {"amount_minor": price, "currency": currency}, "use": use,
+                "tracks_lots": False, "active": active, "by": None}
+        envelope = Envelope.new(source="inventory", type=ProductDefined.name, subject=f"product-{product_id}",
+                                streamversion=1, schemaversion=ProductDefined.version, data=data)
+        self.run(lambda uow: project(uow.conn, RetailCatalogue(), envelope))
+        return product_id
 
     def run(self, work, idempotency=None):
         result, _ = run_unit_of_work(self.db, self.store, APP.projections, work, idempotency=idempotency)
@@ -198,6 +216,8 @@ def till(db_url, tmp_path):
                 {"service_id": "manicure", "category": "beauty", "version": 1},
             ],
         )
+    for sku, barcode, price in (("SH-250", "3401234567892", 2000), ("SKU-1", None, 1500)):
+        first.stock_product(sku, price, barcode=barcode)
     yield first
     first.db.dispose()
 

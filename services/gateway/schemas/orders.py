@@ -49,16 +49,40 @@ class ReceiptQuery(StrictSchema):
 class LineRequest(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf([k for k in KINDS if k != "fee"]))
     ref = fields.String(
-        required=True,
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "a catalogue service id, or a product's SKU"},
+        metadata={"description": "a catalogue service id, or a product's SKU (or give its barcode)"},
     )
-    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999))
-    unit_price = fields.Nested(Money, required=True, metadata={"description": "tax included"})
+    barcode = fields.String(validate=validate.Length(min=1, max=14), metadata={"description": "product"})
+    description = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "service"})
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999),
+                              metadata={"description": "product: packs"})
+    unit_price = fields.Nested(Money, metadata={"description": "service: tax included (a product is priced "
+                                                "by the catalogue)"})
     discount = fields.Nested(Money, metadata={"description": "off the whole line; needs discount_reason"})
     discount_reason = fields.String(validate=validate.Length(min=1, max=200))
     staff_id = fields.String(**OPTIONAL_ID)
+
+    @validates_schema
+    def shaped(self, data, **kwargs):
+        if data.get("kind") == "product":
+            product_named(data)
+            if "unit_price" in data or "description" in data:
+                raise ValidationError("a product is priced and named by the catalogue",
+                                      "unit_price" if "unit_price" in data else "description")
+        elif data.get("kind") == "service":
+            missing = [name for name in ("ref", "description", "unit_price") if name not in data]
+            if missing:
+                raise ValidationError(
+                    "a service line needs its service id, description and price", missing[0]
+                )
+            if "barcode" in data:
+                raise ValidationError("only a product has a barcode", "barcode")
+
+
+def product_named(data: dict) -> None:
+    """A product line names its product once: by SKU (``ref``) or by barcode."""
+    if ("ref" in data) == ("barcode" in data):
+        raise ValidationError("name the product by its SKU (ref) or its barcode, once", "ref")
 
 
 class SaleLine(StrictSchema):
@@ -66,16 +90,18 @@ class SaleLine(StrictSchema):
         required=True,
         validate=validate.OneOf(["product", "top_up", "package"]),
         metadata={
-            "description": "a retail product, a top-up of the member's stored value card, or a service "
-            "package from HQ's catalogue (priced by it)"
+            "description": "a retail product of inventory's catalogue (priced by it), a top-up of the "
+            "member's stored value card, or a service package from HQ's catalogue (priced by it)"
         },
     )
     amount = fields.Nested(Amount, metadata={"description": "top_up: what the member pays onto the card"})
     package_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "package"})
     ref = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "product: its SKU"})
-    description = fields.String(validate=validate.Length(min=1, max=200))
-    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999))
-    unit_price = fields.Nested(Money, metadata={"description": "product: tax included"})
+    barcode = fields.String(
+        validate=validate.Length(min=1, max=14), metadata={"description": "product: or its barcode"}
+    )
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=999),
+                              metadata={"description": "product: packs"})
     discount = fields.Nested(Money, metadata={"description": "product: off the line; needs discount_reason"})
     discount_reason = fields.String(validate=validate.Length(min=1, max=200))
     staff_id = fields.String(**OPTIONAL_ID, metadata={"description": "who sold it"})
@@ -100,11 +126,9 @@ class SaleLine(StrictSchema):
                     (extra or ["quantity"])[0],
                 )
         elif data.get("kind") == "product":
-            missing = [name for name in ("ref", "description", "unit_price") if name not in data]
-            if missing:
-                raise ValidationError("a product needs its SKU, description and price", missing[0])
+            product_named(data)
             if "amount" in data:
-                raise ValidationError("a product has a unit_price, not an amount", "amount")
+                raise ValidationError("a product is priced by the catalogue, not an amount", "amount")
             if "package_id" in data:
                 raise ValidationError("only a package has a package_id", "package_id")
 

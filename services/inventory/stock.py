@@ -1,0 +1,321 @@
+"""Commands on a store's stock (the rules are in domain/stock.py): received, scrapped and
+counted by staff, sold when orders' retail lines are paid, consumed by completed services,
+its reorder levels set, and the store's policy on going below zero.
+
+Each store's stock of a product is one stream. A command reads the stock from its read
+model, which every event of the stream keeps current in the same transaction, and appends at
+the version it read: of two replicas moving the same units at once, one appends and the
+other decides again from the new stock (the unit of work retries it), so no unit is ever
+lost or invented.
+"""
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shared.errors import Conflict, NotFound, Unprocessable, refusal
+from shared.refusals import Refused
+
+from . import catalogue
+from .contracts import (
+    StockAdjusted,
+    StockLevelsSet,
+    StockLow,
+    StockPolicySet,
+    StockReceived,
+    StockRestored,
+    StockScrapped,
+)
+from .domain import catalogue as C
+from .domain import stock as S
+from .tables import stock_levels, store_policies, stores
+
+
+def stream(store_id: str, product_id: str) -> str:
+    return f"stock-{store_id}:{product_id}"
+
+
+def store_of(conn, store_id: str, open_only: bool = False):
+    row = conn.execute(select(stores).where(stores.c.store_id == store_id)).first()
+    if row is None:
+        raise NotFound(f"inventory knows no store {store_id}", {"store_id": store_id})
+    if open_only and row.status != "open":
+        raise Unprocessable(f"store {store_id} is closed", {"store_id": ["closed"]})
+    return row
+
+
+def allows_negative(conn, store_id: str) -> bool:
+    return bool(
+        conn.execute(
+            select(store_policies.c.allow_negative).where(store_policies.c.store_id == store_id)
+        ).scalar()
+    )
+
+
+def stock_of_row(row) -> S.Stock:
+    if row is None:
+        return S.Stock()
+    return S.Stock(
+        row.on_hand,
+        row.value_minor,
+        row.unit_cost_micros,
+        row.reorder_point,
+        row.target,
+        row.low,
+        tuple(S.Lot(lot, expires, n) for lot, expires, n in json.loads(row.lots)),
+    )
+
+
+def level_row(conn, store_id: str, product_id: str):
+    return conn.execute(
+        select(stock_levels).where(
+            stock_levels.c.store_id == store_id, stock_levels.c.product_id == product_id
+        )
+    ).first()
+
+
+def state(stock: S.Stock, currency: str) -> dict:
+    return {
+        "on_hand": stock.on_hand,
+        "value": stock.value,
+        "currency": currency,
+        "unit_cost_micros": stock.unit_cost_micros,
+        "reorder_point": stock.reorder_point,
+        "target": stock.target,
+        "low": stock.low,
+        "lots": [{"lot": x.lot, "expires_on": x.expires_on, "on_hand": x.on_hand} for x in stock.lots],
+    }
+
+
+@dataclass
+class _Open:
+    version: int
+    stock: S.Stock
+
+
+class Books:
+    """The stocks one unit of work moves: each read once, then kept here as it moves, since
+    the read model takes this unit's events only when it commits."""
+
+    def __init__(self, uow):
+        self.uow = uow
+        self._open: dict[tuple[str, str], _Open] = {}
+
+    def stock(self, store_id: str, product: C.Product) -> S.Stock:
+        return self._get(store_id, product.product_id).stock
+
+    def _get(self, store_id: str, product_id: str) -> _Open:
+        key = (store_id, product_id)
+        if key not in self._open:
+            version = self.uow.version(stream(store_id, product_id))
+            self._open[key] = _Open(version, stock_of_row(level_row(self.uow.conn, store_id, product_id)))
+        return self._open[key]
+
+    def post(
+        self,
+        store_id: str,
+        product: C.Product,
+        moved: S.Moved,
+        contract,
+        by: str | None,
+        reason: str | None = None,
+        **facts,
+    ) -> None:
+        """Record the movement (``contract``) and the alert it raises."""
+        opened = self._get(store_id, product.product_id)
+        where = stream(store_id, product.product_id)
+        self.uow.record(
+            where,
+            opened.version,
+            contract,
+            {
+                "store_id": store_id,
+                "product_id": product.product_id,
+                "sku": product.sku,
+                "unit": product.unit,
+                "change": moved.change,
+                "value_change": moved.value_change,
+                "lots": [{"lot": x.lot, "expires_on": x.expires_on, "change": x.on_hand} for x in moved.lots],
+                "negative": moved.negative,
+                "reason": reason,
+                "by": by,
+                "stock_after": state(moved.after, product.currency),
+                **facts,
+            },
+            store_id=store_id,
+        )
+        opened.stock = moved.after
+        self._alert(store_id, product, moved)
+
+    def levels(self, store_id: str, product: C.Product, moved: S.Moved, by: str | None) -> None:
+        opened = self._get(store_id, product.product_id)
+        self.uow.record(
+            stream(store_id, product.product_id),
+            opened.version,
+            StockLevelsSet,
+            {
+                "store_id": store_id,
+                "product_id": product.product_id,
+                "sku": product.sku,
+                "by": by,
+                "stock_after": state(moved.after, product.currency),
+            },
+            store_id=store_id,
+        )
+        opened.stock = moved.after
+        self._alert(store_id, product, moved)
+
+    def _alert(self, store_id: str, product: C.Product, moved: S.Moved) -> None:
+        if moved.alert is None:
+            return
+        after = moved.after
+        self.uow.record(
+            stream(store_id, product.product_id),
+            None,
+            StockLow if moved.alert == S.LOW else StockRestored,
+            {
+                "store_id": store_id,
+                "product_id": product.product_id,
+                "sku": product.sku,
+                "name": product.name,
+                "on_hand": after.on_hand,
+                "reorder_point": after.reorder_point,
+                "target": after.target,
+            },
+            store_id=store_id,
+        )
+
+
+def decided(rule, *args, **kwargs) -> S.Moved:
+    try:
+        return rule(*args, **kwargs)
+    except Refused as error:
+        raise refusal(error) from None
+
+
+def units_of(product: C.Product, wanted: dict, field: str = "quantity") -> int:
+    try:
+        return product.units(wanted[field], wanted.get("unit") or product.unit)
+    except Refused as error:
+        raise refusal(error) from None
+
+
+def receive(uow, store_id: str, wanted: dict, actor: dict) -> dict:
+    """Units delivered ad hoc (not against a purchase order), with what they cost (else at the
+    catalogue's cost of a pack)."""
+    store_of(uow.conn, store_id)
+    product = catalogue.named(uow.conn, wanted)
+    units = units_of(product, wanted)
+    cost = wanted.get("cost")
+    if cost is not None and cost["currency"] != product.currency:
+        raise Unprocessable(f"{product.sku} is costed in {product.currency}", {"cost": ["another currency"]})
+    lot, expires_on = wanted.get("lot"), wanted.get("expires_on")
+    if product.tracks_lots and not (lot and expires_on):
+        raise Unprocessable(
+            f"{product.sku} is received by lot: give its lot and expiry", {"lot": ["required"]}
+        )
+    amount = product.cost_of(units) if cost is None else cost["amount_minor"]
+    books = Books(uow)
+    moved = decided(S.receive, books.stock(store_id, product), units, amount, lot, expires_on)
+    books.post(
+        store_id,
+        product,
+        moved,
+        StockReceived,
+        actor.get("account_id"),
+        wanted.get("reason"),
+        cost={"amount_minor": amount, "currency": product.currency},
+        supplier_id=wanted.get("supplier_id"),
+        purchase_order_id=None,
+    )
+    return {"product_id": product.product_id}
+
+
+def scrap(uow, store_id: str, wanted: dict, actor: dict) -> dict:
+    """Units thrown away (expired, damaged, a tester, lost), never more than are on hand."""
+    store_of(uow.conn, store_id)
+    product = catalogue.named(uow.conn, wanted)
+    units = units_of(product, wanted)
+    books = Books(uow)
+    lot = wanted.get("lot")
+    moved = decided(S.take, books.stock(store_id, product), units, False, lot, lot is not None)
+    books.post(
+        store_id,
+        product,
+        moved,
+        StockScrapped,
+        actor.get("account_id"),
+        wanted.get("reason"),
+        kind=wanted["kind"],
+    )
+    return {"product_id": product.product_id}
+
+
+def count(uow, store_id: str, wanted: dict, actor: dict, count_id: str | None = None) -> dict:
+    """A spot count of one product: the books follow the shelf."""
+    store_of(uow.conn, store_id)
+    product = catalogue.named(uow.conn, wanted)
+    counted = 0 if wanted["counted"] == 0 else units_of(product, wanted, "counted")
+    books = Books(uow)
+    moved = decided(S.count, books.stock(store_id, product), counted)
+    if moved.change == 0:
+        return {"product_id": product.product_id}
+    books.post(
+        store_id,
+        product,
+        moved,
+        StockAdjusted,
+        actor.get("account_id"),
+        wanted.get("reason"),
+        counted=counted,
+        count_id=count_id,
+    )
+    return {"product_id": product.product_id}
+
+
+def set_levels(uow, store_id: str, product_id: str, wanted: dict, actor: dict) -> None:
+    store_of(uow.conn, store_id)
+    product = catalogue.found(uow.conn, product_id)
+    books = Books(uow)
+    moved = decided(
+        S.levels, books.stock(store_id, product), wanted.get("reorder_point"), wanted.get("target")
+    )
+    books.levels(store_id, product, moved, actor.get("account_id"))
+
+
+def set_policy(uow, store_id: str, allow_negative: bool, actor: dict) -> None:
+    store_of(uow.conn, store_id)
+    uow.record(
+        f"stock-policy-{store_id}",
+        uow.version(f"stock-policy-{store_id}"),
+        StockPolicySet,
+        {"store_id": store_id, "allow_negative": allow_negative, "by": actor.get("account_id")},
+        store_id=store_id,
+    )
+
+
+def check_sale(conn, store_id: str, lines: list[dict]) -> None:
+    """Refuse a sale of more packs than the store has (409), unless its policy lets stock go
+    below zero; orders asks before it makes the order. Lines naming no known product are the
+    till's to refuse."""
+    if allows_negative(conn, store_id):
+        return
+    wanted: dict[str, tuple[C.Product, int]] = {}
+    for line in lines:
+        key, value = ("barcode", line["barcode"]) if line.get("barcode") else ("sku", line.get("ref"))
+        row = conn.execute(select(catalogue.products).where(catalogue.products.c[key] == value)).first()
+        if row is None:
+            continue
+        product = catalogue.product_of_row(row)
+        _, units = wanted.get(product.product_id, (product, 0))
+        wanted[product.product_id] = (product, units + line.get("quantity", 1) * product.pack_size)
+    for product, units in wanted.values():
+        row = level_row(conn, store_id, product.product_id)
+        on_hand = 0 if row is None else row.on_hand
+        if units > on_hand:
+            packs = max(on_hand, 0) // product.pack_size
+            raise Conflict(
+                f"{product.sku}: {packs} on hand in this store, not {units // product.pack_size}",
+                {"quantity": [f"{packs} on hand"]},
+            )
