@@ -55,6 +55,14 @@ def keyed(scope: str, key: str | None, payload: dict) -> Idempotency | None:
     return None if key is None else Idempotency(scope, key, fingerprint(payload))
 
 
+def answered(conn, request: Idempotency | None) -> bool:
+    """Whether the key was used already: its retry replays the stored answer, so checks that
+    only guard a first use (a stock check before a sale) are not asked again."""
+    if request is None:
+        return False
+    return conn.execute(_FIND, {"scope": request.scope, "key": request.key}).first() is not None
+
+
 def once(request: Idempotency, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``work`` as a unit of work that replays the stored result of an earlier use of the key.
 

@@ -40,6 +40,7 @@ def _plan(uow, order_id: str, request_id: str, wanted: dict, actor: dict) -> dic
         raise refusal(error) from None
     if refund:
         refunds.checked(uow.conn, order, _refund_wanted(request, wanted), actor)
+        refunds.brought_back(order, _refund_wanted(request, wanted))
     services = [(x.ref, x.staff_id) for x in order.lines if x.kind == SERVICE]
     return {
         "redo": redo,

@@ -2,8 +2,10 @@
 
 A refund is of an amount off the order or of some lines (each at most what the line came
 to, less what was refunded on it before), always with a reason; above the store's threshold
-only a store manager (or HQ) may grant it. Like a payment it is a journal, so a process that
-dies half way loses nothing:
+only a store manager (or HQ) may grant it. A product line's refund may say how many packs
+the customer brought back and whether they go back on the shelf or are scrapped (``returns``,
+for inventory); never more than the line sold less what came back before. Like a payment it
+is a journal, so a process that dies half way loses nothing:
 1. ``request`` (one transaction, under the order's lock) checks it and records what each
    tender is to give back (``RefundRequested``), which later refunds count as given already,
    and sets a recovery timer;
@@ -65,13 +67,34 @@ def request(uow, order_id: str, wanted: dict, actor: dict, refund_id: str, now: 
 def request_on(uow, current: Current, wanted: dict, actor: dict, refund_id: str, now: datetime) -> dict:
     """``request`` on an order already read under its lock."""
     amount, parts, lines = checked(uow.conn, current.order, wanted, actor)
-    _requested(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, now)
+    returns = brought_back(current.order, wanted)
+    _requested(uow, current, refund_id, amount, parts, wanted["reason"], lines, False, actor, now, returns)
     return {"refund_id": refund_id, "order_id": current.order.order_id}
+
+
+def brought_back(order: O.Order, wanted: dict) -> list[dict]:
+    """The product packs a refund's lines bring back (``restock``), each to the shelf or the
+    bin, or the refusal naming the line."""
+    returns = []
+    for n, line in enumerate(wanted.get("lines") or [], start=1):
+        restock = line.get("restock")
+        if not restock:
+            continue
+        try:
+            O.returns_checked(order, {line["line_id"]: restock["packs"]})
+        except T.TenderRefused as error:
+            raise refusal(T.TenderRefused(f"lines.{n}.restock", error.message, conflict=False)) from None
+        sku = order.line(line["line_id"]).ref
+        returns.append({"line_id": line["line_id"], "sku": sku, **restock})
+    return returns
 
 
 def checked(conn, order: O.Order, wanted: dict, actor: dict) -> tuple[int, list, dict]:
     """The refund ``wanted`` as the order allows it (amount, parts per tender, lines), or the
     refusal."""
+    named = [x["line_id"] for x in wanted.get("lines") or []]
+    if len(set(named)) != len(named):
+        raise refusal(T.TenderRefused("lines", "a refund names each line once", conflict=False))
     lines = {x["line_id"]: x["amount"]["amount_minor"] for x in wanted.get("lines") or []}
     amounts = [("amount", wanted.get("amount"))] + [("lines", x["amount"]) for x in wanted.get("lines") or []]
     for name, value in amounts:
@@ -121,6 +144,7 @@ def _requested(
     overpayment: bool,
     actor: dict,
     now: datetime,
+    returns: list[dict] = (),
 ) -> None:
     order = current.order
     record(
@@ -137,6 +161,7 @@ def _requested(
                 for t, a in parts
             ],
             "overpayment": overpayment,
+            "returns": list(returns),
             "by": actor.get("account_id"),
             "by_role": actor.get("role"),
         },
@@ -229,6 +254,10 @@ def finish(uow, order_id: str, refund_id: str, now: datetime) -> None:
                 {"tender_id": t, "kind": order.tender(t).kind, "amount": money(a, c)} for t, a in r.parts
             ],
             "overpayment": r.overpayment,
+            "returns": [
+                {"line_id": line_id, "sku": order.line(line_id).ref, "packs": packs, "to": to}
+                for line_id, packs, to in r.returns
+            ],
             "local_date": local_today(uow.conn, order.store_id, now),
             "by": r.by,
             "by_role": r.by_role,

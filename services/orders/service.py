@@ -46,7 +46,7 @@ from shared.config import (
 )
 from shared.errors import NotFound
 from shared.handlers import handles
-from shared.idempotency import keyed
+from shared.idempotency import answered, keyed
 from shared.kernel import Kernel, Pingable
 from shared.personal import erase
 from shared.projections import project
@@ -284,24 +284,27 @@ class OrdersService(Pingable):
         top-ups of the member's card and service packages): an order to pay like any other.
         With the key, a retry answers the same order."""
         offers = counter.offers(sale, self.members.top_up_offer, self.members.package_offer)
-        self._stock_for(sale["store_id"], sale["lines"])
         idempotency = keyed("orders.sell", idempotency_key, sale)
+        with self.kernel.read() as conn:
+            retried = answered(conn, idempotency)
+        if not retried:
+            self._stock_for(sale["store_id"], sale["lines"])
         order_id = _id_for(idempotency_key, "sell")
         self.kernel.execute(
             lambda uow: counter.sell(uow, order_id, sale, actor, offers, _now()), idempotency=idempotency
         )
         return self.get_order(order_id, wait_seconds=None)
 
-    def _stock_for(self, store_id: str, lines: list[dict]) -> None:
-        """Inventory refuses product lines beyond the store's stock where it may not go below zero."""
-        products = [x for x in lines if x["kind"] == "product"]
-        if products:
-            self.inventory.check_sale(store_id=store_id, lines=products)
+    def _stock_for(self, store_id: str, lines: list[dict], one: bool = False) -> None:
+        """Inventory refuses product lines beyond the store's stock where it may not go below zero
+        (naming each line by its place among ``lines``, or ``quantity`` for ``one`` line)."""
+        if any(x["kind"] == "product" for x in lines):
+            self.inventory.check_sale(store_id=store_id, lines=lines, one=one)
 
     @rpc
     def add_line(self, order_id: str, line: dict, actor: dict) -> dict:
         """A line added at checkout (a service or a product, optionally discounted)."""
-        self._stock_for(self.get_order(order_id, wait_seconds=0)["store_id"], [line])
+        self._stock_for(self.get_order(order_id, wait_seconds=0)["store_id"], [line], one=True)
         self.kernel.execute(lambda uow: checkout.add_line(uow, order_id, line, actor))
         return self.get_order(order_id)
 

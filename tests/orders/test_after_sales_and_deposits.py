@@ -197,6 +197,17 @@ def test_a_refund_above_the_threshold_is_refused_before_any_redo_is_booked(till)
     assert booking.calls == [] and till.request(order_id, request_id)["status"] == "open"
 
 
+def test_goods_brought_back_that_cannot_be_are_refused_before_any_redo_is_booked(till):
+    order_id = completed_and_paid(till)
+    request_id = till.ask(order_id, kind="both")
+    service = till.order(order_id)["lines"][0]["line_id"]
+    line = {"line_id": service, "amount": eur(1000), "restock": {"packs": 1, "to": "shelf"}}
+    booking = Booking()
+    with pytest.raises(Unprocessable, match="sold no product"):
+        till.accept(order_id, request_id, booking, redo={"start": REDO_START}, refund={"lines": [line]})
+    assert booking.calls == [] and till.request(order_id, request_id)["status"] == "open"
+
+
 def test_a_redo_slot_booking_refuses_leaves_the_request_open_and_nothing_refunded(till):
     order_id = completed_and_paid(till)
     request_id = till.ask(order_id, kind="both")

@@ -7,7 +7,7 @@ from services.orders.contracts.after_sales import KINDS as AFTER_SALES_KINDS
 from services.orders.contracts.after_sales import STATUSES as AFTER_SALES_STATUSES
 from services.orders.contracts.lines import KINDS
 from services.orders.contracts.orders import STATUSES
-from services.orders.contracts.payments import TENDER_KINDS
+from services.orders.contracts.payments import RESTOCK, TENDER_KINDS
 from shared.contracts import Money
 
 from .bookings import LOCAL_START
@@ -169,9 +169,24 @@ class PaymentRequest(StrictSchema):
     tip = fields.Nested(TipRequest, metadata={"description": "on top of the bill, paid by the first tender"})
 
 
+class Restock(StrictSchema):
+    packs = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=-1_000_000, max=1_000_000),
+        metadata={"description": "packs of the line's product the customer brought back"},
+    )
+    to = fields.String(
+        required=True,
+        validate=validate.OneOf(RESTOCK),
+        metadata={"description": "shelf: back in the store's stock; scrap: written off (opened, damaged)"},
+    )
+
+
 class RefundLine(StrictSchema):
     line_id = fields.String(**ID)
     amount = fields.Nested(Amount, required=True)
+    restock = fields.Nested(Restock, metadata={"description": "a product line's packs brought back"})
 
 
 class RefundWanted(StrictSchema):

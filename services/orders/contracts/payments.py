@@ -1,6 +1,8 @@
 """Events of money moving: each step of the tender protocol (requested, authorized or
 failed, captured or voided), the order paid, and refunds. The tender kinds grew in v2 of
-each event that names one (a service package's session pays too); v1 reads as it was."""
+each event that names one (a service package's session pays too); v1 reads as it was. A
+refund names in v3 the product packs brought back with it and whether they go back on the
+shelf or are scrapped; v2 reads as none."""
 
 from marshmallow import Schema, fields, validate
 
@@ -206,9 +208,44 @@ class RefundRequestedV2(RefundRequestedSchema):
         "description": "what each tender is to give back; reserved until OrderRefunded or RefundFailed"})
 
 
+RESTOCK = ("shelf", "scrap")
+
+
+class Returned(Schema):
+    """Packs of a refunded product line the customer brought back."""
+
+    line_id = fields.String(**ID)
+    sku = fields.String(required=True)
+    packs = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    to = fields.String(
+        required=True,
+        validate=validate.OneOf(RESTOCK),
+        metadata={"description": "shelf: back in stock; scrap: written off (opened, damaged)"},
+    )
+
+
+RETURNS = {
+    "required": True,
+    "metadata": {"description": "product packs brought back with the refund, and where they go"},
+}
+
+
+class OrderRefundedV3(OrderRefundedV2):
+    returns = fields.List(fields.Nested(Returned), **RETURNS)
+
+
+class RefundRequestedV3(RefundRequestedV2):
+    returns = fields.List(fields.Nested(Returned), **RETURNS)
+
+
 def same(data: dict) -> dict:
     """v2 only names more tender kinds: a v1 event reads as it was."""
     return data
+
+
+def nothing_returned(data: dict) -> dict:
+    """Before v3 no goods came back with a refund."""
+    return {**data, "returns": []}
 
 
 def _versions(name: str, v1, v2):
@@ -226,8 +263,12 @@ PaymentCapturedV1Contract, PaymentCaptured = _versions(
 PaymentVoidedV1Contract, PaymentVoided = _versions("PaymentVoided", PaymentVoidedSchema, PaymentVoidedV2)
 OrderPaidV1Contract = declare("orders", "OrderPaid", OrderPaidSchema)
 OrderPaid = declare("orders", "OrderPaid", OrderPaidV2, version=2, upcast=order_paid_v2)
-OrderRefundedV1Contract, OrderRefunded = _versions("OrderRefunded", OrderRefundedSchema, OrderRefundedV2)
-RefundRequestedV1Contract, RefundRequested = _versions(
+OrderRefundedV1Contract, OrderRefundedV2Contract = _versions(
+    "OrderRefunded", OrderRefundedSchema, OrderRefundedV2
+)
+OrderRefunded = declare("orders", "OrderRefunded", OrderRefundedV3, version=3, upcast=nothing_returned)
+RefundRequestedV1Contract, RefundRequestedV2Contract = _versions(
     "RefundRequested", RefundRequestedSchema, RefundRequestedV2
 )
+RefundRequested = declare("orders", "RefundRequested", RefundRequestedV3, version=3, upcast=nothing_returned)
 RefundFailed = declare("orders", "RefundFailed", RefundFailedSchema)

@@ -147,7 +147,8 @@ def _refund_requested(order: Order, d: dict) -> Order:
     on_way = RefundOnWay(d["refund_id"], d["amount"]["amount_minor"],
                          tuple((p["tender_id"], p["amount"]["amount_minor"]) for p in d["parts"]),
                          tuple((x["line_id"], x["amount"]["amount_minor"]) for x in d["lines"]),
-                         d["reason"], d["overpayment"], d["by"], d["by_role"])
+                         d["reason"], d["overpayment"], d["by"], d["by_role"],
+                         tuple((x["line_id"], x["packs"], x["to"]) for x in d["returns"]))
     return replace(order, refunds_on_way=order.refunds_on_way + (on_way,))
 
 
@@ -162,8 +163,12 @@ def _refunded(order: Order, d: dict) -> Order:
     by_line = dict(order.line_refunds)
     for line in d["lines"]:
         by_line[line["line_id"]] = by_line.get(line["line_id"], 0) + line["amount"]["amount_minor"]
+    back = dict(order.line_returns)
+    for returned in d["returns"]:
+        back[returned["line_id"]] = back.get(returned["line_id"], 0) + returned["packs"]
     concession = 0 if d["overpayment"] else d["amount"]["amount_minor"]
-    return replace(order, concessions=order.concessions + concession, line_refunds=tuple(by_line.items()))
+    return replace(order, concessions=order.concessions + concession, line_refunds=tuple(by_line.items()),
+                   line_returns=tuple(back.items()))
 
 
 _APPLY = {

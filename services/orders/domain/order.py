@@ -24,6 +24,7 @@ class RefundOnWay:
     overpayment: bool
     by: str | None
     by_role: str | None
+    returns: tuple[tuple[str, int, str], ...] = ()  # (line id, packs brought back, shelf or scrap)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Order:
     cancelled: frozenset = frozenset()  # ids of service lines no longer owed
     concessions: int = 0  # refunds that lower what is owed (not those giving back an overpayment)
     line_refunds: tuple[tuple[str, int], ...] = ()  # (line id, refunded on it so far)
+    line_returns: tuple[tuple[str, int], ...] = ()  # (line id, packs brought back so far)
     refunds_on_way: tuple[RefundOnWay, ...] = ()
     customer_name: str | None = None
     receipt_number: int | None = None
@@ -104,6 +106,9 @@ class Order:
         if found is None:
             raise T.TenderRefused("tender_id", f"no tender {tender_id} on this order", conflict=False)
         return found
+
+    def line(self, line_id: str) -> Line:
+        return next(x for x in self.lines if x.line_id == line_id)
 
     def refund_on_way(self, refund_id: str) -> RefundOnWay | None:
         return next((r for r in self.refunds_on_way if r.refund_id == refund_id), None)
@@ -226,6 +231,20 @@ def line_refunds(order: Order, amounts: dict[str, int]) -> int:
         if not 0 < amount <= left:
             raise T.TenderRefused("lines", f"a refund of line {line_id} is 1 to {left}", conflict=False)
     return sum(amounts.values())
+
+
+def returns_checked(order: Order, packs: dict[str, int]) -> None:
+    """Packs brought back with a refund of their lines (line id: packs): each of a product
+    line, at most what the line sold less what came back with refunds before."""
+    for line_id, n in packs.items():
+        line = order.line(line_id)
+        if line.kind != "product":
+            raise T.TenderRefused("restock", f"line {line_id} sold no product to bring back", conflict=False)
+        on_way = sum(k for r in order.refunds_on_way for lid, k, _ in r.returns if lid == line_id)
+        left = line.quantity - dict(order.line_returns).get(line_id, 0) - on_way
+        if not 0 < n <= left:
+            raise T.TenderRefused("restock", f"1 to {left} packs of line {line_id} can come back",
+                                  conflict=False)
 
 
 def deposit_lapses(order: Order) -> bool | None:
