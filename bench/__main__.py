@@ -23,6 +23,9 @@ the exit status is non-zero only if a benchmark crashed.
            beside the bare read of 50 ledger rows
   segments a campaign issued to a segment of 100,000 members vs the kernel's append rate of
            the same run (>= 0.5)
+  inventory  a store's stock list with 5,000 products and a year of movements (p99 < 30 ms),
+           beside the bare read of 50 stock rows; recipes of 1,000 completed bookings consumed
+           vs the kernel's handler rate of the same run (>= 0.5)
 """
 import argparse
 import json
@@ -35,9 +38,10 @@ import time
 from bench.common import RESULT_PREFIX, ROOT, Figure, child_env
 
 BENCHMARKS = ("relay", "append", "rebuild", "latency", "consume", "auth", "availability", "booking",
-              "payments", "points", "segments")
+              "payments", "points", "segments", "inventory")
 TIMEOUT = {"relay": 120, "append": 150, "rebuild": 120, "latency": 150, "consume": 300, "auth": 150,
-           "availability": 300, "booking": 240, "payments": 240, "points": 240, "segments": 600}
+           "availability": 300, "booking": 240, "payments": 240, "points": 240, "segments": 600,
+           "inventory": 480}
 
 
 def run_one(name: str, quick: bool) -> tuple[list[Figure] | None, str, float]:

@@ -77,3 +77,9 @@ def require_store(caller: Caller, allowed, store_id: str) -> str:
     if role is None:
         raise Forbidden(f"you may not act for store {store_id}")
     return role
+
+
+def acting_for_store(call, allowed, store_id: str, target_id: str | None = None) -> None:
+    """``require_store``, and the audit record says for which store, on what, in which role."""
+    call.audit["role"] = require_store(call.caller, allowed, store_id)
+    call.audit.update(store_id=store_id, target_id=target_id)

@@ -23,12 +23,16 @@ from .routes.orders import OrderRoutes
 from .routes.members import MemberRoutes
 from .routes.packages import PackageRoutes
 from .routes.inventory import InventoryRoutes
+from .routes.transfers import TransferRoutes
+from .routes.purchasing import PurchasingRoutes
+from .routes.stocktakes import StocktakeRoutes
 from .routes.privacy import PrivacyRoutes
 # isort: on
 
 
 class GatewayService(PlatformRoutes, IdentityRoutes, StoreRoutes, CatalogueRoutes, BookingRoutes,
-                     OrderRoutes, MemberRoutes, PackageRoutes, InventoryRoutes, PrivacyRoutes):
+                     OrderRoutes, MemberRoutes, PackageRoutes, InventoryRoutes, TransferRoutes,
+                     PurchasingRoutes, StocktakeRoutes, PrivacyRoutes):
     name = "gateway"
     correlation = Observability()
     guard = Guard()

@@ -5,11 +5,11 @@ from pathlib import Path
 from shared.app import ServiceApp
 
 from .seed import seed
-from .views import Catalogue, Recipes, Stock
+from .views import Catalogue, Purchasing, Recipes, Stock, Stocktakes, Transfers
 
 APP = ServiceApp(
     "inventory",
     Path(__file__).parent / "migrations",
-    projections=(Catalogue(), Stock(), Recipes()),
+    projections=(Catalogue(), Stock(), Recipes(), Transfers(), Purchasing(), Stocktakes()),
     seed=seed,
 )

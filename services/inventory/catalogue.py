@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from sqlalchemy import or_, select
 
+from shared.db import lock_key, serialize
 from shared.errors import Conflict, NotFound, PreconditionFailed, Unprocessable, refusal
 from shared.refusals import Refused
 
@@ -52,17 +53,40 @@ def found(conn, product_id: str) -> C.Product:
     return product_of_row(row)
 
 
-def named(conn, wanted: dict, field: str = "product") -> C.Product:
+def found_all(conn, product_ids) -> dict[str, C.Product]:
+    """Several products by id in one query (those unknown left out)."""
+    rows = conn.execute(select(products).where(products.c.product_id.in_(list(product_ids)))).all()
+    return {row.product_id: product_of_row(row) for row in rows}
+
+
+def named(conn, wanted: dict, at: str | None = None) -> C.Product:
     """The product a request names by ``product_id``, ``sku`` or ``barcode`` (422 if none is
-    known: the request is wrong, not the path)."""
+    known: the request is wrong, not the path); ``at`` is where in the request (``lines.2``)."""
     given = [(k, wanted[k]) for k in ("product_id", "sku", "barcode") if wanted.get(k)]
     if len(given) != 1:
-        raise Unprocessable("name the product once: product_id, sku or barcode", {field: ["name it once"]})
+        raise Unprocessable(
+            "name the product once: product_id, sku or barcode", {at or "product": ["name it once"]}
+        )
     key, value = given[0]
     row = conn.execute(select(products).where(products.c[key] == value)).first()
     if row is None:
-        raise Unprocessable(f"no product with {key} {value}", {key: [f"unknown {key}"]})
+        raise Unprocessable(f"no product with {key} {value}", {_at(at, key): [f"unknown {key}"]})
     return product_of_row(row)
+
+
+def quantity(conn, item: dict, at: str | None, field: str = "quantity") -> tuple[C.Product, int]:
+    """The product a line of a request names and its ``field`` in the product's units (the
+    line's ``unit``, ``pack``, or the product's own); errors name the line's field."""
+    product = named(conn, item, at)
+    try:
+        return product, product.units(item[field], item.get("unit") or product.unit)
+    except Refused as error:
+        name = field if error.field == "quantity" else error.field
+        raise Unprocessable(error.message, {_at(at, name): [error.message]}) from None
+
+
+def _at(at: str | None, field: str) -> str:
+    return field if at is None else f"{at}.{field}"
 
 
 def _facts(product: C.Product, actor: dict) -> dict:
@@ -82,6 +106,9 @@ def _facts(product: C.Product, actor: dict) -> dict:
 
 
 def _unique(conn, product: C.Product) -> None:
+    """No other product has its SKU or barcode (replicas defining products at once take the
+    catalogue's lock, so the second sees the first)."""
+    serialize(conn, lock_key("inventory.catalogue"))
     clash = conn.execute(
         select(products.c.product_id, products.c.sku).where(
             products.c.product_id != product.product_id,
@@ -162,6 +189,8 @@ def set_store_price(uow, product_id: str, store_id: str, price: dict | None, act
         raise Unprocessable(f"{product.sku} is not sold at retail", {"price": ["not sold"]})
     if price is not None and price["currency"] != store.currency:
         raise Unprocessable(f"store {store_id} sells in {store.currency}", {"price": ["another currency"]})
+    if price is not None and price["amount_minor"] < 0:
+        raise Unprocessable("a price is zero or more", {"price": ["negative"]})
     uow.record(
         stream(product_id),
         uow.version(stream(product_id)),

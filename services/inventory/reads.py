@@ -1,16 +1,18 @@
 """Inventory's answers: products of the catalogue (with a store's own price), a store's stock
 (filtered, paged) with its value at moving-average cost, one product's movements, every
-store's low stock for HQ, and the value of stock per store."""
+store's low stock for HQ, and the value of stock per store; units in transit between stores
+are ``transit``'s."""
 
 import json
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, true
 
 from shared.errors import NotFound
 
 from .catalogue import money
 from .domain.stock import MICROS
 from .tables import completed_visits, products, recipes, stock_levels, stock_movements, store_prices, stores
+from .transit import in_transit
 
 
 def product_view(row, store_price: int | None = None, store_currency: str | None = None) -> dict:
@@ -84,7 +86,7 @@ def _unit_cost(micros: int, currency: str) -> dict:
     return {"amount_minor": micros // MICROS, "micros": micros, "currency": currency}
 
 
-def stock_line(row) -> dict:
+def stock_line(row, in_transit: dict) -> dict:
     on_hand = row.on_hand or 0
     currency = row.level_currency or row.currency
     lots = _lots(row.lots) if row.lots else []
@@ -104,6 +106,7 @@ def stock_line(row) -> dict:
         "negative": on_hand < 0,
         "next_expiry": next((x["expires_on"] for x in lots if x["expires_on"]), None),
         "lots": lots,
+        "in_transit": in_transit,
         "version": row.version or 0,
     }
 
@@ -128,6 +131,26 @@ _STOCK_COLUMNS = (
 )
 
 
+def _stock_filters(low, negative, in_stock) -> tuple[list, bool]:
+    """The conditions on the store's stock rows, and whether only products with a row can
+    match (then an inner join, which SQLite plans from the store's rows)."""
+    where, inner = [], False
+    if low is not None:
+        where.append(
+            stock_levels.c.low == true() if low else func.coalesce(stock_levels.c.low, false()) == false()
+        )
+        inner = bool(low)
+    if negative:
+        where.append(stock_levels.c.on_hand < 0)
+        inner = True
+    if in_stock is not None:
+        where.append(
+            stock_levels.c.on_hand > 0 if in_stock else func.coalesce(stock_levels.c.on_hand, 0) <= 0
+        )
+        inner = inner or bool(in_stock)
+    return where, inner
+
+
 def stock_page(
     conn,
     store_id: str,
@@ -140,37 +163,49 @@ def stock_page(
     limit=50,
     offset=0,
 ) -> dict:
-    """The store's stock of every active product (those never moved there at zero), by SKU."""
-    joined = products.outerjoin(
-        stock_levels,
-        and_(stock_levels.c.product_id == products.c.product_id, stock_levels.c.store_id == store_id),
-    )
-    where = _matching(q, category, use, True)
-    if low is not None:
-        where.append(
-            stock_levels.c.low.is_(True)
-            if low
-            else or_(stock_levels.c.low.is_(None), stock_levels.c.low.is_(False))
+    """The store's stock of every active product (those never moved there at zero), by SKU.
+
+    Without a filter on the stock itself the page is taken from the catalogue alone and only
+    its products' stock is read, so a deep page costs what a first page does."""
+    on_store = and_(stock_levels.c.product_id == products.c.product_id, stock_levels.c.store_id == store_id)
+    stock_where, inner = _stock_filters(low, negative, in_stock)
+    condition = and_(True, *_matching(q, category, use, True), *stock_where)
+    if stock_where:
+        joined = (
+            products.join(stock_levels, on_store) if inner else products.outerjoin(stock_levels, on_store)
         )
-    if negative:
-        where.append(stock_levels.c.on_hand < 0)
-    if in_stock is not None:
-        where.append(
-            stock_levels.c.on_hand > 0 if in_stock else func.coalesce(stock_levels.c.on_hand, 0) <= 0
+        total = conn.execute(select(func.count()).select_from(joined).where(condition)).scalar()
+        rows = conn.execute(
+            select(*_STOCK_COLUMNS)
+            .select_from(joined)
+            .where(condition)
+            .order_by(products.c.sku)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    else:
+        total = conn.execute(select(func.count()).select_from(products).where(condition)).scalar()
+        page = (
+            select(products.c.product_id)
+            .where(condition)
+            .order_by(products.c.sku)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
         )
-    condition = and_(True, *where)
-    total = conn.execute(select(func.count()).select_from(joined).where(condition)).scalar()
-    rows = conn.execute(
-        select(*_STOCK_COLUMNS)
-        .select_from(joined)
-        .where(condition)
-        .order_by(products.c.sku)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+        rows = conn.execute(
+            select(*_STOCK_COLUMNS)
+            .select_from(
+                page.join(products, products.c.product_id == page.c.product_id).outerjoin(
+                    stock_levels, on_store
+                )
+            )
+            .order_by(products.c.sku)
+        ).all()
+    transit = in_transit(conn, store_id, [r.product_id for r in rows])
     return {
         "store_id": store_id,
-        "items": [stock_line(r) for r in rows],
+        "items": [stock_line(r, transit[r.product_id]) for r in rows],
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -222,7 +257,7 @@ def stock_of(conn, store_id: str, product_id: str) -> dict | None:
     row = conn.execute(
         select(*_STOCK_COLUMNS).select_from(joined).where(products.c.product_id == product_id)
     ).first()
-    return None if row is None else stock_line(row)
+    return None if row is None else stock_line(row, in_transit(conn, store_id, [product_id])[product_id])
 
 
 def movements(conn, store_id: str, product_id: str, limit: int, offset: int, kind: str | None = None) -> dict:

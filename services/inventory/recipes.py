@@ -15,6 +15,7 @@ from shared.refusals import Refused
 
 from . import catalogue
 from .contracts import RecipeRemoved, RecipeSet, StockConsumed
+from .domain import catalogue as C
 from .domain import recipes as R
 from .domain import stock as S
 from .stock import Books
@@ -43,11 +44,7 @@ def recipe_row(conn, service_id: str):
 def _items(conn, wanted: list[dict], where: str) -> list[dict]:
     out = []
     for n, item in enumerate(wanted, start=1):
-        product = catalogue.named(conn, item, f"{where}.{n}")
-        try:
-            units = product.units(item["quantity"], item.get("unit") or product.unit)
-        except Refused as error:
-            raise Unprocessable(error.message, {f"{where}.{n}.{error.field}": [error.message]}) from None
+        product, units = catalogue.quantity(conn, item, f"{where}.{n}")
         if not product.active:
             raise Unprocessable(f"{product.sku} is no longer active", {f"{where}.{n}": ["inactive"]})
         out.append({"product_id": product.product_id, "sku": product.sku, "units": units})
@@ -102,9 +99,8 @@ def remove_recipe(uow, service_id: str, actor: dict) -> None:
 
 def _consume(
     books: Books,
-    conn,
+    product: C.Product,
     store_id: str,
-    product_id: str,
     units: int,
     booking_id: str,
     service_id: str,
@@ -112,7 +108,6 @@ def _consume(
     basis: str,
     by: str | None = None,
 ) -> None:
-    product = catalogue.found(conn, product_id)
     stock = books.stock(store_id, product)
     moved = S.take(stock, units, allow_negative=True) if units > 0 else S.put_back(stock, -units)
     books.post(
@@ -146,28 +141,40 @@ def consume_completed(uow, booking: dict) -> int:
             local_date=booking["local_date"],
         )
     )
-    books, booked = Books(uow), 0
-    for segment in segments:
-        row = recipe_row(uow.conn, segment["service_id"])
-        if row is None:
-            continue
-        level = uow.conn.execute(
-            select(staff_levels.c.level).where(staff_levels.c.staff_id == segment["staff_id"])
-        ).scalar()
-        for item in recipe_of_row(row).for_visit(level):
-            _consume(
-                books,
-                uow.conn,
-                booking["store_id"],
-                item.product_id,
-                item.units,
-                booking["booking_id"],
-                segment["service_id"],
-                segment["staff_id"],
-                "recipe",
-            )
-            booked += 1
-    return booked
+    services = {s["service_id"] for s in segments}
+    found = {
+        row.service_id: recipe_of_row(row)
+        for row in uow.conn.execute(select(recipes).where(recipes.c.service_id.in_(services))).all()
+    }
+    if not found:
+        return 0
+    staff = {s["staff_id"] for s in segments}
+    levels = dict(
+        uow.conn.execute(
+            select(staff_levels.c.staff_id, staff_levels.c.level).where(staff_levels.c.staff_id.in_(staff))
+        ).all()
+    )
+    taken = [
+        (segment, item)
+        for segment in segments
+        if segment["service_id"] in found
+        for item in found[segment["service_id"]].for_visit(levels.get(segment["staff_id"]))
+    ]
+    products = catalogue.found_all(uow.conn, {item.product_id for _, item in taken})
+    books = Books(uow)
+    books.preload(booking["store_id"], [item.product_id for _, item in taken])
+    for segment, item in taken:
+        _consume(
+            books,
+            products[item.product_id],
+            booking["store_id"],
+            item.units,
+            booking["booking_id"],
+            segment["service_id"],
+            segment["staff_id"],
+            "recipe",
+        )
+    return len(taken)
 
 
 def consumed_by(conn, booking_id: str) -> dict[str, int]:
@@ -178,6 +185,26 @@ def consumed_by(conn, booking_id: str) -> dict[str, int]:
         .group_by(stock_movements.c.product_id)
     ).all()
     return {product_id: -int(total) for product_id, total in rows}
+
+
+def _segments_using(conn, booking_id: str, services: list) -> dict:
+    """The (service, stylist) each product's correction is theirs: the first segment whose
+    recipe took it, else (key None) the visit's first segment."""
+    first = {staff_id: service_id for service_id, staff_id in reversed(services)}
+    rows = conn.execute(
+        select(stock_movements.c.product_id, stock_movements.c.staff_id)
+        .where(
+            stock_movements.c.reference == booking_id,
+            stock_movements.c.kind == "consumed",
+            stock_movements.c.basis == "recipe",
+        )
+        .order_by(stock_movements.c.at, stock_movements.c.version)
+    ).all()
+    whose = {None: tuple(services[0])}
+    for product_id, staff_id in rows:
+        if product_id not in whose and staff_id in first:
+            whose[product_id] = (first[staff_id], staff_id)
+    return whose
 
 
 def record_usage(uow, booking_id: str, items: list[dict], actor: dict) -> dict:
@@ -195,20 +222,21 @@ def record_usage(uow, booking_id: str, items: list[dict], actor: dict) -> dict:
             raise Unprocessable(f"{item['sku']} is named twice", {"items": ["named twice"]})
         used[item["product_id"]] = item["units"]
     booked = consumed_by(uow.conn, booking_id)
-    first_service = json.loads(visit.services)[0][0]
+    whose = _segments_using(uow.conn, booking_id, json.loads(visit.services))
     books = Books(uow)
+    books.preload(visit.store_id, sorted(set(used) | set(booked)))
     for product_id in sorted(set(used) | set(booked)):
         difference = used.get(product_id, 0) - booked.get(product_id, 0)
         if difference:
+            service_id, staff_id = whose.get(product_id, whose[None])
             _consume(
                 books,
-                uow.conn,
+                catalogue.found(uow.conn, product_id),
                 visit.store_id,
-                product_id,
                 difference,
                 booking_id,
-                first_service,
-                visit.staff_id,
+                service_id,
+                staff_id,
                 "recorded",
                 actor.get("account_id"),
             )

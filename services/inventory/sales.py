@@ -2,7 +2,8 @@
 added at checkout (``RetailLines``), leave the store's shelf once their order is paid, each
 line once. A paid sale already happened, so it is always booked: if it takes stock below zero
 the movement is flagged (orders refuses a sale beyond the stock where the store's policy does
-not allow it, when the line is made)."""
+not allow it, when the line is made). Packs brought back with a refund go back on the shelf at
+the average cost, or come back and are scrapped at once, so the ledger shows both."""
 
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from services.orders.contracts import OrderCreated, OrderLineAdded
 from shared.projections import Projection, Upsert, on
 
 from .catalogue import product_of_row
-from .contracts import StockSold
+from .contracts import StockReturned, StockScrapped, StockSold
 from .domain import stock as S
 from .stock import Books
 from .tables import products, retail_lines
@@ -58,6 +59,10 @@ def sell_paid(uow, paid: dict) -> int:
         .order_by(retail_lines.c.line_id)
     ).all()
     books = Books(uow)
+    for store_id in {x.store_id for x in lines}:
+        books.preload(
+            store_id, [x.product_id for x in lines if x.line_id in wanted and x.store_id == store_id]
+        )
     sold = 0
     for line in lines:
         if line.line_id not in wanted:
@@ -77,3 +82,50 @@ def sell_paid(uow, paid: dict) -> int:
         )
         sold += 1
     return sold
+
+
+def returned(uow, refunded: dict) -> int:
+    """The refund's packs brought back: on the shelf again, or in and scrapped; answers how
+    many lines."""
+    wanted = {x["line_id"]: x for x in refunded["returns"]}
+    if not wanted:
+        return 0
+    lines = uow.conn.execute(
+        select(retail_lines, products)
+        .join(products, products.c.sku == retail_lines.c.sku)
+        .where(retail_lines.c.order_id == refunded["order_id"], retail_lines.c.line_id.in_(wanted))
+        .order_by(retail_lines.c.line_id)
+    ).all()
+    books = Books(uow)
+    for store_id in {x.store_id for x in lines}:
+        books.preload(store_id, [x.product_id for x in lines if x.store_id == store_id])
+    for line in lines:
+        product, back = product_of_row(line), wanted[line.line_id]
+        units = back["packs"] * product.pack_size
+        facts = {"order_id": refunded["order_id"], "line_id": line.line_id}
+        scrapped = back["to"] == "scrap"  # in and out at once: no alert either way
+        moved = S.put_back(books.stock(line.store_id, product), units)
+        books.post(
+            line.store_id,
+            product,
+            moved,
+            StockReturned,
+            refunded["by"],
+            refunded["reason"],
+            alert=not scrapped,
+            refund_id=refunded["refund_id"],
+            **facts,
+        )
+        if scrapped:
+            moved = S.take(books.stock(line.store_id, product), units, allow_negative=True)
+            books.post(
+                line.store_id,
+                product,
+                moved,
+                StockScrapped,
+                refunded["by"],
+                "brought back with a refund",
+                alert=False,
+                kind="damaged",
+            )
+    return len(lines)

@@ -1,14 +1,16 @@
 """The demo chain's catalogue (``manage seed inventory``, which ``make run`` calls): HQ's
-products and the colour service's recipe, through the same commands the API uses. Running
-it again records nothing: each product has an id of its own and its stream must be new."""
+products, the colour service's recipe and a supplier of them all, through the same commands
+the API uses. Running it again records nothing: each product and the supplier have ids of
+their own and their streams must be new."""
 
 from shared.db import Database
 from shared.eventstore import EventStore
 from shared.uow import run_unit_of_work
 
-from . import catalogue, recipes
+from . import catalogue, purchasing, recipes
 
 HQ = {"account_id": None, "role": "hq_admin"}
+SUPPLIER_ID = "demo-supplier"
 # product id, SKU, barcode, name, brand, category, unit, pack size, cost, price, use
 PRODUCTS = [
     (
@@ -84,6 +86,17 @@ COLOUR_RECIPE = {
         {"product_id": "demo-gloves", "quantity": 1},
     ]
 }
+SUPPLIER = {  # at a tenth below HQ's cost of each pack
+    "name": "Maison Capillaire",
+    "email": "commandes@capillaire.example",
+    "phone": "+33 1 40 00 00 00",
+    "contact_name": "Claire Martin",
+    "lead_time_days": 3,
+    "currency": "EUR",
+    "products": [
+        {"product_id": p[0], "price": {"amount_minor": p[8] * 9 // 10, "currency": "EUR"}} for p in PRODUCTS
+    ],
+}
 
 
 def seed(db: Database, store: EventStore, projections) -> str:
@@ -114,4 +127,7 @@ def seed(db: Database, store: EventStore, projections) -> str:
         run_unit_of_work(
             db, store, projections, lambda uow: recipes.set_recipe(uow, "colour", COLOUR_RECIPE, HQ)
         )
-    return f"{made} products, the colour recipe"
+    run_unit_of_work(
+        db, store, projections, lambda uow: purchasing.define_supplier(uow, SUPPLIER_ID, SUPPLIER, HQ)
+    )
+    return f"{made} products, the colour recipe, a supplier"

@@ -2,11 +2,12 @@
 counted by staff, sold when orders' retail lines are paid, consumed by completed services,
 its reorder levels set, and the store's policy on going below zero.
 
-Each store's stock of a product is one stream. A command reads the stock from its read
-model, which every event of the stream keeps current in the same transaction, and appends at
-the version it read: of two replicas moving the same units at once, one appends and the
-other decides again from the new stock (the unit of work retries it), so no unit is ever
-lost or invented.
+Each store's stock of a product is one stream. A command takes the stream's lock (on
+PostgreSQL; SQLite's writes run one at a time), reads the stock from its read model, which
+every event of the stream keeps current in the same transaction, and appends at the version
+it read: replicas moving the same units at once take turns rather than collide, and should
+one still find the stream moved on, the unit of work decides again from the new stock. No
+unit is ever lost or invented.
 """
 
 import json
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from shared.db import lock_key, serialize
 from shared.errors import Conflict, NotFound, Unprocessable, refusal
 from shared.refusals import Refused
 
@@ -29,7 +31,7 @@ from .contracts import (
 )
 from .domain import catalogue as C
 from .domain import stock as S
-from .tables import stock_levels, store_policies, stores
+from .tables import stock_levels, stocktake_counts, stocktakes, store_policies, stores
 
 
 def stream(store_id: str, product_id: str) -> str:
@@ -105,9 +107,29 @@ class Books:
     def stock(self, store_id: str, product: C.Product) -> S.Stock:
         return self._get(store_id, product.product_id).stock
 
+    def preload(self, store_id: str, product_ids) -> None:
+        """Read the stocks of several products at once (their rows in one query), taking their
+        locks together, in one order: a command moving several products calls it first."""
+        wanted = [pid for pid in dict.fromkeys(product_ids) if (store_id, pid) not in self._open]
+        if not wanted:
+            return
+        serialize(self.uow.conn, *(lock_key(stream(store_id, pid)) for pid in wanted))
+        # One version query a stream: max() of one stream reads the index's last entry, where
+        # grouping several streams reads every event of each.
+        versions = {pid: self.uow.version(stream(store_id, pid)) for pid in wanted}
+        rows = self.uow.conn.execute(
+            select(stock_levels).where(
+                stock_levels.c.store_id == store_id, stock_levels.c.product_id.in_(wanted)
+            )
+        ).all()
+        levels = {row.product_id: row for row in rows}
+        for pid in wanted:
+            self._open[(store_id, pid)] = _Open(versions[pid], stock_of_row(levels.get(pid)))
+
     def _get(self, store_id: str, product_id: str) -> _Open:
         key = (store_id, product_id)
         if key not in self._open:
+            serialize(self.uow.conn, lock_key(stream(store_id, product_id)))
             version = self.uow.version(stream(store_id, product_id))
             self._open[key] = _Open(version, stock_of_row(level_row(self.uow.conn, store_id, product_id)))
         return self._open[key]
@@ -120,9 +142,11 @@ class Books:
         contract,
         by: str | None,
         reason: str | None = None,
+        alert: bool = True,
         **facts,
     ) -> None:
-        """Record the movement (``contract``) and the alert it raises."""
+        """Record the movement (``contract``) and the alert it raises (none for a movement
+        undone in the same unit of work, which crosses nothing)."""
         opened = self._get(store_id, product.product_id)
         where = stream(store_id, product.product_id)
         self.uow.record(
@@ -146,7 +170,8 @@ class Books:
             store_id=store_id,
         )
         opened.stock = moved.after
-        self._alert(store_id, product, moved)
+        if alert:
+            self._alert(store_id, product, moved)
 
     def levels(self, store_id: str, product: C.Product, moved: S.Moved, by: str | None) -> None:
         opened = self._get(store_id, product.product_id)
@@ -187,16 +212,10 @@ class Books:
         )
 
 
-def decided(rule, *args, **kwargs) -> S.Moved:
+def decided(rule, *args, **kwargs):
+    """What a pure rule decides, or its refusal as the caller's 4xx."""
     try:
         return rule(*args, **kwargs)
-    except Refused as error:
-        raise refusal(error) from None
-
-
-def units_of(product: C.Product, wanted: dict, field: str = "quantity") -> int:
-    try:
-        return product.units(wanted[field], wanted.get("unit") or product.unit)
     except Refused as error:
         raise refusal(error) from None
 
@@ -205,11 +224,12 @@ def receive(uow, store_id: str, wanted: dict, actor: dict) -> dict:
     """Units delivered ad hoc (not against a purchase order), with what they cost (else at the
     catalogue's cost of a pack)."""
     store_of(uow.conn, store_id)
-    product = catalogue.named(uow.conn, wanted)
-    units = units_of(product, wanted)
+    product, units = catalogue.quantity(uow.conn, wanted, None)
     cost = wanted.get("cost")
     if cost is not None and cost["currency"] != product.currency:
         raise Unprocessable(f"{product.sku} is costed in {product.currency}", {"cost": ["another currency"]})
+    if cost is not None and cost["amount_minor"] < 0:
+        raise Unprocessable("a cost is zero or more", {"cost": ["negative"]})
     lot, expires_on = wanted.get("lot"), wanted.get("expires_on")
     if product.tracks_lots and not (lot and expires_on):
         raise Unprocessable(
@@ -235,8 +255,7 @@ def receive(uow, store_id: str, wanted: dict, actor: dict) -> dict:
 def scrap(uow, store_id: str, wanted: dict, actor: dict) -> dict:
     """Units thrown away (expired, damaged, a tester, lost), never more than are on hand."""
     store_of(uow.conn, store_id)
-    product = catalogue.named(uow.conn, wanted)
-    units = units_of(product, wanted)
+    product, units = catalogue.quantity(uow.conn, wanted, None)
     books = Books(uow)
     lot = wanted.get("lot")
     moved = decided(S.take, books.stock(store_id, product), units, False, lot, lot is not None)
@@ -253,10 +272,27 @@ def scrap(uow, store_id: str, wanted: dict, actor: dict) -> dict:
 
 
 def count(uow, store_id: str, wanted: dict, actor: dict, count_id: str | None = None) -> dict:
-    """A spot count of one product: the books follow the shelf."""
+    """A spot count of one product: the books follow the shelf. Not of a product an open
+    stocktake has counted: its approval posts that count's variance, which a spot count in
+    between would have posted already."""
     store_of(uow.conn, store_id)
-    product = catalogue.named(uow.conn, wanted)
-    counted = 0 if wanted["counted"] == 0 else units_of(product, wanted, "counted")
+    if wanted["counted"] == 0:
+        product, counted = catalogue.named(uow.conn, wanted), 0
+    else:
+        product, counted = catalogue.quantity(uow.conn, wanted, None, "counted")
+    taking = uow.conn.execute(
+        select(stocktakes.c.stocktake_id)
+        .join(stocktake_counts, stocktake_counts.c.stocktake_id == stocktakes.c.stocktake_id)
+        .where(
+            stocktakes.c.store_id == store_id,
+            stocktakes.c.status.in_(("open", "submitted")),
+            stocktake_counts.c.product_id == product.product_id,
+        )
+    ).scalar()
+    if taking is not None:
+        raise Conflict(
+            f"stocktake {taking} has counted {product.sku}: count it there", {"stocktake_id": [taking]}
+        )
     books = Books(uow)
     moved = decided(S.count, books.stock(store_id, product), counted)
     if moved.change == 0:
@@ -295,27 +331,29 @@ def set_policy(uow, store_id: str, allow_negative: bool, actor: dict) -> None:
     )
 
 
-def check_sale(conn, store_id: str, lines: list[dict]) -> None:
+def check_sale(conn, store_id: str, lines: list[dict], one: bool = False) -> None:
     """Refuse a sale of more packs than the store has (409), unless its policy lets stock go
-    below zero; orders asks before it makes the order. Lines naming no known product are the
-    till's to refuse."""
+    below zero; orders asks before it makes the order (or adds ``one`` line). Lines naming no
+    product sold at retail are the till's to refuse."""
     if allows_negative(conn, store_id):
         return
-    wanted: dict[str, tuple[C.Product, int]] = {}
-    for line in lines:
+    wanted: dict[str, tuple[C.Product, int, int]] = {}
+    for n, line in enumerate(lines, start=1):
+        if line.get("kind", "product") != "product":
+            continue
         key, value = ("barcode", line["barcode"]) if line.get("barcode") else ("sku", line.get("ref"))
         row = conn.execute(select(catalogue.products).where(catalogue.products.c[key] == value)).first()
-        if row is None:
+        if row is None or not row.active or row.use == "professional":
             continue
         product = catalogue.product_of_row(row)
-        _, units = wanted.get(product.product_id, (product, 0))
-        wanted[product.product_id] = (product, units + line.get("quantity", 1) * product.pack_size)
-    for product, units in wanted.values():
+        _, units, first = wanted.get(product.product_id, (product, 0, n))
+        wanted[product.product_id] = (product, units + line.get("quantity", 1) * product.pack_size, first)
+    for product, units, n in wanted.values():
         row = level_row(conn, store_id, product.product_id)
         on_hand = 0 if row is None else row.on_hand
         if units > on_hand:
             packs = max(on_hand, 0) // product.pack_size
             raise Conflict(
                 f"{product.sku}: {packs} on hand in this store, not {units // product.pack_size}",
-                {"quantity": [f"{packs} on hand"]},
+                {"quantity" if one else f"lines.{n}.quantity": [f"{packs} on hand"]},
             )

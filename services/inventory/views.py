@@ -1,35 +1,54 @@
 """Inventory's read models as its own events build them: HQ's catalogue and store prices,
 each store's stock of each product (the state every stock event carries after it) with the
-movement ledger, the stores' policies and the services' recipes. No rule runs here."""
+movement ledger, the stores' policies, the services' recipes, the transfers between
+stores, suppliers with the stores' purchase orders, and stocktakes. No rule runs here."""
 
 import json
 
-from shared.projections import Delete, Projection, Upsert, on
+from shared.projections import Delete, Projection, Update, Upsert, on
 
 from .contracts import (
+    KINDS,
     MOVEMENTS,
+    PURCHASE_ORDERS,
+    STOCKTAKE_STEPS,
+    TRANSFERS,
     ProductChanged,
     ProductDefined,
+    PurchaseOrderDrafted,
+    PurchasingPolicySet,
     RecipeRemoved,
     RecipeSet,
     StockLevelsSet,
     StockPolicySet,
+    StocktakeCounted,
+    StocktakeOpened,
     StorePriceSet,
+    SupplierChanged,
+    SupplierDefined,
+    TransferRequested,
 )
-from .tables import products, recipes, stock_levels, stock_movements, store_policies, store_prices
-
-KINDS = {
-    "StockReceived": "received",
-    "StockSold": "sold",
-    "StockReturned": "returned",
-    "StockConsumed": "consumed",
-    "StockScrapped": "scrapped",
-    "StockAdjusted": "counted",
-}
+from .tables import (
+    products,
+    purchase_order_lines,
+    purchase_orders,
+    purchasing_policies,
+    recipes,
+    stock_levels,
+    stock_movements,
+    stocktake_counts,
+    stocktakes,
+    store_policies,
+    store_prices,
+    supplier_prices,
+    suppliers,
+    transfer_lines,
+    transfers,
+)
 
 
 def _reference(d: dict) -> str | None:
-    for key in ("purchase_order_id", "order_id", "booking_id", "count_id"):
+    for key in ("purchase_order_id", "order_id", "booking_id", "count_id", "transfer_id"):
         if d.get(key):
             return d[key]
     return None
@@ -167,3 +186,189 @@ class Recipes(Projection):
     @on(RecipeRemoved)
     def recipe_removed(self, event):
         return Delete(recipes, {"service_id": event.data["service_id"]})
+
+
+TRANSFER_STATUS = {
+    "TransferRequested": "requested",
+    "TransferApproved": "approved",
+    "TransferRejected": "rejected",
+    "TransferCancelled": "cancelled",
+    "TransferDispatched": "dispatched",
+    "TransferReceived": "received",
+}
+
+
+class Transfers(Projection):
+    name = "transfers"
+    tables = (transfers, transfer_lines)
+
+    @on(*TRANSFERS)
+    def transfer(self, event):
+        d, status = event.data, TRANSFER_STATUS[event.type]
+        sides = {"from_store_id": d["from_store_id"], "to_store_id": d["to_store_id"]}
+        key = {"transfer_id": d["transfer_id"]}
+        latest = {"status": status, "by": d["by"], "reason": d["reason"]}
+        latest.update(version=event.streamversion, updated_at=event.time)
+        if event.type == TransferRequested.name:
+            header = Upsert(
+                transfers, {**key, **sides, **latest, "requested_by": d["by"], "requested_at": event.time}
+            )
+        else:
+            header = Update(transfers, key, latest)
+        return [
+            header,
+            *(
+                Upsert(
+                    transfer_lines,
+                    {
+                        "transfer_id": d["transfer_id"],
+                        "product_id": x["product_id"],
+                        "position": n,
+                        **sides,
+                        "status": status,
+                        "sku": x["sku"],
+                        "requested": x["requested"],
+                        "dispatched": x["dispatched"],
+                        "value_minor": x["value"],
+                        "currency": x["currency"],
+                        "received": x["received"],
+                        "lots": json.dumps([[y["lot"], y["expires_on"], y["units"]] for y in x["lots"]]),
+                    },
+                )
+                for n, x in enumerate(d["lines"])
+            ),
+        ]
+
+
+class Purchasing(Projection):
+    name = "purchasing"
+    tables = (suppliers, supplier_prices, purchasing_policies, purchase_orders, purchase_order_lines)
+
+    @on(SupplierDefined, SupplierChanged)
+    def supplier(self, event):
+        d = event.data
+        fields = ("name", "email", "phone", "contact_name", "lead_time_days", "currency", "active")
+        row = {"supplier_id": d["supplier_id"], **{k: d[k] for k in fields}}
+        row.update(version=event.streamversion, updated_at=event.time)
+        prices = [
+            Upsert(
+                supplier_prices,
+                {
+                    "supplier_id": d["supplier_id"],
+                    "product_id": x["product_id"],
+                    "position": n,
+                    "sku": x["sku"],
+                    "price_minor": x["price"]["amount_minor"],
+                    "currency": x["price"]["currency"],
+                },
+            )
+            for n, x in enumerate(d["products"])
+        ]
+        return [Upsert(suppliers, row), Delete(supplier_prices, {"supplier_id": d["supplier_id"]}), *prices]
+
+    @on(PurchasingPolicySet)
+    def policy(self, event):
+        d = event.data
+        limit = d["approval_limit"]
+        return Upsert(
+            purchasing_policies,
+            {
+                "store_id": d["store_id"],
+                "approval_limit_minor": limit["amount_minor"],
+                "currency": limit["currency"],
+            },
+        )
+
+    @on(*PURCHASE_ORDERS)
+    def order(self, event):
+        d = event.data
+        key = {"purchase_order_id": d["purchase_order_id"]}
+        latest = {
+            "status": d["status"],
+            "total_minor": d["total"]["amount_minor"],
+            "submitted_by": d["submitted_by"],
+            "expected_on": d["expected_on"],
+            "by": d["by"],
+            "reason": d["reason"],
+            "updated_at": event.time,
+            "version": event.streamversion,
+        }
+        if event.type == PurchaseOrderDrafted.name:
+            header = Upsert(
+                purchase_orders,
+                {
+                    **key,
+                    "store_id": d["store_id"],
+                    "supplier_id": d["supplier_id"],
+                    "currency": d["currency"],
+                    "created_at": event.time,
+                    **latest,
+                },
+            )
+        else:
+            header = Update(purchase_orders, key, latest)
+        lines = [
+            Upsert(
+                purchase_order_lines,
+                {
+                    **key,
+                    "product_id": x["product_id"],
+                    "position": n,
+                    "store_id": d["store_id"],
+                    "status": d["status"],
+                    "sku": x["sku"],
+                    "unit": x["unit"],
+                    "packs": x["packs"],
+                    "pack_size": x["pack_size"],
+                    "price_minor": x["price"],
+                    "ordered": x["ordered"],
+                    "received": x["received"],
+                },
+            )
+            for n, x in enumerate(d["lines"])
+        ]
+        return [header, Delete(purchase_order_lines, key), *lines]
+
+
+class Stocktakes(Projection):
+    name = "stocktakes"
+    tables = (stocktakes, stocktake_counts)
+
+    @on(*STOCKTAKE_STEPS)
+    def step(self, event):
+        d = event.data
+        key = {"stocktake_id": d["stocktake_id"]}
+        latest = {"status": d["status"], "by": d["by"], "reason": d["reason"]}
+        latest.update(version=event.streamversion, updated_at=event.time)
+        if event.type != StocktakeOpened.name:
+            return Update(stocktakes, key, latest)
+        return Upsert(
+            stocktakes,
+            {
+                **key,
+                "store_id": d["store_id"],
+                "categories": json.dumps(d["categories"]),
+                "opened_by": d["by"],
+                "opened_at": event.time,
+                **latest,
+            },
+        )
+
+    @on(StocktakeCounted)
+    def counted(self, event):
+        d = event.data
+        return [
+            Upsert(
+                stocktake_counts,
+                {
+                    "stocktake_id": d["stocktake_id"],
+                    "product_id": d["product_id"],
+                    "sku": d["sku"],
+                    "counted": d["counted"],
+                    "expected": d["expected"],
+                    "by": d["by"],
+                    "at": event.time,
+                },
+            ),
+            Update(stocktakes, {"stocktake_id": d["stocktake_id"]}, {"version": event.streamversion}),
+        ]

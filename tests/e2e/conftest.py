@@ -56,7 +56,7 @@ def system(request, vhost_pipeline, tmp_path_factory):
 def published(system):
     """Every event the system publishes from here on, as an analyst's queues receive them."""
     taps = [QueueTap(system.env["AMQP_URI"], exchange=f"{service}.events")
-            for service in ("booking", "orders", "identity", "members", "gateway")]
+            for service in ("booking", "orders", "identity", "members", "inventory", "gateway")]
     run_manage(system.env, "seed", "all")
     yield lambda: [message for tap in taps for message in tap.drain()]
     for tap in taps:

@@ -403,16 +403,21 @@ def test_a_manager_sets_the_till_and_staff_add_a_discounted_line_at_checkout(api
     assert_problem(manager.patch(settings, json={}), 400)
     assert_problem(api.get("/api/v1/stores/no-such-store/till-settings"), 404)
     assert_problem(api.get("/api/v1/stores/no-such-store/takings", params={"date": "2026-12-01"}), 404)
+    from tests.e2e.test_inventory import received
+
+    received(staff, store_id, {"sku": "SHAMPOO-250", "quantity": 10})
     order = cut_booked(make_customer(), store_id)
-    line = {"kind": "product", "ref": "SKU-SHAMPOO-250", "description": "Shampoo 250 ml", "quantity": 2,
-            "unit_price": money(1800), "discount": money(600), "discount_reason": "bundle"}
+    line = {"kind": "product", "ref": "SHAMPOO-250", "quantity": 2, "discount": money(600),
+            "discount_reason": "bundle"}
     lines = f"/api/v1/orders/{order['order_id']}/lines"
     added = staff.post(lines, json=line)
     assert added.status_code == 201, added.text
     shampoo = added.json()["lines"][-1]
-    assert (shampoo["category"], shampoo["gross"], shampoo["tax"], shampoo["discount_by"]) == (
-        "retail", money(3000), money(500), staff.account["account_id"])
-    assert added.json()["total"]["amount_minor"] == order["total"]["amount_minor"] + 3000
+    seen = tuple(shampoo[k] for k in ("category", "unit_price", "gross", "tax", "discount_by"))
+    assert seen == ("retail", money(1890), money(3180), money(530), staff.account["account_id"])
+    assert added.json()["total"]["amount_minor"] == order["total"]["amount_minor"] + 3180
+    priced_by_hand = {**line, "unit_price": money(1)}
+    assert "unit_price" in assert_problem(staff.post(lines, json=priced_by_hand), 400)["errors"]
     too_generous = {**line, "discount": money(1000)}
     assert "discount" in assert_problem(staff.post(lines, json=too_generous), 422)["errors"]
     assert manager.post(lines, json=too_generous).status_code == 201

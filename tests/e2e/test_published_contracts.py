@@ -4,6 +4,7 @@ import json
 import services.booking.contracts  # noqa: F401  (registers the booking contracts)
 import services.gateway.contracts  # noqa: F401
 import services.identity.contracts  # noqa: F401
+import services.inventory.contracts  # noqa: F401
 import services.members.contracts  # noqa: F401
 import services.orders.contracts  # noqa: F401
 from shared.contracts import lookup

@@ -64,7 +64,10 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
                "date": booking["local_date"], "order_id": world["order"]["order_id"],
                "request_id": "an-after-sales-request", "campaign_id": "a-campaign",
                "segment_id": "a-segment", "job_id": "a-job", "q": "Ca",
-               "complaint_id": "a-complaint", "package_id": "a-package"}
+               "complaint_id": "a-complaint", "package_id": "a-package",
+               "product_id": "demo-shampoo-250", "transfer_id": "a-transfer",
+               "supplier_id": "a-supplier", "purchase_order_id": "a-purchase-order",
+               "stocktake_id": "a-stocktake", "from": "2026-01-01", "to": "2026-01-31"}
     # Only the operations that book take a slot of their own: each fresh slot is a later one,
     # and the walk must stay inside the store's booking horizon.
     books = operation.get("operationId") in BOOKS
@@ -128,6 +131,31 @@ def request_for(operation: dict, path: str, world: dict) -> dict:
         "give_feedback": {"booking_id": booking["booking_id"], "rating": 5},
         "open_complaint": {"category": "other", "text": "walk", "booking_id": booking["booking_id"]},
         "act_on_complaint": {"action": "note", "note": "walk"},
+        "define_product": {"sku": f"W-{uuid.uuid4().hex[:8]}", "name": "Walk", "category": "walk",
+                           "unit": "piece", "cost": {"amount_minor": 1, "currency": "EUR"},
+                           "use": "professional"},
+        "change_product": {"name": "Walked"},
+        "set_product_store_price": {"price": {"amount_minor": 1, "currency": "EUR"}},
+        "receive_stock": {"product_id": "demo-shampoo-250", "quantity": 1},
+        "scrap_stock": {"product_id": "demo-shampoo-250", "quantity": 1, "kind": "tester"},
+        "count_stock": {"product_id": "demo-shampoo-250", "counted": 0},
+        "set_stock_levels": {"reorder_point": 1, "target": 2},
+        "set_stock_policy": {"allow_negative": True},
+        "set_recipe": {"items": [{"product_id": "demo-gloves", "quantity": 1}]},
+        "record_usage": {"items": []},
+        "request_transfer": {"from_store_id": STORE_B, "lines": [{"sku": "SHAMPOO-250", "quantity": 1}]},
+        "reject_transfer": {"reason": "walk"}, "cancel_transfer": {}, "dispatch_transfer": {},
+        "receive_transfer": {},
+        "define_supplier": {"name": "Walk", "lead_time_days": 1, "currency": "EUR"},
+        "change_supplier": {"lead_time_days": 2},
+        "set_purchasing_policy": {"approval_limit": {"amount_minor": 1, "currency": "EUR"}},
+        "draft_purchase_order": {"supplier_id": "a-supplier", "lines": [{"sku": "SHAMPOO-250", "packs": 1}]},
+        "change_purchase_order": {"lines": [{"sku": "SHAMPOO-250", "packs": 1}]},
+        "send_back_purchase_order": {"reason": "walk"}, "cancel_purchase_order": {},
+        "close_purchase_order": {},
+        "receive_purchase_order": {"lines": [{"sku": "SHAMPOO-250", "quantity": 1}]},
+        "open_stocktake": {}, "record_stocktake_counts": {"lines": [{"sku": "SHAMPOO-250", "counted": 1}]},
+        "reopen_stocktake": {}, "cancel_stocktake": {},
     }
     request = {"path": path, "params": {}, "headers": {}, "json": None}
     for param in operation.get("parameters", []):

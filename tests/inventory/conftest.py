@@ -9,10 +9,11 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.booking.contracts import StaffHired, StoreClosed, StoreOpened
-from services.inventory import catalogue, recipes, stock
+from services.inventory import catalogue, purchasing, recipes, sales, stock, stocktakes, transfers
 from services.inventory.app import APP
 from services.inventory.learned import STAFF, STORES
 from services.inventory.service import InventoryService
+from services.inventory.tables import retail_lines
 from shared.db import Database
 from shared.envelope import Envelope
 from shared.eventstore import EventStore
@@ -24,6 +25,7 @@ from shared.uow import run_unit_of_work
 PARIS, LYON, NICE = "paris-opera", "lyon-bellecour", "nice-closed"
 HQ = {"account_id": "hq-admin", "role": "hq_admin"}
 STAFF_ACTOR = {"account_id": "staff-amelie", "role": "staff"}
+MANAGER = {"account_id": "manager-paris", "role": "store_manager"}
 
 
 def eur(amount: int) -> dict:
@@ -143,6 +145,82 @@ class Desk:
         }
         self.run(lambda uow: recipes.consume_completed(uow, data))
         return booking_id
+
+    def request_transfer(self, from_store, to_store, *lines, transfer_id=None, unit=None) -> str:
+        """``to_store`` asks ``from_store`` for (product, units) lines."""
+        transfer_id = transfer_id or str(uuid.uuid4())
+        wanted = {
+            "from_store_id": from_store,
+            "lines": [{"product_id": p, "quantity": q, "unit": unit} for p, q in lines],
+        }
+        self.run(lambda uow: transfers.request(uow, transfer_id, to_store, wanted, STAFF_ACTOR))
+        return transfer_id
+
+    def approve(self, transfer_id, store_id, actor=HQ):
+        self.run(lambda uow: transfers.approve(uow, transfer_id, store_id, actor))
+
+    def dispatch(self, transfer_id, store_id, *lines):
+        sending = [{"product_id": p, "quantity": q} for p, q in lines]
+        self.run(lambda uow: transfers.dispatch(uow, transfer_id, store_id, sending, STAFF_ACTOR))
+
+    def arrive(self, transfer_id, store_id, *lines, reason=None):
+        wanted = {"lines": [{"product_id": p, "quantity": q} for p, q in lines], "reason": reason}
+        self.run(lambda uow: transfers.receive(uow, transfer_id, store_id, wanted, STAFF_ACTOR))
+
+    def supplier(self, *prices, lead_time_days=3, supplier_id=None) -> str:
+        """A supplier selling (product, price of a pack) pairs."""
+        supplier_id = supplier_id or str(uuid.uuid4())
+        wanted = {
+            "name": f"Supplier {supplier_id[:4]}",
+            "email": "orders@supplier.example",
+            "lead_time_days": lead_time_days,
+            "currency": "EUR",
+            "products": [{"product_id": p, "price": eur(price)} for p, price in prices],
+        }
+        self.run(lambda uow: purchasing.define_supplier(uow, supplier_id, wanted, HQ))
+        return supplier_id
+
+    def purchase_order(self, store_id, supplier_id, *lines, actor=MANAGER) -> str:
+        """A draft for (product, packs) lines."""
+        purchase_order_id = str(uuid.uuid4())
+        wanted = {"supplier_id": supplier_id, "lines": [{"product_id": p, "packs": n} for p, n in lines]}
+        self.run(lambda uow: purchasing.draft(uow, purchase_order_id, store_id, wanted, actor))
+        return purchase_order_id
+
+    def step(self, step, purchase_order_id, store_id=PARIS, actor=MANAGER, **more):
+        self.run(lambda uow: getattr(purchasing, step)(uow, purchase_order_id, store_id, actor=actor, **more))
+
+    def deliver(self, purchase_order_id, *lines, store_id=PARIS, reason=None, unit=None):
+        wanted = {
+            "lines": [{"product_id": p, "quantity": q, "unit": unit} for p, q in lines],
+            "reason": reason,
+        }
+        self.run(lambda uow: purchasing.receive(uow, purchase_order_id, store_id, wanted, STAFF_ACTOR))
+
+    def stocktake(self, store_id=PARIS, *categories) -> str:
+        stocktake_id = str(uuid.uuid4())
+        wanted = {"categories": list(categories)}
+        self.run(lambda uow: stocktakes.open_stocktake(uow, stocktake_id, store_id, wanted, MANAGER))
+        return stocktake_id
+
+    def tally(self, stocktake_id, *lines, store_id=PARIS):
+        """Counts of (product, units) entered by staff."""
+        counted = [{"product_id": p, "counted": n} for p, n in lines]
+        self.run(lambda uow: stocktakes.record_counts(uow, stocktake_id, store_id, counted, STAFF_ACTOR))
+
+    def stocktake_step(self, step, stocktake_id, store_id=PARIS, **more):
+        self.run(lambda uow: getattr(stocktakes, step)(uow, stocktake_id, store_id, actor=MANAGER, **more))
+
+    def sell(self, store_id, product_id, packs=1) -> tuple[str, str]:
+        """A paid order's product line, as orders' events tell inventory of it."""
+        order_id, line_id = str(uuid.uuid4()), str(uuid.uuid4())
+        with self.db.read() as conn:
+            sku = catalogue.found(conn, product_id).sku
+        row = {"order_id": order_id, "line_id": line_id, "store_id": store_id, "sku": sku, "quantity": packs}
+        self.run(lambda uow: uow.conn.execute(retail_lines.insert().values(**row)))
+        paid = {"order_id": order_id, "lines": [{"line_id": line_id, "kind": "product"}]}
+        self.run(lambda uow: sales.sell_paid(uow, paid))
+        return order_id, line_id
 
     def on_hand(self, store_id, product_id) -> int:
         with self.db.read() as conn:

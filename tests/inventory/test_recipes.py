@@ -4,8 +4,10 @@ and the books take or give back the difference; a recipe naming a product wrongl
 refused whole."""
 
 import pytest
+from sqlalchemy import select
 
 from services.inventory import reads, recipes
+from services.inventory.tables import stock_movements
 from shared.errors import NotFound, Unprocessable
 from tests.inventory.conftest import HQ, PARIS, STAFF_ACTOR
 
@@ -77,7 +79,7 @@ def test_use_is_recorded_only_for_a_completed_visit(desk, colour):
 @pytest.mark.parametrize(
     "item, field",
     [
-        ({"sku": "NO-SUCH", "quantity": 1}, "sku"),
+        ({"sku": "NO-SUCH", "quantity": 1}, "items.1.sku"),
         ({"quantity": 0}, "items.1.quantity"),
         ({"quantity": 5, "unit": "g"}, "items.1.unit"),
     ],
@@ -95,3 +97,21 @@ def test_a_recipe_cannot_name_a_product_twice(desk, colour):
     wanted = {"items": [{"product_id": colour[0], "quantity": 1}, {"product_id": colour[0], "quantity": 2}]}
     with pytest.raises(Unprocessable):
         desk.run(lambda uow: recipes.set_recipe(uow, "blow-dry", wanted, HQ))
+
+
+def test_recorded_use_is_the_stylist_whose_recipe_took_the_product(desk):
+    dye, gloves = desk.product(), desk.product(unit="piece", pack_size=100)
+    desk.receive(PARIS, dye, 1000)
+    desk.receive(PARIS, gloves, 100)
+    desk.recipe("colour", [(dye, 60)])
+    desk.recipe("cut", [(gloves, 1)])
+    booking_id = desk.complete(PARIS, ("colour", "amelie"), ("cut", "hugo"))
+    used = [{"product_id": dye, "quantity": 60}, {"product_id": gloves, "quantity": 3}]
+    desk.run(lambda uow: recipes.record_usage(uow, booking_id, used, STAFF_ACTOR))
+    with desk.db.read() as conn:
+        recorded = conn.execute(
+            select(stock_movements.c.product_id, stock_movements.c.staff_id, stock_movements.c.change).where(
+                stock_movements.c.reference == booking_id, stock_movements.c.basis == "recorded"
+            )
+        ).all()
+    assert [tuple(x) for x in recorded] == [(gloves, "hugo", -2)]

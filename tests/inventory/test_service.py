@@ -162,3 +162,30 @@ def test_a_sale_beyond_the_stock_is_refused_unless_the_store_may_go_below_zero(s
     inventory_rpc.check_sale(store_id=STORE, lines=[{**line, "quantity": 12}])
     inventory_rpc.set_policy(store_id=STORE, allow_negative=True, actor=HQ)
     inventory_rpc.check_sale(store_id=STORE, lines=[line])
+
+
+def test_packs_brought_back_with_a_refund_go_on_the_shelf_or_are_scrapped_once(
+    amqp_uri, till, shop, desk, inventory_rpc
+):
+    order_id = str(uuid.uuid4())
+    wanted = {"store_id": STORE, "lines": [{"kind": "product", "ref": "SH-250", "quantity": 3}]}
+    till.run(lambda uow: counter.sell(uow, order_id, wanted, STAFF, [None], till.now))
+    till.pay(order_id, cash(6000))
+    line_id = till.order(order_id)["lines"][0]["line_id"]
+    for to in ("shelf", "scrap"):
+        restock = {"packs": 1, "to": to}
+        till.refund(order_id, lines=[{"line_id": line_id, "amount": eur(2000), "restock": restock}])
+    before = handled("on_order_refunded")
+    for envelope in orders_events(till, order_id):
+        times = 2 if envelope.type == "OrderRefunded" else 1
+        for _ in range(times):
+            publish_raw(amqp_uri, "orders.events", envelope.type, envelope.to_json())
+    poll_until(lambda: handled("on_order_refunded") - before == 4, what="both refunds, twice each")
+    assert inventory_rpc.stock_item(store_id=STORE, product_id=shop["shampoo"])["on_hand"] == 12 - 3 + 1
+    history = inventory_rpc.movements(store_id=STORE, product_id=shop["shampoo"])["items"]
+    assert [(x["kind"], x["change"]) for x in reversed(history)][1:] == [
+        ("sold", -3),
+        ("returned", 1),
+        ("returned", 1),
+        ("scrapped", -1),
+    ]

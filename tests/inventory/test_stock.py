@@ -226,3 +226,55 @@ def test_a_rebuild_of_the_read_models_gives_the_same_tables(desk):
         rebuild(desk.db, desk.store, projection)
     with desk.db.read() as conn:
         assert {p.name: checksum(conn, p) for p in APP.projections} == before
+
+
+def test_a_negative_store_price_is_refused(desk):
+    from services.inventory import catalogue
+
+    shampoo = desk.product(unit="piece", pack_size=1, use="retail", price=1890)
+    with pytest.raises(Unprocessable) as refused:
+        desk.run(
+            lambda uow: catalogue.set_store_price(
+                uow, shampoo, PARIS, {"amount_minor": -1, "currency": "EUR"}, {}
+            )
+        )
+    assert "price" in refused.value.details
+
+
+def test_a_products_pack_size_cannot_change(desk):
+    from services.inventory import catalogue
+
+    dye = desk.product()
+    with pytest.raises(Unprocessable) as refused:
+        desk.run(lambda uow: catalogue.change(uow, dye, None, {"pack_size": 20}, {}))
+    assert "pack_size" in refused.value.details
+
+
+def test_the_sale_check_names_the_line_among_all_the_sales_lines(desk):
+    shampoo = desk.product(unit="piece", pack_size=1, use="retail", price=1890, sku="SH-CHECK")
+    desk.receive(PARIS, shampoo, 1)
+    lines = [{"kind": "top_up", "amount": {"amount_minor": 1000, "currency": "EUR"}}]
+    lines.append({"kind": "product", "ref": "SH-CHECK", "quantity": 2})
+    with desk.db.read() as conn:
+        with pytest.raises(Conflict) as refused:
+            stock.check_sale(conn, PARIS, lines)
+        assert "lines.2.quantity" in refused.value.details
+        with pytest.raises(Conflict) as refused:
+            stock.check_sale(conn, PARIS, lines[1:], one=True)
+        assert "quantity" in refused.value.details
+        stock.check_sale(conn, PARIS, [{"kind": "product", "ref": "SH-CHECK", "quantity": 1}])
+
+
+def test_packs_brought_back_and_scrapped_at_once_raise_no_alert(desk):
+    from services.inventory import sales
+
+    shampoo = desk.product(unit="piece", pack_size=1, use="retail", price=1890)
+    desk.receive(PARIS, shampoo, 5)
+    desk.levels(PARIS, shampoo, 6, 10)
+    order_id, line_id = desk.sell(PARIS, shampoo)
+    before = len(desk.events(PARIS, shampoo))
+    back = {"line_id": line_id, "sku": "x", "packs": 1, "to": "scrap"}
+    refunded = {"order_id": order_id, "refund_id": "r1", "by": None, "reason": "leaking", "returns": [back]}
+    desk.run(lambda uow: sales.returned(uow, refunded))
+    assert [e.type for e in desk.events(PARIS, shampoo)[before:]] == ["StockReturned", "StockScrapped"]
+    assert desk.on_hand(PARIS, shampoo) == 4 and desk.level(PARIS, shampoo).low

@@ -1,4 +1,4 @@
-"""Inventory: HQ's catalogue of products (HQ admins define and change them; staff read them),
+"""Inventory: HQ's catalogue of products (HQ admins define and change them; HQ reads them),
 a store's own retail prices (its managers), a store's stock with every movement (its staff
 receive, scrap and count; its managers set reorder levels), HQ's low-stock list and stock
 value, services' recipes (HQ admins) and what a completed visit really used (the store's
@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from shared.errors import NotFound
 
 from ..api import endpoint
-from ..auth import require_store
+from ..auth import acting_for_store, require_store
 from ..roles import ADMIN, HQ, MANAGERS, STORE_STAFF, STORE_VIEWERS
 from ..schemas import inventory as schemas
 from .catalogue import SERVICE_PATH
@@ -45,17 +45,18 @@ class InventoryRoutes:
     @endpoint(
         "GET",
         "/api/v1/inventory/products",
-        roles=STORE_VIEWERS,
+        roles=HQ,
         query=schemas.ProductsQuery,
         response=schemas.ProductList,
     )
     def list_products(self, call):
-        """HQ's catalogue by SKU, filtered (staff and HQ)."""
+        """HQ's catalogue by SKU, filtered (HQ; a store's staff see the products in its stock
+        list)."""
         return self.inventory.list_products(**call.query)
 
-    @endpoint("GET", PRODUCT_PATH, roles=STORE_VIEWERS, response=schemas.Product, errors=(404,), etag=True)
+    @endpoint("GET", PRODUCT_PATH, roles=HQ, response=schemas.Product, errors=(404,), etag=True)
     def get_product(self, call, product_id):
-        """One product with the stores' own prices (staff and HQ)."""
+        """One product with the stores' own prices (HQ)."""
         return self.inventory.get_product(product_id=product_id)
 
     @endpoint(
@@ -69,8 +70,8 @@ class InventoryRoutes:
         etag=True,
     )
     def change_product(self, call, product_id):
-        """Change a product (not its SKU, unit or currency: define another); If-Match carries
-        its version (HQ admins)."""
+        """Change a product (not its SKU, unit, pack size or currency: define another);
+        If-Match carries its version (HQ admins)."""
         return self.inventory.change_product(
             product_id=product_id,
             changes=call.wire(),
@@ -88,8 +89,7 @@ class InventoryRoutes:
     )
     def set_product_store_price(self, call, store_id, product_id):
         """A store's own retail price of a product's pack, null for HQ's again (its managers, HQ)."""
-        call.audit["role"] = require_store(call.caller, MANAGERS, store_id)
-        call.audit.update(store_id=store_id, target_id=product_id)
+        acting_for_store(call, MANAGERS, store_id, product_id)
         return self.inventory.set_store_price(
             product_id=product_id, store_id=store_id, price=call.wire()["price"], actor=call.actor()
         )
@@ -190,8 +190,7 @@ class InventoryRoutes:
     )
     def set_stock_levels(self, call, store_id, product_id):
         """The reorder point and target level: below the point, one StockLow (its managers, HQ)."""
-        call.audit["role"] = require_store(call.caller, MANAGERS, store_id)
-        call.audit.update(store_id=store_id, target_id=product_id)
+        acting_for_store(call, MANAGERS, store_id, product_id)
         return self.inventory.set_levels(
             store_id=store_id, product_id=product_id, wanted=call.wire(), actor=call.actor()
         )
@@ -250,9 +249,9 @@ class InventoryRoutes:
         self.booking.get_service(service_id)  # a service the catalogue has
         return self.inventory.set_recipe(service_id=service_id, wanted=call.wire(), actor=call.actor())
 
-    @endpoint("GET", f"{SERVICE_PATH}/recipe", roles=STORE_VIEWERS, response=schemas.Recipe, errors=(404,))
+    @endpoint("GET", f"{SERVICE_PATH}/recipe", roles=HQ, response=schemas.Recipe, errors=(404,))
     def get_recipe(self, call, service_id):
-        """The service's recipe (staff and HQ)."""
+        """The service's recipe (HQ; a store's staff see what each visit took by it)."""
         return self.inventory.get_recipe(service_id=service_id)
 
     @endpoint("DELETE", f"{SERVICE_PATH}/recipe", roles=ADMIN, status=204, errors=(404,))
@@ -260,6 +259,21 @@ class InventoryRoutes:
         """The service takes no materials from stock any more (HQ admins)."""
         self.inventory.remove_recipe(service_id=service_id, actor=call.actor())
         return Response(status=204)
+
+    @endpoint(
+        "GET",
+        "/api/v1/inventory/recipe-variance",
+        roles=HQ,
+        query=schemas.VarianceQuery,
+        response=schemas.RecipeVariance,
+    )
+    def recipe_variance(self, call):
+        """What recipes should have used against what recorded use and counts say was used,
+        per store and product and per stylist, between two UTC days (HQ)."""
+        query = call.query
+        return self.inventory.recipe_variance(
+            since=query["from_"].isoformat(), until=query["to"].isoformat(), store_id=query.get("store_id")
+        )
 
     def _visit(self, call, store_id, booking_id, roles):
         role = require_store(call.caller, roles, store_id)

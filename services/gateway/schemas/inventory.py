@@ -4,14 +4,16 @@ use, as requested and as answered."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.inventory.contracts.stock import SCRAP_REASONS
+from services.inventory.contracts.stock import KINDS, SCRAP_REASONS
 from services.inventory.domain.catalogue import MAX_PACK, PACK, UNITS, USES
 from services.inventory.domain.recipes import HAIR_LENGTHS, MAX_ITEMS
-from shared.contracts import IsoDate, Money
+from shared.contracts import Boolean, IsoDate, Money
 
-from .common import OPTIONAL_ID, Page, PagedList, StrictSchema, changes_of, query_flag
+from .common import OPTIONAL_ID, Page, PagedList, StrictSchema, changes_of, plausible_year, query_flag
 from .members import SignedMoney
 from .orders import Amount
+
+MOVEMENT_KINDS = tuple(KINDS.values())
 
 QUANTITY = {
     "strict": True,
@@ -68,9 +70,7 @@ class ProductSettings(StrictSchema):
         metadata={"description": "retail, of one pack, tax included; needed if sold at retail"},
     )
     use = fields.String(load_default="both", validate=validate.OneOf(USES))
-    tracks_lots = fields.Boolean(
-        load_default=False, metadata={"description": "receipts name a lot and expiry"}
-    )
+    tracks_lots = Boolean(load_default=False, metadata={"description": "receipts name a lot and expiry"})
 
 
 class ProductRequest(ProductSettings):
@@ -85,11 +85,10 @@ class ProductChangeable(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     brand = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     category = fields.String(validate=validate.Length(min=1, max=40))
-    pack_size = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PACK))
     cost = fields.Nested(Amount)
     price = fields.Nested(Amount, allow_none=True)
     use = fields.String(validate=validate.OneOf(USES))
-    active = fields.Boolean()
+    active = Boolean()
 
 
 ProductChanges = changes_of(ProductChangeable, "ProductChanges")
@@ -112,8 +111,8 @@ class Product(Schema):
     cost = fields.Nested(Money)
     price = fields.Nested(Money, allow_none=True)
     use = fields.String()
-    tracks_lots = fields.Boolean()
-    active = fields.Boolean()
+    tracks_lots = Boolean()
+    active = Boolean()
     version = fields.Integer()
     store_prices = fields.List(fields.Nested(StorePrice))
 
@@ -153,6 +152,13 @@ class UnitCost(Schema):
     currency = fields.String()
 
 
+class InTransit(Schema):
+    """Units dispatched between stores and not yet received."""
+
+    incoming = fields.Integer(metadata={"description": "on their way to this store"})
+    outgoing = fields.Integer(metadata={"description": "sent by this store, not yet received"})
+
+
 class StockLine(Schema):
     product_id = fields.String()
     sku = fields.String()
@@ -165,10 +171,11 @@ class StockLine(Schema):
     average_unit_cost = fields.Nested(UnitCost)
     reorder_point = fields.Integer(allow_none=True)
     target = fields.Integer(allow_none=True)
-    low = fields.Boolean(metadata={"description": "below the reorder point"})
-    negative = fields.Boolean(metadata={"description": "below zero (the store's policy allows it)"})
+    low = Boolean(metadata={"description": "below the reorder point"})
+    negative = Boolean(metadata={"description": "below zero (the store's policy allows it)"})
     next_expiry = fields.String(allow_none=True)
     lots = fields.List(fields.Nested(Lot))
+    in_transit = fields.Nested(InTransit)
     version = fields.Integer()
 
 
@@ -220,7 +227,7 @@ class Scrap(Named):
     reason = fields.String(**TEXT)
 
 
-class Count(Named):
+class Counted(Named):
     counted = fields.Integer(
         strict=True,
         required=True,
@@ -228,6 +235,9 @@ class Count(Named):
         metadata={"description": "what is on the shelf (zero or more)"},
     )
     unit = fields.String(**UNIT)
+
+
+class Count(Counted):
     reason = fields.String(**TEXT)
 
 
@@ -245,7 +255,7 @@ class Levels(StrictSchema):
 
 
 class Policy(StrictSchema):
-    allow_negative = fields.Boolean(
+    allow_negative = Boolean(
         required=True,
         metadata={"description": "sales and services may take stock below zero, each such movement flagged"},
     )
@@ -253,17 +263,17 @@ class Policy(StrictSchema):
 
 class PolicyAnswer(Schema):
     store_id = fields.String()
-    allow_negative = fields.Boolean()
+    allow_negative = Boolean()
 
 
 class Movement(Schema):
     version = fields.Integer()
-    kind = fields.String(metadata={"description": "received, sold, returned, consumed, scrapped, counted"})
+    kind = fields.String(metadata={"description": ", ".join(MOVEMENT_KINDS)})
     change = fields.Integer(metadata={"description": "+ in, - out"})
     on_hand_after = fields.Integer()
     value_change = fields.Nested(SignedMoney)
     value_after = fields.Nested(SignedMoney)
-    negative = fields.Boolean()
+    negative = Boolean()
     reference = fields.String(allow_none=True, metadata={"description": "the order, booking or count"})
     reason = fields.String(allow_none=True)
     by = fields.String(allow_none=True)
@@ -274,9 +284,7 @@ class Movement(Schema):
 
 
 class MovementsQuery(Page):
-    kind = fields.String(
-        validate=validate.OneOf(["received", "sold", "returned", "consumed", "scrapped", "counted"])
-    )
+    kind = fields.String(validate=validate.OneOf(MOVEMENT_KINDS))
 
 
 class MovementList(PagedList):
@@ -372,7 +380,7 @@ class UsageLine(Schema):
     unit = fields.String()
     by_recipe = fields.Integer()
     used = fields.Integer()
-    recorded = fields.Boolean()
+    recorded = Boolean()
 
 
 class Usage(Schema):
@@ -380,3 +388,47 @@ class Usage(Schema):
     store_id = fields.String()
     staff_id = fields.String()
     items = fields.List(fields.Nested(UsageLine))
+
+
+class VarianceQuery(StrictSchema):
+    from_ = fields.Date(
+        data_key="from", required=True, validate=plausible_year, metadata={"description": "UTC day"}
+    )
+    to = fields.Date(required=True, validate=plausible_year, metadata={"description": "UTC day, included"})
+    store_id = fields.String(**OPTIONAL_ID)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        if "from_" in data and "to" in data and not 0 <= (data["to"] - data["from_"]).days <= 366:
+            raise ValidationError("to is on or after from, at most 366 days later", "to")
+
+
+class ProductVariance(Schema):
+    store_id = fields.String()
+    product_id = fields.String()
+    sku = fields.String()
+    unit = fields.String()
+    by_recipe = fields.Integer(metadata={"description": "what the services' recipes took"})
+    recorded_beyond_recipe = fields.Integer(metadata={"description": "what staff recorded beyond them"})
+    missing_at_counts = fields.Integer(metadata={"description": "what counts found gone, less found extra"})
+    actual = fields.Integer()
+    variance = fields.Integer(metadata={"description": "actual - by_recipe"})
+    variance_value = fields.Nested(SignedMoney, metadata={"description": "at today's average cost"})
+
+
+class StylistVariance(Schema):
+    store_id = fields.String()
+    staff_id = fields.String()
+    product_id = fields.String()
+    sku = fields.String()
+    by_recipe = fields.Integer()
+    used = fields.Integer(metadata={"description": "as recorded (by recipe where nothing was)"})
+    variance = fields.Integer()
+
+
+class RecipeVariance(Schema):
+    since = fields.String()
+    until = fields.String()
+    store_id = fields.String(allow_none=True)
+    products = fields.List(fields.Nested(ProductVariance))
+    stylists = fields.List(fields.Nested(StylistVariance))

@@ -1,10 +1,27 @@
 """Events the inventory service publishes, one module per concept: HQ's catalogue
-(``catalogue``), each store's stock with its movements, levels and alerts (``stock``), and
-services' recipes (``recipes``)."""
+(``catalogue``), each store's stock with its movements, levels and alerts (``stock``),
+services' recipes (``recipes``), suppliers and purchase orders (``purchasing``), transfers
+between stores (``transfers``) and stocktakes (``stocktakes``)."""
 
 from .catalogue import ProductChanged, ProductDefined, StorePriceSet
+from .purchasing import (
+    PURCHASE_ORDERS,
+    PurchaseOrderApproved,
+    PurchaseOrderCancelled,
+    PurchaseOrderChanged,
+    PurchaseOrderClosed,
+    PurchaseOrderDrafted,
+    PurchaseOrderReceived,
+    PurchaseOrderReturned,
+    PurchaseOrderSent,
+    PurchaseOrderSubmitted,
+    PurchasingPolicySet,
+    SupplierChanged,
+    SupplierDefined,
+)
 from .recipes import RecipeRemoved, RecipeSet
 from .stock import (
+    KINDS,
     MOVEMENTS,
     StockAdjusted,
     StockConsumed,
@@ -16,12 +33,44 @@ from .stock import (
     StockReturned,
     StockScrapped,
     StockSold,
+    StockTransferredIn,
+    StockTransferredOut,
+)
+from .stocktakes import (
+    STOCKTAKE_STEPS,
+    StocktakeApproved,
+    StocktakeCancelled,
+    StocktakeCounted,
+    StocktakeOpened,
+    StocktakeReopened,
+    StocktakeSubmitted,
+)
+from .transfers import (
+    TRANSFERS,
+    TransferApproved,
+    TransferCancelled,
+    TransferDispatched,
+    TransferReceived,
+    TransferRejected,
+    TransferRequested,
 )
 
 __all__ = [
+    "KINDS",
     "MOVEMENTS",
+    "PURCHASE_ORDERS",
     "ProductChanged",
     "ProductDefined",
+    "PurchaseOrderApproved",
+    "PurchaseOrderCancelled",
+    "PurchaseOrderChanged",
+    "PurchaseOrderClosed",
+    "PurchaseOrderDrafted",
+    "PurchaseOrderReceived",
+    "PurchaseOrderReturned",
+    "PurchaseOrderSent",
+    "PurchaseOrderSubmitted",
+    "PurchasingPolicySet",
     "RecipeRemoved",
     "RecipeSet",
     "StockAdjusted",
@@ -34,5 +83,23 @@ __all__ = [
     "StockReturned",
     "StockScrapped",
     "StockSold",
+    "StockTransferredIn",
+    "StockTransferredOut",
+    "STOCKTAKE_STEPS",
+    "StocktakeApproved",
+    "StocktakeCancelled",
+    "StocktakeCounted",
+    "StocktakeOpened",
+    "StocktakeReopened",
+    "StocktakeSubmitted",
     "StorePriceSet",
+    "SupplierChanged",
+    "SupplierDefined",
+    "TRANSFERS",
+    "TransferApproved",
+    "TransferCancelled",
+    "TransferDispatched",
+    "TransferReceived",
+    "TransferRejected",
+    "TransferRequested",
 ]

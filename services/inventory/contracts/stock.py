@@ -1,6 +1,6 @@
 """A store's stock of a product: each movement (received, sold, consumed, scrapped, counted,
-returned) with the units and value it moved and what stands after it, the store's reorder
-levels and the alerts they raise, and the store's policy on going below zero.
+returned, transferred out and in) with the units and value it moved and what stands after it,
+the store's reorder levels and the alerts they raise, and its policy on going below zero.
 
 Units are the product's (pieces, ml, g); values are minor units at moving-average cost,
 signed (+ in, - out), so on hand and value are the sums of a product's movements."""
@@ -99,6 +99,20 @@ class StockAdjustedSchema(Movement):
     count_id = fields.String(**NULLABLE_ID, metadata={"description": "the stocktake; null: a spot count"})
 
 
+class StockTransferredOutSchema(Movement):
+    """Units dispatched to another store: in transit until it receives them."""
+
+    transfer_id = fields.String(**ID)
+    to_store_id = fields.String(**ID)
+
+
+class StockTransferredInSchema(Movement):
+    """Units that arrived from another store, at the value they left it with."""
+
+    transfer_id = fields.String(**ID)
+    from_store_id = fields.String(**ID)
+
+
 class StockLevelsSetSchema(Schema):
     """A reorder point and a target level (both null: none)."""
 
@@ -139,8 +153,29 @@ StockReturned = declare("inventory", "StockReturned", StockReturnedSchema)
 StockConsumed = declare("inventory", "StockConsumed", StockConsumedSchema)
 StockScrapped = declare("inventory", "StockScrapped", StockScrappedSchema)
 StockAdjusted = declare("inventory", "StockAdjusted", StockAdjustedSchema)
+StockTransferredOut = declare("inventory", "StockTransferredOut", StockTransferredOutSchema)
+StockTransferredIn = declare("inventory", "StockTransferredIn", StockTransferredInSchema)
 StockLevelsSet = declare("inventory", "StockLevelsSet", StockLevelsSetSchema)
 StockLow = declare("inventory", "StockLow", StockAlertSchema)
 StockRestored = declare("inventory", "StockRestored", StockAlertSchema)
 StockPolicySet = declare("inventory", "StockPolicySet", StockPolicySetSchema)
-MOVEMENTS = (StockReceived, StockSold, StockReturned, StockConsumed, StockScrapped, StockAdjusted)
+MOVEMENTS = (
+    StockReceived,
+    StockSold,
+    StockReturned,
+    StockConsumed,
+    StockScrapped,
+    StockAdjusted,
+    StockTransferredOut,
+    StockTransferredIn,
+)
+KINDS = {  # how the movement ledger names each
+    "StockReceived": "received",
+    "StockSold": "sold",
+    "StockReturned": "returned",
+    "StockConsumed": "consumed",
+    "StockScrapped": "scrapped",
+    "StockAdjusted": "counted",
+    "StockTransferredOut": "transferred_out",
+    "StockTransferredIn": "transferred_in",
+}

@@ -94,12 +94,13 @@ def checked(product: Product) -> Product:
     return product
 
 
-CHANGEABLE = ("name", "brand", "category", "barcode", "cost", "price", "use", "active", "pack_size")
+CHANGEABLE = ("name", "brand", "category", "barcode", "cost", "price", "use", "active")
 
 
 def changed(product: Product, changes: dict) -> Product:
-    """The product with ``changes`` (of CHANGEABLE); its SKU, unit and currency never change,
-    since every movement and line already recorded names the product by them."""
+    """The product with ``changes`` (of CHANGEABLE); its SKU, unit, pack size and currency
+    never change, since every movement, order line and purchase order already recorded names
+    or counts the product by them."""
     unknown = sorted(set(changes) - set(CHANGEABLE))
     if unknown:
         raise refused(unknown[0], f"{unknown[0]} cannot be changed: define another product")

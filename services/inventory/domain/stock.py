@@ -168,16 +168,22 @@ def take(
     return _moved(stock, after, taken)
 
 
-def count(stock: Stock, counted: int, allow_negative: bool = True) -> Moved:
-    """The shelf holds ``counted`` units: the books follow (down from the earliest lots, up
-    at the average cost, into units with no lot)."""
+def count(stock: Stock, counted: int) -> Moved:
+    """The shelf holds ``counted`` units: the books follow."""
     if counted < 0:
         raise Refused("counted", "a count is zero or more", conflict=False)
-    if counted >= stock.on_hand:
-        return (
-            put_back(stock, counted - stock.on_hand) if counted > stock.on_hand else _moved(stock, stock, ())
-        )
-    return take(stock, stock.on_hand - counted, allow_negative)
+    return adjust(stock, counted - stock.on_hand)
+
+
+def adjust(stock: Stock, change: int) -> Moved:
+    """A count's variance of ``change`` units: down from the earliest lots (below zero if
+    sales since the count took the rest: the count is the truth), up at the average cost,
+    into units with no lot."""
+    if change > 0:
+        return put_back(stock, change)
+    if change < 0:
+        return take(stock, -change, allow_negative=True)
+    return _moved(stock, stock, ())
 
 
 def levels(stock: Stock, reorder_point: int | None, target: int | None) -> Moved:
