@@ -12,7 +12,7 @@ from sqlalchemy import update
 from shared.db import Database, timers
 from shared.testing import poll_until
 from tests.e2e.test_booking_api import weekday_ahead
-from tests.e2e.test_paid_path import key, money, morning_zone, open_deposit_store, the_order
+from tests.e2e.test_paid_path import key, money, open_deposit_store, the_order, today_slots
 from tests.e2e.test_walking_skeleton import assert_problem
 
 
@@ -86,7 +86,7 @@ def completed_and_paid(api, make_user, make_customer):
     """A cut done today and paid in cash; the slots left today."""
     store_id, manager, staff = open_deposit_store(api, make_user)
     customer = make_customer()
-    today = slots(customer, store_id, "cut-and-blow-dry", morning_zone()[1])
+    today = [s["start"] for s in today_slots(customer, store_id, "cut-and-blow-dry")]
     booking = book(customer, store_id, "cut-and-blow-dry", today[0])
     visit(staff, booking["booking_id"])
     order = the_order(staff, booking["booking_id"], fulfilment="completed")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from shared.testing import poll_until
-from tests.e2e.test_paid_path import key, money, morning_zone, open_deposit_store, the_order
+from tests.e2e.test_paid_path import key, money, open_deposit_store, the_order, today_slots
 from tests.e2e.test_walking_skeleton import assert_problem
 
 SHAMPOO, DYE = "demo-shampoo-250", "demo-dye-6n"  # the demo catalogue's (make run seeds them)
@@ -93,9 +93,7 @@ def test_a_completed_colour_lowers_the_dye_by_its_recipe_and_recorded_use_correc
     store_id, manager, staff = open_deposit_store(api, make_user)
     received(staff, store_id, {"product_id": DYE, "quantity": 5, "unit": "pack"})  # 300 ml
     customer = make_customer()
-    slot = customer.get(
-        f"/api/v1/stores/{store_id}/availability", params={"service_id": "colour", "date": morning_zone()[1]}
-    ).json()["slots"][0]
+    slot = today_slots(customer, store_id, "colour")[0]
     booked = customer.post(
         "/api/v1/bookings",
         json={"store_id": store_id, "start": slot["start"], "segments": [{"service_id": "colour"}]},

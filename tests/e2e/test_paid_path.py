@@ -69,6 +69,18 @@ def morning_zone() -> tuple[str, str]:
     return zone, (datetime.now(UTC) + timedelta(hours=ahead)).date().isoformat()
 
 
+def today_slots(client, store_id: str, service_id: str) -> list[dict]:
+    """Today's free slots in the morning zone that start a few minutes from now: the first
+    one on the grid may be seconds away and over before the test books it."""
+    found = client.get(
+        f"/api/v1/stores/{store_id}/availability",
+        params={"service_id": service_id, "date": morning_zone()[1]},
+    )
+    assert found.status_code == 200, found.text
+    soon = datetime.now(UTC) + timedelta(minutes=3)
+    return [s for s in found.json()["slots"] if datetime.fromisoformat(s["start"]) > soon]
+
+
 def open_deposit_store(api, make_user) -> tuple[str, object, object]:
     store_id = f"pp-{uuid.uuid4().hex[:8]}"
     zone, _ = morning_zone()
@@ -150,10 +162,7 @@ def paid_path(api, make_user, make_customer, system, chaos: bool) -> dict:
         store_id, manager, staff = open_deposit_store(api, make_user)
         delivered_twice()
         customer = make_customer()
-        slot = customer.get(
-            f"/api/v1/stores/{store_id}/availability",
-            params={"service_id": "colour", "date": morning_zone()[1]},
-        ).json()["slots"][0]
+        slot = today_slots(customer, store_id, "colour")[0]
         booked = customer.post(
             "/api/v1/bookings",
             json={"store_id": store_id, "start": slot["start"], "segments": [{"service_id": "colour"}]},

@@ -14,8 +14,8 @@ from shared.launcher import run_manage
 from shared.manage import load_app
 from shared.testing import poll_until
 from tests.e2e.conftest import Api
-from tests.e2e.test_after_sales import slots, visit
-from tests.e2e.test_paid_path import key, morning_zone, open_deposit_store, the_order
+from tests.e2e.test_after_sales import visit
+from tests.e2e.test_paid_path import key, open_deposit_store, the_order, today_slots
 from tests.e2e.test_points import points_of
 from tests.e2e.test_walking_skeleton import assert_problem
 
@@ -70,7 +70,7 @@ def test_an_erased_member_is_forgotten_by_every_service_and_every_rebuild_while_
     customer, person = registered(system)
     member_id = customer.member_id
     store_id, manager, staff = open_deposit_store(api, make_user)
-    start = slots(staff, store_id, "cut-and-blow-dry", morning_zone()[1])[0]
+    start = today_slots(staff, store_id, "cut-and-blow-dry")[0]["start"]
     booked = staff.post(
         "/api/v1/bookings",
         json={

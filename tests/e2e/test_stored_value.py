@@ -8,9 +8,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.testing import poll_until
-from tests.e2e.test_after_sales import book, slots, visit
+from tests.e2e.test_after_sales import book, visit
 from tests.e2e.test_inventory import received
-from tests.e2e.test_paid_path import key, money, morning_zone, open_deposit_store, the_order
+from tests.e2e.test_paid_path import key, money, open_deposit_store, the_order, today_slots
 from tests.e2e.test_walking_skeleton import assert_problem
 
 RULES = {"scope": "chain", "bonuses": [{"at_least_minor": 5000, "bonus_minor": 500}]}
@@ -48,7 +48,7 @@ def cash(amount: int) -> dict:
 def visits_done(staff, customer, store_id: str, count: int) -> list[dict]:
     orders = []
     for _ in range(count):
-        start = slots(customer, store_id, "cut-and-blow-dry", morning_zone()[1])[0]
+        start = today_slots(customer, store_id, "cut-and-blow-dry")[0]["start"]
         booking = book(customer, store_id, "cut-and-blow-dry", start)
         visit(staff, booking["booking_id"])
         orders.append(the_order(staff, booking["booking_id"], fulfilment="completed"))
