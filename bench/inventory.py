@@ -109,7 +109,7 @@ from shared.handlers import handles
 from shared.kernel import Kernel, KernelAccess
 from shared.migrate import upgrade
 from shared.observe import CORRELATION_KEY
-from shared.projections import ChangeWriter, Upsert, checksum, cursor_name, rebuild
+from shared.projections import ChangeWriter, Update, Upsert, checksum, cursor_name, rebuild
 from shared.uow import run_unit_of_work
 
 PRODUCTS, PAGE, BOOKINGS, STYLISTS, WARM = 5_000, 50, 1_000, 20, 100
@@ -541,9 +541,12 @@ def decide_year(db, takes: int, stylists: list[str]) -> Decided:
                 }
             )
             for change in STOCK.changes(envelope):
-                if change.table is stock_levels:  # the whole row each time: the last one stays
-                    assert isinstance(change, Upsert), change
-                    levels[(change.row["store_id"], change.row["product_id"])] = change
+                if change.table is stock_levels:  # the whole row, or its version: the last one stays
+                    if isinstance(change, Update):
+                        key = (change.key["store_id"], change.key["product_id"])
+                        levels[key] = Upsert(stock_levels, {**levels[key].row, **change.values})
+                    else:
+                        levels[(change.row["store_id"], change.row["product_id"])] = change
                 else:
                     moved.append(change)
         if rows:

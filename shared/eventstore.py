@@ -11,11 +11,12 @@
   the envelopes ``append`` returns, and ``read_stream`` gives back, are opened.
 """
 import dataclasses
+import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -51,9 +52,6 @@ class Recorded:
 # cache key on every call costs several times what executing a cached one does.
 _STREAM_VERSION = select(func.max(events.c.stream_version)).where(
     events.c.stream_id == bindparam("stream_id"))
-_STREAM_VERSIONS = (select(events.c.stream_id, func.max(events.c.stream_version))
-                    .where(events.c.stream_id.in_(bindparam("stream_ids", expanding=True)))
-                    .group_by(events.c.stream_id))
 _READ_STREAM = (select(events.c.envelope).where(events.c.stream_id == bindparam("stream_id"))
                 .order_by(events.c.stream_version))
 _INSERT = events.insert().returning(events.c.position, sort_by_parameter_order=True)
@@ -65,6 +63,21 @@ _READ_AFTER_TYPES = (_PAGE.where(events.c.event_type.in_(bindparam("types", expa
 _HEAD = select(func.coalesce(func.max(events.c.position), 0))
 
 
+_VERSIONS_AT_ONCE = 200  # SQLite takes at most 500 selects in one compound select
+
+
+@functools.cache
+def _stream_versions(count: int):
+    """The versions of ``count`` streams (bound as s0, s1, ...), one max() each: max() of one
+    stream reads its index's last entry, where ``max() ... GROUP BY stream_id`` over several
+    streams reads every event of each (on SQLite, and on PostgreSQL without a skip scan)."""
+    return union_all(*(
+        select(bindparam(f"s{n}", type_=events.c.stream_id.type).label("stream_id"),
+               select(func.max(events.c.stream_version))
+               .where(events.c.stream_id == bindparam(f"s{n}")).scalar_subquery().label("version"))
+        for n in range(count)))
+
+
 class EventStore:
     def __init__(self, source: str):
         self.source = source
@@ -74,7 +87,13 @@ class EventStore:
 
     def stream_versions(self, conn: Connection, stream_ids: Iterable[str]) -> dict[str, int]:
         """The versions of several streams in one query; a stream not started is left out."""
-        return dict(conn.execute(_STREAM_VERSIONS, {"stream_ids": list(stream_ids)}).all())
+        wanted = list(dict.fromkeys(stream_ids))
+        found = {}
+        for start in range(0, len(wanted), _VERSIONS_AT_ONCE):
+            part = wanted[start:start + _VERSIONS_AT_ONCE]
+            rows = conn.execute(_stream_versions(len(part)), {f"s{n}": s for n, s in enumerate(part)})
+            found.update((stream_id, version) for stream_id, version in rows if version is not None)
+        return found
 
     def read_stream(self, conn: Connection, stream_id: str) -> list[Envelope]:
         rows = conn.execute(_READ_STREAM, {"stream_id": stream_id})
@@ -85,36 +104,54 @@ class EventStore:
                new_events: Sequence[NewEvent], correlation_id: str | None = None,
                causation_id: str | None = None) -> list[Recorded]:
         """Append to one stream inside the caller's transaction."""
-        if not new_events:
+        return self.append_streams(conn, [(stream_id, expected_version, new_events)],
+                                   correlation_id, causation_id)
+
+    def append_streams(self, conn: Connection,
+                       appends: Sequence[tuple[str, int | None, Sequence[NewEvent]]],
+                       correlation_id: str | None = None,
+                       causation_id: str | None = None) -> list[Recorded]:
+        """Append to several streams (each ``(stream_id, expected_version, events)``, each
+        stream named once) inside the caller's transaction: their versions read in one query
+        and every event inserted in one statement, in the order given."""
+        appends = [(stream_id, expected, new) for stream_id, expected, new in appends if new]
+        if not appends:
             return []
         serialize(conn, APPEND_LOCK_KEY)
-        current = self.stream_version(conn, stream_id)
-        if expected_version is not ANY and current != expected_version:
-            raise ConcurrencyError(
-                f"stream {stream_id} is at version {current}, expected {expected_version}")
+        if len(appends) == 1:
+            versions = {appends[0][0]: self.stream_version(conn, appends[0][0])}
+        else:
+            versions = self.stream_versions(conn, [stream_id for stream_id, _, _ in appends])
         now = time.time()
         keys = Keys(conn)
-        envelopes, stored = [], []
-        for offset, new in enumerate(new_events, start=1):
-            data = new.contract.dump(new.data if new.checked else new.contract.validate(new.data))
-            kept, live = keys.seal(new.contract.personal, new.contract.name, data)
-            envelope = Envelope.new(
-                source=self.source, type=new.contract.name, subject=stream_id,
-                streamversion=current + offset, schemaversion=new.contract.version,
-                data=live, storeid=new.store_id, correlationid=correlation_id,
-                causationid=causation_id,
-            )
-            envelopes.append(envelope)
-            stored.append(envelope if kept is live else dataclasses.replace(envelope, data=kept))
-        rows = [{
-            "event_id": env.id, "stream_id": stream_id, "stream_version": env.streamversion,
-            "event_type": env.type, "schema_version": env.schemaversion,
-            "store_id": env.storeid, "recorded_at": now, "envelope": env.to_json(),
-        } for env in stored]
+        envelopes, rows = [], []
+        for stream_id, expected_version, new_events in appends:
+            current = versions.get(stream_id, 0)
+            if expected_version is not ANY and current != expected_version:
+                raise ConcurrencyError(
+                    f"stream {stream_id} is at version {current}, expected {expected_version}")
+            for offset, new in enumerate(new_events, start=1):
+                data = new.contract.dump(new.data if new.checked else new.contract.validate(new.data))
+                kept, live = keys.seal(new.contract.personal, new.contract.name, data)
+                envelope = Envelope.new(
+                    source=self.source, type=new.contract.name, subject=stream_id,
+                    streamversion=current + offset, schemaversion=new.contract.version,
+                    data=live, storeid=new.store_id, correlationid=correlation_id,
+                    causationid=causation_id,
+                )
+                stored = envelope if kept is live else dataclasses.replace(envelope, data=kept)
+                envelopes.append(envelope)
+                rows.append({
+                    "event_id": stored.id, "stream_id": stream_id,
+                    "stream_version": stored.streamversion, "event_type": stored.type,
+                    "schema_version": stored.schemaversion, "store_id": stored.storeid,
+                    "recorded_at": now, "envelope": stored.to_json(),
+                })
         try:
             positions = conn.execute(_INSERT, rows).scalars().all()
         except IntegrityError as exc:
-            raise ConcurrencyError(f"stream {stream_id} was appended to concurrently") from exc
+            named = ", ".join(stream_id for stream_id, _, _ in appends)
+            raise ConcurrencyError(f"{named}: appended to concurrently") from exc
         return [Recorded(pos, env) for pos, env in zip(positions, envelopes, strict=True)]
 
     def read_after(self, conn: Connection, position: int, limit: int,

@@ -5,9 +5,11 @@ event into row changes (``Upsert``/``Delete``) instead of running SQL itself. Th
 handlers pure and lets the kernel apply the same changes two ways:
 - live, inside the unit of work that appended the events (so the read model and the
   events commit together, with the projection's position recorded in that transaction);
-- in ``rebuild``, which empties the projection's tables and replays the whole store,
-  batching consecutive changes of one shape into a single executemany; personal fields are
-  opened with their person's key, and read as null once the person is erased.
+- in ``rebuild``, which empties the projection's tables and replays the whole store;
+  personal fields are opened with their person's key, and read as null once the person is
+  erased.
+Either way the changes of a batch are written table by table, each table's in order, one
+executemany per run of one shape.
 ``checksum`` digests the tables so a rebuilt model can be compared with the live one.
 """
 import functools
@@ -102,19 +104,19 @@ class _Prepared:
 _UPSERTS: dict[tuple, _Prepared] = {}
 
 
-def _prepared_upsert(dialect, table: Table, columns: tuple[str, ...]) -> _Prepared:
+def _prepared_upsert(dialect, table: Table, columns: tuple[str, ...], update: bool = True) -> _Prepared:
     """INSERT .. ON CONFLICT (primary key) DO UPDATE/NOTHING, the same SQL on SQLite and
     PostgreSQL. Run through ``exec_driver_sql``: SQLAlchemy 2.0 does not cache its dialect
     ``insert().on_conflict_*`` statements (they compile on every execute) and its per-row
     parameter handling costs more than the upsert itself during a rebuild. Column types'
-    bind processors are still applied (``params``)."""
-    key = (dialect.name, table, columns)
+    bind processors are still applied (``params``). ``update=False``: DO NOTHING."""
+    key = (dialect.name, table, columns, update)
     found = _UPSERTS.get(key)
     if found is None:
         quote = dialect.identifier_preparer.quote
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         keys = [col.name for col in table.primary_key.columns]
-        updates = [col for col in columns if col not in keys]
+        updates = [col for col in columns if col not in keys] if update else []
         action = ("DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updates)
                   if updates else "DO NOTHING")
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
@@ -125,24 +127,38 @@ def _prepared_upsert(dialect, table: Table, columns: tuple[str, ...]) -> _Prepar
     return found
 
 
+def insert_new(conn: Connection, table: Table, row: dict) -> bool:
+    """Insert ``row`` unless ``table`` holds its key already; True if it was inserted. One
+    statement where a select, then an insert, would take two."""
+    prepared = _prepared_upsert(conn.dialect, table, tuple(sorted(row)), update=False)
+    return conn.exec_driver_sql(prepared.sql, prepared.params(row)).rowcount == 1
+
+
 class ChangeWriter:
-    """Executes changes in order, one executemany per run of changes of the same shape."""
+    """Executes changes table by table (tables in the order they first appear), each table's
+    in order, one executemany per run of changes of the same shape.
+
+    Only the order within a table matters: a projection's changes come from its events alone
+    (it reads nothing back in between) and no table of ours has a foreign key. A projection
+    writing two tables per event (a level and its movement) then costs two statements per
+    batch, not two per event."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
         self._shapes: dict[tuple, tuple] = {}
 
     def write(self, changes: Iterable[Change]) -> None:
-        run_key, run_rows = None, []
+        runs: dict[Table, list] = {}
         for change in changes:
             key, params = self._shape(change)
-            if key is not run_key and run_rows:
-                self._execute(run_key, run_rows)
-                run_rows = []
-            run_key = key
-            run_rows.append(params)
-        if run_rows:
-            self._execute(run_key, run_rows)
+            table_runs = runs.setdefault(change.table, [])
+            if table_runs and table_runs[-1][0] is key:
+                table_runs[-1][1].append(params)
+            else:
+                table_runs.append((key, [params]))
+        for table_runs in runs.values():
+            for key, rows in table_runs:
+                self._execute(key, rows)
 
     def _execute(self, shape: tuple, rows: list) -> None:
         kind, statement = shape

@@ -36,9 +36,12 @@ class _Pending:
 
 class UnitOfWork:
     def __init__(self, conn: Connection, store: EventStore, correlation_id: str | None = None,
-                 causation_id: str | None = None):
+                 causation_id: str | None = None, attempt: int = 1):
         self.conn = conn
         self.store = store
+        # 1, then 2, 3, ... when the work runs again after a version conflict: work that
+        # trusts a version kept in a read model can read the event store's instead on a rerun
+        self.attempt = attempt
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self._pending: dict[str, _Pending] = {}
@@ -49,6 +52,12 @@ class UnitOfWork:
 
     def version(self, stream_id: str) -> int:
         return self.store.stream_version(self.conn, stream_id)
+
+    def versions(self, stream_ids: Iterable[str]) -> dict[str, int]:
+        """The version of each stream (0: not started), in one query."""
+        stream_ids = list(stream_ids)
+        found = self.store.stream_versions(self.conn, stream_ids)
+        return {stream_id: found.get(stream_id, 0) for stream_id in stream_ids}
 
     def record(self, stream_id: str, expected_version: int | None, contract: EventContract,
                data: dict, store_id: str | None = None) -> None:
@@ -86,10 +95,10 @@ class UnitOfWork:
             callback()
 
     def flush(self) -> list[Recorded]:
-        recorded: list[Recorded] = []
-        for stream_id, pending in self._pending.items():
-            recorded += self.store.append(self.conn, stream_id, pending.expected_version,
-                                          pending.events, self.correlation_id, self.causation_id)
+        recorded = self.store.append_streams(
+            self.conn, [(stream_id, pending.expected_version, pending.events)
+                        for stream_id, pending in self._pending.items()],
+            self.correlation_id, self.causation_id)
         self._pending.clear()
         for item in recorded:
             metrics.EVENTS_APPENDED.labels(self.store.source, item.envelope.type).inc()
@@ -117,7 +126,7 @@ def run_unit_of_work(db: Database, store: EventStore, projections: Iterable[Proj
             with db.write() as conn:
                 if before is not None:
                     before(conn)
-                uow = UnitOfWork(conn, store, correlation_id, causation_id)
+                uow = UnitOfWork(conn, store, correlation_id, causation_id, attempt)
                 result = work(uow)
                 recorded = uow.flush()
                 apply_live(conn, projections, recorded)

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 from shared.errors import NotFound
 
 from .domain.stock import MICROS
+from .listing import page, paged
 from .tables import products, stock_levels, stocktake_counts, stocktakes
 
 
@@ -80,18 +81,13 @@ def stocktake_view(conn, stocktake_id: str, store_id: str) -> dict:
 
 def stocktakes_page(conn, store_id: str, status: str | None = None, limit=50, offset=0) -> dict:
     where = and_(stocktakes.c.store_id == store_id, *([stocktakes.c.status == status] if status else []))
-    total = conn.execute(select(func.count()).select_from(stocktakes).where(where)).scalar()
-    rows = conn.execute(
-        select(stocktakes)
-        .where(where)
-        .order_by(stocktakes.c.opened_at.desc(), stocktakes.c.stocktake_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return {
-        "store_id": store_id,
-        "items": [_session(r) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    rows, total = page(
+        conn,
+        stocktakes,
+        where,
+        stocktakes.c.opened_at.desc(),
+        stocktakes.c.stocktake_id,
+        limit=limit,
+        offset=offset,
+    )
+    return paged([_session(r) for r in rows], total, limit, offset, store_id=store_id)

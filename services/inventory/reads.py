@@ -11,6 +11,7 @@ from shared.errors import NotFound
 
 from .catalogue import money
 from .domain.stock import MICROS
+from .listing import page, paged
 from .tables import completed_visits, products, recipes, stock_levels, stock_movements, store_prices, stores
 from .transit import in_transit
 
@@ -71,11 +72,8 @@ def _matching(q: str | None, category: str | None, use: str | None, active: bool
 
 def catalogue_page(conn, q=None, category=None, use=None, active=None, limit=50, offset=0) -> dict:
     where = and_(True, *_matching(q, category, use, active))
-    total = conn.execute(select(func.count()).select_from(products).where(where)).scalar()
-    rows = conn.execute(
-        select(products).where(where).order_by(products.c.sku).limit(limit).offset(offset)
-    ).all()
-    return {"items": [product_view(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    rows, total = page(conn, products, where, products.c.sku, limit=limit, offset=offset)
+    return paged([product_view(r) for r in rows], total, limit, offset)
 
 
 def _lots(raw: str) -> list[dict]:
@@ -203,14 +201,8 @@ def stock_page(
             .order_by(products.c.sku)
         ).all()
     transit = in_transit(conn, store_id, [r.product_id for r in rows])
-    return {
-        "store_id": store_id,
-        "items": [stock_line(r, transit[r.product_id]) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "value": store_value(conn, store_id),
-    }
+    items = [stock_line(r, transit[r.product_id]) for r in rows]
+    return paged(items, total, limit, offset, store_id=store_id, value=store_value(conn, store_id))
 
 
 def store_value(conn, store_id: str) -> list[dict]:
@@ -266,21 +258,11 @@ def movements(conn, store_id: str, product_id: str, limit: int, offset: int, kin
         stock_movements.c.product_id == product_id,
         *([stock_movements.c.kind == kind] if kind else []),
     )
-    total = conn.execute(select(func.count()).select_from(stock_movements).where(where)).scalar()
-    rows = conn.execute(
-        select(stock_movements)
-        .where(where)
-        .order_by(stock_movements.c.version.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return {
-        "store_id": store_id,
-        "product_id": product_id,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "items": [
+    rows, total = page(
+        conn, stock_movements, where, stock_movements.c.version.desc(), limit=limit, offset=offset
+    )
+    return paged(
+        [
             {
                 "version": r.version,
                 "kind": r.kind,
@@ -299,7 +281,12 @@ def movements(conn, store_id: str, product_id: str, limit: int, offset: int, kin
             }
             for r in rows
         ],
-    }
+        total,
+        limit,
+        offset,
+        store_id=store_id,
+        product_id=product_id,
+    )
 
 
 def low_stock(conn, store_id: str | None, limit: int, offset: int) -> dict:
@@ -321,11 +308,8 @@ def low_stock(conn, store_id: str | None, limit: int, offset: int) -> dict:
         .limit(limit)
         .offset(offset)
     ).all()
-    return {
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "items": [
+    return paged(
+        [
             {
                 "store_id": r.store_id,
                 "store_name": r.store_name,
@@ -340,7 +324,10 @@ def low_stock(conn, store_id: str | None, limit: int, offset: int) -> dict:
             }
             for r in rows
         ],
-    }
+        total,
+        limit,
+        offset,
+    )
 
 
 def recipe_view(conn, service_id: str) -> dict:

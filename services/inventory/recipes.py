@@ -7,10 +7,11 @@ if it takes stock below zero."""
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from shared.db import lock_key, serialize
 from shared.errors import NotFound, Unprocessable, refusal
+from shared.projections import insert_new
 from shared.refusals import Refused
 
 from . import catalogue
@@ -124,36 +125,31 @@ def _consume(
     )
 
 
+# Built once: they run for every completed visit.
+_RECIPES = select(recipes).where(recipes.c.service_id.in_(bindparam("ids", expanding=True)))
+_LEVELS = select(staff_levels.c.staff_id, staff_levels.c.level).where(
+    staff_levels.c.staff_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def consume_completed(uow, booking: dict) -> int:
     """Each segment's recipe leaves the store's stock; answers the movements booked."""
     segments = booking["segments"]
-    known = select(completed_visits.c.booking_id).where(
-        completed_visits.c.booking_id == booking["booking_id"]
-    )
-    if uow.conn.execute(known).first() is not None:
-        return 0
-    uow.conn.execute(
-        completed_visits.insert().values(
-            booking_id=booking["booking_id"],
-            store_id=booking["store_id"],
-            staff_id=segments[0]["staff_id"],
-            services=json.dumps([[s["service_id"], s["staff_id"]] for s in segments]),
-            local_date=booking["local_date"],
-        )
-    )
-    services = {s["service_id"] for s in segments}
-    found = {
-        row.service_id: recipe_of_row(row)
-        for row in uow.conn.execute(select(recipes).where(recipes.c.service_id.in_(services))).all()
+    visit = {
+        "booking_id": booking["booking_id"],
+        "store_id": booking["store_id"],
+        "staff_id": segments[0]["staff_id"],
+        "services": json.dumps([[s["service_id"], s["staff_id"]] for s in segments]),
+        "local_date": booking["local_date"],
     }
+    if not insert_new(uow.conn, completed_visits, visit):
+        return 0
+    services = list({s["service_id"] for s in segments})
+    found = {row.service_id: recipe_of_row(row) for row in uow.conn.execute(_RECIPES, {"ids": services})}
     if not found:
         return 0
-    staff = {s["staff_id"] for s in segments}
-    levels = dict(
-        uow.conn.execute(
-            select(staff_levels.c.staff_id, staff_levels.c.level).where(staff_levels.c.staff_id.in_(staff))
-        ).all()
-    )
+    staff = list({s["staff_id"] for s in segments})
+    levels = dict(uow.conn.execute(_LEVELS, {"ids": staff}).all())
     taken = [
         (segment, item)
         for segment in segments

@@ -8,6 +8,7 @@ from shared.errors import NotFound
 
 from .catalogue import money
 from .domain.purchasing import ON_ORDER
+from .listing import lines_of, page, paged
 from .tables import purchase_order_lines, purchase_orders, supplier_prices, suppliers
 
 
@@ -29,42 +30,20 @@ def _supplier(row, prices) -> dict:
     }
 
 
-def _prices_of(conn, supplier_ids: list[str]) -> dict[str, list]:
-    grouped: dict[str, list] = {sid: [] for sid in supplier_ids}
-    rows = conn.execute(
-        select(supplier_prices)
-        .where(supplier_prices.c.supplier_id.in_(supplier_ids))
-        .order_by(supplier_prices.c.supplier_id, supplier_prices.c.position)
-    ).all()
-    for row in rows:
-        grouped[row.supplier_id].append(row)
-    return grouped
-
-
 def supplier_view(conn, supplier_id: str) -> dict:
     row = conn.execute(select(suppliers).where(suppliers.c.supplier_id == supplier_id)).first()
     if row is None:
         raise NotFound(f"no supplier {supplier_id}", {"supplier_id": supplier_id})
-    return _supplier(row, _prices_of(conn, [supplier_id])[supplier_id])
+    return _supplier(row, lines_of(conn, supplier_prices, "supplier_id", [supplier_id])[supplier_id])
 
 
 def suppliers_page(conn, active=None, limit=50, offset=0) -> dict:
     where = and_(True, *([suppliers.c.active == active] if active is not None else []))
-    total = conn.execute(select(func.count()).select_from(suppliers).where(where)).scalar()
-    rows = conn.execute(
-        select(suppliers)
-        .where(where)
-        .order_by(suppliers.c.name, suppliers.c.supplier_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    prices = _prices_of(conn, [r.supplier_id for r in rows])
-    return {
-        "items": [_supplier(r, prices[r.supplier_id]) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    rows, total = page(
+        conn, suppliers, where, suppliers.c.name, suppliers.c.supplier_id, limit=limit, offset=offset
+    )
+    prices = lines_of(conn, supplier_prices, "supplier_id", [r.supplier_id for r in rows])
+    return paged([_supplier(r, prices[r.supplier_id]) for r in rows], total, limit, offset)
 
 
 def _order(row, lines) -> dict:
@@ -100,15 +79,7 @@ def _order(row, lines) -> dict:
 
 
 def _lines_of(conn, ids: list[str]) -> dict[str, list]:
-    grouped: dict[str, list] = {x: [] for x in ids}
-    rows = conn.execute(
-        select(purchase_order_lines)
-        .where(purchase_order_lines.c.purchase_order_id.in_(ids))
-        .order_by(purchase_order_lines.c.purchase_order_id, purchase_order_lines.c.position)
-    ).all()
-    for row in rows:
-        grouped[row.purchase_order_id].append(row)
-    return grouped
+    return lines_of(conn, purchase_order_lines, "purchase_order_id", ids)
 
 
 def purchase_order_view(conn, purchase_order_id: str, store_id: str) -> dict:
@@ -131,21 +102,17 @@ def purchase_orders_page(conn, store_id=None, status=None, supplier_id=None, lim
         *([purchase_orders.c.status == status] if status else []),
         *([purchase_orders.c.supplier_id == supplier_id] if supplier_id else []),
     )
-    total = conn.execute(select(func.count()).select_from(purchase_orders).where(where)).scalar()
-    rows = conn.execute(
-        select(purchase_orders)
-        .where(where)
-        .order_by(purchase_orders.c.created_at.desc(), purchase_orders.c.purchase_order_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    rows, total = page(
+        conn,
+        purchase_orders,
+        where,
+        purchase_orders.c.created_at.desc(),
+        purchase_orders.c.purchase_order_id,
+        limit=limit,
+        offset=offset,
+    )
     lines = _lines_of(conn, [r.purchase_order_id for r in rows])
-    return {
-        "items": [_order(r, lines[r.purchase_order_id]) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    return paged([_order(r, lines[r.purchase_order_id]) for r in rows], total, limit, offset)
 
 
 def on_order(conn, store_id: str, product_ids: list[str] | None = None) -> dict[str, int]:

@@ -8,6 +8,7 @@ from shared.errors import NotFound
 
 from .catalogue import money
 from .domain.transfers import DISPATCHED
+from .listing import lines_of, page, paged
 from .tables import transfer_lines, transfers
 
 
@@ -64,24 +65,12 @@ def _view(row, lines) -> dict:
     }
 
 
-def _lines_of(conn, transfer_ids: list[str]) -> dict[str, list]:
-    rows = conn.execute(
-        select(transfer_lines)
-        .where(transfer_lines.c.transfer_id.in_(transfer_ids))
-        .order_by(transfer_lines.c.transfer_id, transfer_lines.c.position)
-    ).all()
-    grouped: dict[str, list] = {tid: [] for tid in transfer_ids}
-    for row in rows:
-        grouped[row.transfer_id].append(row)
-    return grouped
-
-
 def transfer_view(conn, transfer_id: str, store_id: str) -> dict:
     """The transfer, if ``store_id`` sends or receives it."""
     row = conn.execute(select(transfers).where(transfers.c.transfer_id == transfer_id)).first()
     if row is None or store_id not in (row.from_store_id, row.to_store_id):
         raise NotFound(f"no transfer {transfer_id} to or from store {store_id}", {"transfer_id": transfer_id})
-    return _view(row, _lines_of(conn, [transfer_id])[transfer_id])
+    return _view(row, lines_of(conn, transfer_lines, "transfer_id", [transfer_id])[transfer_id])
 
 
 def transfers_page(
@@ -94,19 +83,14 @@ def transfers_page(
         None: or_(transfers.c.to_store_id == store_id, transfers.c.from_store_id == store_id),
     }
     where = and_(sides[direction], *([transfers.c.status == status] if status else []))
-    total = conn.execute(select(func.count()).select_from(transfers).where(where)).scalar()
-    rows = conn.execute(
-        select(transfers)
-        .where(where)
-        .order_by(transfers.c.requested_at.desc(), transfers.c.transfer_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    lines = _lines_of(conn, [r.transfer_id for r in rows])
-    return {
-        "store_id": store_id,
-        "items": [_view(r, lines[r.transfer_id]) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    rows, total = page(
+        conn,
+        transfers,
+        where,
+        transfers.c.requested_at.desc(),
+        transfers.c.transfer_id,
+        limit=limit,
+        offset=offset,
+    )
+    lines = lines_of(conn, transfer_lines, "transfer_id", [r.transfer_id for r in rows])
+    return paged([_view(r, lines[r.transfer_id]) for r in rows], total, limit, offset, store_id=store_id)

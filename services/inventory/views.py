@@ -20,7 +20,9 @@ from .contracts import (
     RecipeRemoved,
     RecipeSet,
     StockLevelsSet,
+    StockLow,
     StockPolicySet,
+    StockRestored,
     StocktakeCounted,
     StocktakeOpened,
     StorePriceSet,
@@ -158,6 +160,13 @@ class Stock(Projection):
     @on(StockLevelsSet)
     def levels(self, event):
         return _level(event)
+
+    @on(StockLow, StockRestored)
+    def alerted(self, event):
+        # the row keeps its stream's version: a stock command appends at the version it reads
+        d = event.data
+        key = {"store_id": d["store_id"], "product_id": d["product_id"]}
+        return Update(stock_levels, key, {"version": event.streamversion})
 
     @on(StockPolicySet)
     def policy(self, event):

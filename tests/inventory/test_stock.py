@@ -5,14 +5,16 @@ invent one; the movements always sum to the stock on hand and its value; and a r
 the read models gives the same tables."""
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.inventory import reads, stock
 from services.inventory.app import APP
-from services.inventory.tables import stock_movements
+from services.inventory.tables import stock_levels, stock_movements
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.migrate import alembic_config
 from shared.projections import checksum, rebuild
 from shared.testing import race
 from tests.inventory.conftest import LYON, NICE, PARIS
@@ -127,6 +129,44 @@ def test_falling_below_the_reorder_point_emits_one_stock_low_and_recovering_one_
     assert types.index("StockLow") < types.index("StockRestored")
     low = next(e for e in desk.events(PARIS, gloves) if e.type == "StockLow")
     assert low.data["on_hand"] == 9 and low.data["reorder_point"] == 10
+
+
+def test_a_stock_row_holds_its_streams_version_alerts_included(desk):
+    gloves = desk.product(unit="piece")
+    desk.receive(PARIS, gloves, 12)
+    desk.levels(PARIS, gloves, 10, 40)
+    desk.scrap(PARIS, gloves, 3)  # the scrap and its StockLow
+    assert desk.events(PARIS, gloves)[-1].type == "StockLow"
+    assert desk.level(PARIS, gloves).version == len(desk.events(PARIS, gloves)) == 4
+    desk.receive(PARIS, gloves, 30)  # appended at the version the row holds
+    assert desk.level(PARIS, gloves).version == len(desk.events(PARIS, gloves)) == 6
+
+
+def test_upgrading_brings_rows_left_behind_by_an_alert_up_to_their_stream(desk, inventory_db):
+    gloves = desk.product(unit="piece")
+    desk.receive(PARIS, gloves, 12)
+    desk.levels(PARIS, gloves, 10, 40)
+    desk.scrap(PARIS, gloves, 3)
+    config = alembic_config(APP, inventory_db)
+    command.downgrade(config, "inventory_0004")
+    with desk.db.write() as conn:  # as the projection left it before alerts kept the version
+        conn.execute(update(stock_levels).values(version=3))
+    command.upgrade(config, "heads")
+    assert desk.level(PARIS, gloves).version == 4
+    desk.scrap(PARIS, gloves, 1)
+    assert desk.level(PARIS, gloves).on_hand == 8
+
+
+def test_a_row_left_behind_its_stream_still_takes_commands(desk):
+    gloves = desk.product(unit="piece")
+    desk.receive(PARIS, gloves, 12)
+    desk.levels(PARIS, gloves, 10, 40)
+    desk.scrap(PARIS, gloves, 3)
+    with desk.db.write() as conn:  # as a replica older than the alert handler leaves it
+        conn.execute(update(stock_levels).values(version=3))
+    desk.scrap(PARIS, gloves, 1)  # the rerun after the conflict reads the event store
+    assert [e.type for e in desk.events(PARIS, gloves)][-1] == "StockScrapped"
+    assert (desk.on_hand(PARIS, gloves), desk.level(PARIS, gloves).version) == (8, 5)
 
 
 def test_hq_sees_every_stores_low_stock_in_one_list(desk):

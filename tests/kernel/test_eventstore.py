@@ -182,3 +182,40 @@ def test_reader_paging_by_position_never_skips_an_event_that_commits_later_with_
 
     assert recorded["a"].position < recorded["b"].position
     assert seen == [recorded["a"].envelope.id, recorded["b"].envelope.id]
+
+
+def test_one_append_to_several_streams_gives_each_its_next_versions_in_the_order_given(bank_db, open_db):
+    db, store = open_db(bank_db), EventStore("toybank")
+    append(db, store, "account-a", 0, deposit("a"))
+    with db.write() as conn:
+        recorded = store.append_streams(conn, [
+            ("account-a", 1, [deposit("a", balance=200), deposit("a", balance=300)]),
+            ("account-b", 0, [deposit("b")]),
+            ("account-c", ANY, [deposit("c")]),
+        ])
+    assert [(r.envelope.subject, r.envelope.streamversion) for r in recorded] == [
+        ("account-a", 2), ("account-a", 3), ("account-b", 1), ("account-c", 1)]
+    positions = [r.position for r in recorded]
+    assert positions == sorted(positions) and len(set(positions)) == 4
+    with db.read() as conn:
+        assert store.stream_versions(conn, ["account-a", "account-b", "account-c", "account-z"]) == {
+            "account-a": 3, "account-b": 1, "account-c": 1}
+
+
+def test_an_append_to_several_streams_with_one_stale_version_appends_to_none(bank_db, open_db):
+    db, store = open_db(bank_db), EventStore("toybank")
+    append(db, store, "account-b", 0, deposit("b"))
+    with pytest.raises(ConcurrencyError, match="account-b is at version 1, expected 0"):
+        with db.write() as conn:
+            store.append_streams(conn, [("account-a", 0, [deposit("a")]), ("account-b", 0, [deposit("b")])])
+    with db.read() as conn:
+        assert store.stream_versions(conn, ["account-a", "account-b"]) == {"account-b": 1}
+
+
+def test_the_versions_of_more_streams_than_one_query_can_hold_are_all_read(bank_db, open_db):
+    db, store = open_db(bank_db), EventStore("toybank")
+    streams = [f"account-{n}" for n in range(600)]  # SQLite takes at most 500 selects in a union
+    with db.write() as conn:
+        store.append_streams(conn, [(s, 0, [deposit(s)]) for s in streams])
+    with db.read() as conn:
+        assert store.stream_versions(conn, [*streams, "account-none"]) == dict.fromkeys(streams, 1)

@@ -3,7 +3,16 @@ from sqlalchemy import delete, select, update
 
 from shared.db import cursors
 from shared.eventstore import EventStore
-from shared.projections import checksum, cursor_name, rebuild
+from shared.projections import (
+    ChangeWriter,
+    Delete,
+    Update,
+    Upsert,
+    checksum,
+    cursor_name,
+    insert_new,
+    rebuild,
+)
 from shared.uow import run_unit_of_work
 from tests.kernel import toy
 
@@ -62,3 +71,29 @@ def test_rebuild_restores_a_read_model_whose_rows_were_corrupted_or_deleted(bank
     with db.read() as conn:
         assert checksum(conn, BALANCES) == live
     assert rows(db) == [("alice", 20, 3), ("bob", 25, 2), ("carol", 1, 1)]
+
+
+def test_a_writer_keeps_each_tables_changes_in_order_however_the_tables_interleave(bank_db, open_db):
+    db = open_db(bank_db)
+    changes = [
+        Upsert(toy.balances, {"account": "a", "amount": 1, "deposits": 1}),
+        Upsert(toy.audited, {"deposit_id": "d1", "account": "a"}),
+        Upsert(toy.balances, {"account": "a", "amount": 2, "deposits": 2}),
+        Delete(toy.audited, {"deposit_id": "d1"}),
+        Update(toy.balances, {"account": "a"}, {"deposits": 3}),
+        Upsert(toy.audited, {"deposit_id": "d2", "account": "b"}),
+        Upsert(toy.balances, {"account": "b", "amount": 5, "deposits": 1}),
+    ]
+    with db.write() as conn:
+        ChangeWriter(conn).write(changes)
+    with db.read() as conn:
+        assert [tuple(r) for r in conn.execute(select(toy.audited))] == [("d2", "b")]
+    assert rows(db) == [("a", 2, 3), ("b", 5, 1)]
+
+
+def test_insert_new_inserts_a_row_once_and_leaves_the_first_one_as_it_was(bank_db, open_db):
+    db = open_db(bank_db)
+    with db.write() as conn:
+        first = insert_new(conn, toy.balances, {"account": "a", "amount": 1, "deposits": 1})
+        again = insert_new(conn, toy.balances, {"account": "a", "amount": 9, "deposits": 9})
+    assert (first, again, rows(db)) == (True, False, [("a", 1, 1)])

@@ -131,8 +131,7 @@ class InventoryRoutes:
         return self.inventory.movements(store_id=store_id, product_id=product_id, **call.query)
 
     def _move(self, call, store_id, command):
-        call.audit["role"] = require_store(call.caller, STORE_STAFF, store_id)
-        call.audit["store_id"] = store_id
+        acting_for_store(call, STORE_STAFF, store_id)
         moved = getattr(self.inventory, command)(
             store_id=store_id, wanted=call.wire(), actor=call.actor(), idempotency_key=call.scoped_key()
         )
