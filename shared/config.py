@@ -40,6 +40,10 @@ HANDLER_BACKOFF = Setting(
 EVENT_PARTITIONS = Setting(
     "EVENT_PARTITIONS", "8", "partition queues per consuming service and source service; change "
     "it only with the consumers' queues drained (streams move to other partitions)")
+QUEUE_TYPE = Setting(
+    "QUEUE_TYPE", "classic", "type of the durable queues the services declare (event partitions and "
+    "RPC): classic for one broker, quorum for a RabbitMQ cluster (they outlive a node); set it before "
+    "the first start: a queue's type cannot change while it exists")
 CONSUMER_PREFETCH = Setting(
     "CONSUMER_PREFETCH", "64", "unacknowledged deliveries a consumer takes from each partition queue")
 PARKED_RETRY_POLL = Setting(
@@ -64,6 +68,9 @@ VAR_DIR = Setting("VAR_DIR", str(ROOT / "var"), "folder for the default SQLite f
 AUTH_SECRET = Setting(
     "AUTH_SECRET", "", "HMAC key (32+ characters) signing access tokens, shared by identity and "
     "the gateway; no default: `make run` makes one per run, elsewhere it must be set")
+AUTH_SECRET_PREVIOUS = Setting(
+    "AUTH_SECRET_PREVIOUS", "", "older AUTH_SECRETs (comma-separated) whose access tokens are still "
+    "accepted, never used to sign: set while rotating AUTH_SECRET, removed after ACCESS_TOKEN_TTL")
 AUTH_ISSUER = Setting("AUTH_ISSUER", "salon-platform", "`iss` of access tokens")
 AUTH_AUDIENCE = Setting("AUTH_AUDIENCE", "salon-api", "`aud` of access tokens")
 ACCESS_TOKEN_TTL = Setting("ACCESS_TOKEN_TTL", "900", "seconds an access token is valid")
@@ -130,16 +137,29 @@ SETTINGS = [
             "database of one service, e.g. postgresql://postgres@127.0.0.1/booking (psycopg2; "
             "postgresql+pg8000:// for pg8000)"),
     RPC_TIMEOUT, READY_TIMEOUT, READ_YOUR_WRITES_TIMEOUT, RELAY_BATCH, RELAY_POLL, RELAY_LINGER,
-    HANDLER_ATTEMPTS, HANDLER_BACKOFF, EVENT_PARTITIONS, CONSUMER_PREFETCH, PARKED_RETRY_POLL,
+    HANDLER_ATTEMPTS, HANDLER_BACKOFF, EVENT_PARTITIONS, QUEUE_TYPE, CONSUMER_PREFETCH,
+    PARKED_RETRY_POLL,
     TIMER_POLL, TIMER_ATTEMPTS, TIMER_BACKOFF,
     LOG_LEVEL, GATEWAY_PORT, METRICS_PORT_BASE,
     Setting("<SERVICE>_METRICS_PORT", "METRICS_PORT_BASE + index", "override one service's metrics port"),
-    VAR_DIR, AUTH_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL,
+    VAR_DIR, AUTH_SECRET, AUTH_SECRET_PREVIOUS, AUTH_ISSUER, AUTH_AUDIENCE, ACCESS_TOKEN_TTL,
+    REFRESH_TOKEN_TTL,
     LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW, LOCKOUT_DURATION, LOGIN_ADDRESS_ATTEMPTS,
     RATE_LIMIT_PER_USER, RATE_LIMIT_PER_ADDRESS, RATE_LIMIT_PUBLIC_WRITES, TRUSTED_PROXIES,
     DEMO_ADMIN_PASSWORD, DEMO_BOOKINGS, NOTIFIER, SMTP_URL, SMTP_FROM,
     PROVIDER_LATENCY, PROVIDER_SECRET, PROVIDER_CALLBACK_URL, PROVIDER_CALLBACK_DELAY, RETENTION_DAYS,
 ]
+
+
+QUEUE_TYPES = ("classic", "quorum")
+
+
+def queue_type_arguments() -> dict:
+    """The ``x-queue-type`` argument of every durable queue the services declare."""
+    kind = QUEUE_TYPE.get()
+    if kind not in QUEUE_TYPES:
+        raise ValueError(f"setting QUEUE_TYPE is {kind!r}: one of {', '.join(QUEUE_TYPES)} is expected")
+    return {"x-queue-type": kind}
 
 
 def nameko_config(service: str) -> dict:

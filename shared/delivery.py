@@ -4,7 +4,8 @@ Topology, declared by the consuming service C at start (idempotent), per source 
 
     S.events (topic; routing key = event type)
       └─ a binding per type C consumes ─> C.from.S (x-consistent-hash on header x-stream)
-           └─ C.from.S.0 … C.from.S.<EVENT_PARTITIONS - 1> (durable, single active consumer)
+           └─ C.from.S.0 … C.from.S.<EVENT_PARTITIONS - 1> (durable, single active consumer,
+              QUEUE_TYPE: classic, or quorum on a cluster)
 
 The relay puts the stream id in the ``x-stream`` header, so all of one stream's events, of
 whatever type, land in one partition queue, in the order they were published. Replicas of
@@ -39,7 +40,13 @@ from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
 
 from shared import metrics, parking
 from shared.amqp import connection_params
-from shared.config import CONSUMER_PREFETCH, EVENT_PARTITIONS, HANDLER_ATTEMPTS, PARKED_RETRY_POLL
+from shared.config import (
+    CONSUMER_PREFETCH,
+    EVENT_PARTITIONS,
+    HANDLER_ATTEMPTS,
+    PARKED_RETRY_POLL,
+    queue_type_arguments,
+)
 from shared.contracts import EventContract
 from shared.logs import fields
 
@@ -261,7 +268,8 @@ class StreamConsumer(SharedExtension, ProviderCollector):
             for partition in range(self.partitions):
                 queue = partition_queue(self.consumer, source, partition)
                 channel.queue_declare(queue, durable=True, auto_delete=False,
-                                      arguments={"x-single-active-consumer": True})
+                                      arguments={"x-single-active-consumer": True,
+                                                 **queue_type_arguments()})
                 channel.queue_bind(queue, hashed, "1")  # equal weights: one point each on the ring
                 queues.append(queue)
         # Replicas announce themselves here, so each can take its share of the partitions.

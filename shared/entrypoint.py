@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from shared import logs
-from shared.config import AMQP_URI, AUTH_SECRET, SERVICES, SETTINGS
-from shared.tokens import MIN_SECRET
+from shared.config import AMQP_URI, AUTH_SECRET, SERVICES, SETTINGS, queue_type_arguments
+from shared.tokens import MIN_SECRET, MissingSecret, TokenSettings
 
 EX_CONFIG = 78
 SERVED = (*SERVICES, "gateway")
@@ -80,10 +80,19 @@ def check(role: str, service: str | None) -> None:
         uri = _required(AMQP_URI.name, AMQP_URI.meaning)
         if not uri.startswith(("amqp://", "amqps://")):
             raise Misconfigured(f"setting {AMQP_URI.name} is not an amqp:// or amqps:// URL")
+        try:
+            queue_type_arguments()
+        except ValueError as problem:
+            raise Misconfigured(str(problem)) from None
         if service in ("gateway", "identity") and len(AUTH_SECRET.get()) < MIN_SECRET:
             what = "missing setting" if not AUTH_SECRET.get() else "setting too short:"
             raise Misconfigured(f"{what} {AUTH_SECRET.name} (at least {MIN_SECRET} characters, "
                                 "the same for identity and the gateway)")
+        if service in ("gateway", "identity"):
+            try:
+                TokenSettings.from_env()
+            except MissingSecret as problem:
+                raise Misconfigured(str(problem)) from None
     if service != "gateway":
         _database(service)
 

@@ -1,8 +1,8 @@
 """The one nameko dependency a service declares: ``kernel = Kernel(APP)``.
 
 It owns the service's database, event store, outbox relay (a managed thread of the
-container), the settings of its event handlers, its metrics endpoint and the per-worker
-correlation id.
+container), the settings of its event handlers, its probe port (/metrics, /healthz,
+/readyz: shared/probes.py) and the per-worker correlation id.
 Injected into a worker it is a ``KernelAccess``: ``execute`` runs a unit of work,
 ``read`` opens a read transaction, ``wait_for`` gives read-your-writes queries a bounded
 wait woken by commits.
@@ -15,14 +15,17 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from eventlet import tpool
+from sqlalchemy import text
 
-from shared import metrics
+from shared import probes
+from shared.amqp import broker_answers
 from shared.app import ServiceApp
 from shared.config import (
     AMQP_URI,
     HANDLER_ATTEMPTS,
     HANDLER_BACKOFF,
     READ_YOUR_WRITES_TIMEOUT,
+    READY_TIMEOUT,
     RELAY_BATCH,
     RELAY_LINGER,
     RELAY_POLL,
@@ -46,6 +49,8 @@ MAX_WAIT = 30.0
 
 class Kernel(Observability):
     relay: OutboxRelay | None = None  # set in setup(); kill() may come before it
+    probe_port: probes.Port | None = None
+    _serving = False
 
     def __init__(self, app: ServiceApp):
         self.app = app
@@ -63,11 +68,14 @@ class Kernel(Observability):
                                  linger=float(config.get("RELAY_LINGER") or RELAY_LINGER.get()))
         self.handler_attempts = int(config.get("HANDLER_ATTEMPTS") or HANDLER_ATTEMPTS.get())
         self.handler_backoff = float(config.get("HANDLER_BACKOFF") or HANDLER_BACKOFF.get())
+        self.amqp_uri = amqp_uri
         port = config["METRICS_PORT"] if "METRICS_PORT" in config else metrics_port(self.app.name)
-        if port:
-            metrics.serve(int(port))
+        self.probe_port = probes.serve(int(port), float(READY_TIMEOUT.get())) if port else None
+        if self.probe_port is not None:
+            self.probe_port.add(self.service_name, self._readiness)
 
     def start(self):
+        self._serving = True
         self.container.spawn_managed_thread(self.relay.run, identifier=f"{self.service_name}.relay")
         if self.db.dialect == "sqlite":
             self.container.spawn_managed_thread(self._checkpoints,
@@ -82,12 +90,23 @@ class Kernel(Observability):
                 log.exception("checkpoint failed; retrying at the next interval")
 
     def stop(self):
+        self._serving = False
+        if self.probe_port is not None:
+            self.probe_port.withdraw(self.service_name)
         if self.relay is not None:
             self._stopped.set()
             self.relay.stop()
 
     def kill(self):
         self.stop()
+
+    def _readiness(self) -> str | None:
+        """Can this service serve: started, and its database and the broker answer."""
+        if not self._serving:
+            return "not started, or stopping"
+        with self.db.read() as conn:
+            conn.execute(text("SELECT 1"))
+        return broker_answers(self.amqp_uri, float(READY_TIMEOUT.get()))
 
     def get_dependency(self, worker_ctx):
         return KernelAccess(self, worker_ctx)

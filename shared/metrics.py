@@ -1,7 +1,6 @@
-"""The Prometheus metrics every service exports, defined once for all of them."""
-import threading
-
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+"""The Prometheus metrics every service exports, defined once for all of them (served by
+shared/probes.py)."""
+from prometheus_client import Counter, Gauge, Histogram
 
 ENTRYPOINT_CALLS = Counter(
     "salon_entrypoint_calls_total", "Entrypoint calls by outcome", ["service", "entrypoint", "outcome"])
@@ -54,14 +53,11 @@ RPC_REPLY_FAILURES = Counter(
 AUDIT_FAILURES = Counter(
     "salon_audit_failures_total", "State-changing requests whose audit record could not be written")
 RATE_LIMITED = Counter("salon_rate_limited_total", "Requests refused by a rate limit", ["limit"])
-
-_served: set[int] = set()
-_lock = threading.Lock()
-
-
-def serve(port: int) -> None:
-    """Expose /metrics on ``port`` once per process (several containers may ask)."""
-    with _lock:
-        if port and port not in _served:
-            start_http_server(port, addr="0.0.0.0")
-            _served.add(port)
+LOGIN_FAILURES = Counter(
+    "salon_login_failures_total", "Logins identity refused, by reason: unknown_username, "
+    "wrong_password, no_password, disabled (the caller hears the same 401 for each), locked (the "
+    "username), address_throttled (the client address; both 429)", ["service", "reason"])
+ACCOUNT_LOCKOUTS = Counter(
+    "salon_account_lockouts_total", "Usernames locked by failed logins, each lock once (by the failure "
+    "that reached the limit); account: existing, or unknown (no account has the username)",
+    ["service", "account"])

@@ -9,10 +9,10 @@ The request message expires after the same deadline: a command the caller has gi
 is dropped by the broker instead of running when the callee comes back. The worker's
 context (with its correlation id) travels with the call, as in nameko.
 
-``@rpc`` is nameko's, except that replies go without publisher confirms, and a reply the
-broker cannot take (it is restarting, the connection is gone) is logged and counted
-instead of killing the service: the caller has its deadline, and the service must outlive
-any broker outage.
+``@rpc`` is nameko's, except that its queue is of QUEUE_TYPE (quorum on a cluster), replies
+go without publisher confirms, and a reply the broker cannot take (it is restarting, the
+connection is gone) is logged and counted instead of killing the service: the caller has
+its deadline, and the service must outlive any broker outage.
 """
 import logging
 import time
@@ -33,7 +33,7 @@ from nameko.rpc import Responder, RpcConsumer, RpcProxy, get_rpc_exchange
 from nameko.rpc import Rpc as RpcEntrypoint
 
 from shared import metrics
-from shared.config import RPC_TIMEOUT
+from shared.config import RPC_TIMEOUT, queue_type_arguments
 from shared.errors import ServiceTimeout, ServiceUnavailable
 from shared.logs import fields
 
@@ -52,6 +52,10 @@ class _Responder(Responder):
 
 
 class _SurvivingRpcConsumer(RpcConsumer):
+    def setup(self):
+        super().setup()
+        self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **queue_type_arguments()}
+
     def handle_result(self, message, result, exc_info):
         config = self.container.config
         try:
