@@ -15,6 +15,9 @@
   retry-timer SERVICE KEY      fire a dead timer again now, its tries counted afresh (after
                                fixing the cause); the running service fires it
   cancel-timer SERVICE KEY     delete a timer that must never fire (one that cannot succeed)
+  replay SOURCE CONSUMER       publish SOURCE's stored events again to CONSUMER only, the types
+                               it handles, in order (after CONSUMER's database was restored from
+                               a backup): all, or --since ISO-8601-UTC, or --from-position N on
   schemas DIR                  write the JSON Schema of every published event type to DIR
   settings                     print the configuration table
 """
@@ -84,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         cmd = sub.add_parser(name)
         cmd.add_argument("service")
         cmd.add_argument("key")
+    replay_cmd = sub.add_parser("replay")
+    replay_cmd.add_argument("source")
+    replay_cmd.add_argument("consumer")
+    start = replay_cmd.add_mutually_exclusive_group()
+    start.add_argument("--since", help="ISO 8601 timestamp, UTC unless it has an offset")
+    start.add_argument("--from-position", type=int, help="global position of the first event")
     sub.add_parser("settings")
     sub.add_parser("schemas").add_argument("directory", type=Path)
     args = parser.parse_args(argv)
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                 db.dispose()
         return 0
 
+    if args.command == "replay":
+        return _replay_command(args)
     if args.command in ("parked", "requeue", "discard", "timers", "retry-timer", "cancel-timer"):
         db = Database(database_url(args.service))
         try:
@@ -143,6 +154,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         db.dispose()
+
+
+def _replay_command(args) -> int:
+    import warnings
+
+    with warnings.catch_warnings():  # eventlet's deprecation notice on import: the answer is one line
+        warnings.simplefilter("ignore")
+        from shared import replay
+    from shared.config import AMQP_URI
+    from shared.delivery import exchange_name
+
+    route = f"{args.source} -> {args.consumer}"
+    try:
+        done = replay.run(args.source, args.consumer, args.since, args.from_position,
+                          database_url(args.source) if args.source in SERVICES else "", AMQP_URI.get())
+    except replay.Refused as exc:
+        print(f"{route}: {exc}", file=sys.stderr)
+        return 2
+    except replay.Interrupted as exc:
+        last = exc.done.last_position
+        again = f"run again with --from-position {last + 1}" if last else "run it again"
+        print(f"{route}: stopped after {exc.done.count} events, last position {last or 'none'}: "
+              f"{exc}; {again}", file=sys.stderr)
+        return 1
+    print(f"{route}: replayed {done.count} events to {exchange_name(args.consumer, args.source)}, "
+          f"last position {done.last_position or 'none'}")
+    return 0
 
 
 def _parked_command(args, db: Database) -> int:
