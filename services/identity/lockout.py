@@ -51,19 +51,39 @@ def serialize(conn, username: str, client_address: str | None) -> None:
     db.serialize(conn, *keys)
 
 
+def _recent(conn, username: str, rules: LockoutPolicy, now: float) -> list:
+    # A lock still running began within the last `duration`, after failures within the
+    # `window` before that; older attempts cannot matter.
+    return conn.execute(select(login_attempts.c.attempt_id, login_attempts.c.at, login_attempts.c.outcome)
+                        .where(login_attempts.c.username == username,
+                               login_attempts.c.at >= _since(rules.window + rules.duration, now))
+                        .order_by(login_attempts.c.at, login_attempts.c.attempt_id)).all()
+
+
 def username_retry_after(conn, username: str, now: float | None = None) -> int | None:
     """Seconds until ``username`` may try again, or None when it is not locked."""
     now = time.time() if now is None else now
     rules = policy()
-    # A lock still running began within the last `duration`, after failures within the
-    # `window` before that; older attempts cannot matter.
-    rows = conn.execute(select(login_attempts.c.at, login_attempts.c.outcome).where(
-        login_attempts.c.username == username,
-        login_attempts.c.at >= _since(rules.window + rules.duration, now))
-        .order_by(login_attempts.c.at, login_attempts.c.attempt_id)).all()
     until = locked_until(((_epoch(r.at), FAILED if r.outcome == PENDING else r.outcome)
-                          for r in rows), rules)
+                          for r in _recent(conn, username, rules, now)), rules)
     return retry_after(until, now) if until is not None and until > now else None
+
+
+def locks(conn, username: str, attempt_id: str, now: float | None = None) -> bool:
+    """Whether the failure just settled as ``attempt_id`` locked ``username`` (for the metric):
+    the settled attempts lock it now and, without this one, did not, so each lock is counted
+    once, by the failure that reached the limit. Pending attempts are left out (each is judged
+    when it settles); the caller serializes the settling of one username's failures, so each
+    sees those settled before it."""
+    now = time.time() if now is None else now
+    rules = policy()
+    settled = [r for r in _recent(conn, username, rules, now) if r.outcome != PENDING]
+
+    def locked(rows) -> bool:
+        until = locked_until(((_epoch(r.at), r.outcome) for r in rows), rules)
+        return until is not None and until > now
+
+    return locked(settled) and not locked([r for r in settled if r.attempt_id != attempt_id])
 
 
 def address_retry_after(conn, client_address: str | None, now: float | None = None) -> int | None:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.gateway.contracts import AuditRequested
 from services.members.contracts import MemberErased
+from shared import metrics
 from shared.config import REFRESH_TOKEN_TTL
 from shared.errors import InvalidInput, TooManyRequests, Unauthorized, Unprocessable
 from shared.handlers import handles
@@ -57,6 +58,17 @@ class Auth(DependencyProvider):
 def _first_grant(account: dict | None) -> dict:
     grants = account["grants"] if account else []
     return grants[0] if grants else {"role": None, "store_id": None}
+
+
+def _failure_reason(found, account: dict | None, matches: bool) -> str:
+    """Why a login was refused, for the metric only: the caller hears the same 401 for each."""
+    if found is None:
+        return "unknown_username"
+    if not found.password_hash:
+        return "no_password"
+    if not matches:
+        return "wrong_password"
+    return "disabled"
 
 
 def _page(limit, offset=0) -> tuple[int, int]:
@@ -205,6 +217,7 @@ class IdentityService(Pingable):
         found, account, who, attempt_id, denied = self.kernel.execute(reserve)
         if denied is not None:
             wait, why = denied
+            metrics.LOGIN_FAILURES.labels(self.name, "address_throttled" if why else "locked").inc()
             raise TooManyRequests(f"too many failed attempts{' ' + why if why else ''}; try again later",
                                   {"retry_after": wait})
         # Unknown or not, one argon2 verify, so timing does not tell which usernames exist.
@@ -218,15 +231,21 @@ class IdentityService(Pingable):
         refresh_ttl = int(REFRESH_TOKEN_TTL.get())
 
         def settle(uow):
+            if not good:  # one failure of this username settles at a time: see lockout.locks
+                lockout.serialize(uow.conn, username, None)
             lockout.settle(uow.conn, attempt_id, good)
+            locked = not good and lockout.locks(uow.conn, username, attempt_id)
             issued = sessions.start(uow.conn, account["account_id"], refresh_ttl) if good else None
             audit.record(uow, audit.entry(outcome="success" if good else "failed",
                                           status=200 if good else 401, **note, **who))
-            return issued
+            return issued, locked
 
         # The failed attempt is settled and audited before the caller hears "no".
-        issued = self.kernel.execute(settle)
+        issued, locked = self.kernel.execute(settle)
         if not good:
+            metrics.LOGIN_FAILURES.labels(self.name, _failure_reason(found, account, matches)).inc()
+            if locked:
+                metrics.ACCOUNT_LOCKOUTS.labels(self.name, "unknown" if found is None else "existing").inc()
             raise Unauthorized(WRONG_CREDENTIALS)
         return self.auth.grant_tokens(account["account_id"], account["grants"], issued)
 
