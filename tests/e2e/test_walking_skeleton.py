@@ -53,6 +53,14 @@ def test_readyz_checks_the_broker_and_every_service(api):
                                         "members", "orders"]
 
 
+def test_readyz_runs_only_the_checks_asked_for_and_refuses_unknown_ones(api):
+    answer = api.get("/readyz", params={"checks": "broker,orders"})
+    assert answer.status_code == 200 and answer.json()["checked"] == ["broker", "orders"]
+
+    body = assert_problem(api.get("/readyz", params={"checks": "broker,payroll"}), 400)
+    assert "payroll" in body["detail"] and body["errors"] == {"checks": ["unknown check 'payroll'"]}
+
+
 def test_metrics_are_exposed_in_prometheus_format(api):
     api.get("/healthz")
     text = api.get("/metrics").text
@@ -164,6 +172,9 @@ def test_a_dead_service_makes_readyz_503_and_its_calls_504_not_hang(api, system)
     try:
         body = assert_problem(api.get("/readyz"), 503)
         assert list(body["failed"]) == ["orders"]
+        # a replica's readiness probe: the gateway itself can serve (and answers for the rest)
+        probe = api.get("/readyz", params={"checks": "broker"})
+        assert probe.status_code == 200 and probe.json()["checked"] == ["broker"]
         started = time.monotonic()
         assert_problem(api.get("/api/v1/orders", params={"booking_id": booking["booking_id"]}), 504)
         assert time.monotonic() - started < RPC_TIMEOUT + 3

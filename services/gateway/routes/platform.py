@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from shared.amqp import broker_answers
 from shared.config import READY_TIMEOUT, SERVICES
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 
 from .. import docs
 from ..api import PUBLIC, endpoint
@@ -20,11 +20,21 @@ class PlatformRoutes:
 
     @endpoint("GET", "/readyz", roles=PUBLIC, document=False)
     def readyz(self, call):
-        """Readiness: the broker and every service answer."""
+        """Readiness: the broker and every service answer. ``?checks=broker`` (comma-separated
+        names) runs only those: a replica's readiness probe asks for the broker alone, so one
+        service being down does not take every gateway out of the load balancer."""
+        wanted = [name for name in call.request.args.get("checks", "").split(",") if name]
+        unknown = sorted(set(wanted) - {"broker", *SERVICES})
+        if unknown:
+            raise InvalidInput(f"unknown check {', '.join(unknown)}; known: broker, {', '.join(SERVICES)}",
+                               {"checks": [f"unknown check {name!r}" for name in unknown]})
         timeout = float(READY_TIMEOUT.get())
-        checks = {"broker": eventlet.spawn(broker_answers, self.config["AMQP_URI"], timeout)}
+        checks = {}
+        if not wanted or "broker" in wanted:
+            checks["broker"] = eventlet.spawn(broker_answers, self.config["AMQP_URI"], timeout)
         for name in SERVICES:
-            checks[name] = eventlet.spawn(self._ping, name, timeout)
+            if not wanted or name in wanted:
+                checks[name] = eventlet.spawn(self._ping, name, timeout)
         failed = {name: error for name, check in checks.items() if (error := check.wait())}
         if failed:
             return problem(503, "not-ready", "not ready: " + ", ".join(sorted(failed)),
