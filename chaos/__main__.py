@@ -31,7 +31,6 @@ any cell but accepted and recovery is not 0, or a check failed.
 import argparse
 import contextlib
 import itertools
-import json
 import os
 import signal
 import socket
@@ -42,12 +41,13 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import requests
 
 from bench.common import rabbit_vhost, scratch_db
+from chaos import checks
+from chaos.checks import Evidence
 from chaos.proxy import BrokerProxy
 from shared.config import SERVICES
 from shared.launcher import run_manage, start_system
@@ -87,20 +87,8 @@ class Load:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
-        self._slots = self._slot_iter()
+        self._slots = checks.demo_slots()
         self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(self.clients)]
-
-    @staticmethod
-    def _slot_iter():
-        day = date.today() + timedelta(days=2)
-        while True:
-            if day.weekday() != 6:  # the demo store is closed on Sundays
-                for hour in range(9, 18):
-                    for staff in ("amelie", "hugo"):
-                        if staff == "amelie" and hour == 13:  # her lunch break (seed.py)
-                            continue
-                        yield staff, f"{day.isoformat()}T{hour:02d}:00:00"
-            day += timedelta(days=1)
 
     def start(self) -> None:
         for thread in self._threads:
@@ -149,60 +137,6 @@ class Load:
                     self.gave_up += 1
 
 
-class Evidence:
-    """What the services' own databases say happened."""
-
-    def __init__(self, urls: dict[str, str]):
-        from shared.db import Database
-
-        self.booking = Database(urls["booking"])
-        self.orders = Database(urls["orders"])
-
-    def booked(self) -> set[str]:
-        from shared.db import events
-
-        with self.booking.read() as conn:
-            rows = conn.execute(events.select().with_only_columns(events.c.stream_id)
-                                .where(events.c.event_type == "BookingCreated")).scalars().all()
-        return {stream.removeprefix("booking-") for stream in rows}
-
-    def orders_per_booking(self) -> Counter:
-        from shared.db import events
-
-        with self.orders.read() as conn:
-            rows = conn.execute(events.select().with_only_columns(events.c.envelope)
-                                .where(events.c.event_type == "OrderCreated")).scalars().all()
-        return Counter(json.loads(row)["data"]["booking_id"] for row in rows)
-
-    def out_of_order(self) -> int:
-        """Booking streams whose events orders handled in other than append order."""
-        from sqlalchemy import select
-
-        from shared.db import events, inbox
-
-        with self.orders.read() as conn:
-            handled = conn.execute(inbox.select().order_by(inbox.c.handled_at)).all()
-        with self.booking.read() as conn:
-            version = {row.event_id: (row.stream_id, row.stream_version) for row in conn.execute(
-                select(events.c.event_id, events.c.stream_id, events.c.stream_version))}
-        last: dict[str, int] = {}
-        broken = set()
-        for row in handled:
-            stream, seen = version.get(row.event_id, (None, None))
-            if stream is None:
-                continue
-            if seen <= last.get(stream, 0):
-                broken.add(stream)
-            last[stream] = seen
-        return len(broken)
-
-    def parked(self) -> list[dict]:
-        from shared import parking
-
-        with self.orders.read() as conn:
-            return parking.overview(conn, "orders")["streams"]
-
-
 @dataclass
 class Row:
     fault: str
@@ -216,18 +150,11 @@ class Row:
 
 def settle(load: Load, evidence: Evidence, before: float) -> tuple[int, int]:
     """Wait until every booking accepted before ``before`` has its order; (lost, duplicated)."""
-    deadline = time.monotonic() + SETTLE_LIMIT
-    while True:
+    def expected() -> set[str]:
         with load._lock:
-            expected = {b for b, at in load.accepted.items() if at < before}
-        orders = evidence.orders_per_booking()  # first: every order read has its booking by then
-        booked = evidence.booked()
-        missing = {b for b in expected if b not in booked or orders.get(b, 0) == 0}
-        if not missing or time.monotonic() > deadline:
-            duplicated = sum(1 for n in orders.values() if n > 1) + sum(
-                1 for b in orders if b not in booked)
-            return len(missing), duplicated
-        time.sleep(0.5)
+            return {b for b, at in load.accepted.items() if at < before}
+
+    return checks.settle(evidence, expected, SETTLE_LIMIT)
 
 
 def recovered(load: Load, healed_at: float) -> float | None:

@@ -5,11 +5,13 @@ the six domain services and the gateway (``python -m shared.serve NAME``), waits
 the gateway reports ready, seeds demo data and prints where to look. Then it supervises,
 as Kubernetes would: a process that dies is restarted with backoff (1 s, doubling to 30 s,
 back to 1 s once it has stayed up a minute) and a log line. Ctrl-C, SIGINT or SIGTERM
-stop everything. ``start_system`` is also what the end-to-end tests use.
+stop everything. ``start_system`` is also what the end-to-end tests use; they may ask it for
+replicas of a service or of the gateway (``make run`` starts one of each).
 """
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -45,11 +47,18 @@ class System:
     started_at: dict[str, float] = field(default_factory=dict)
     restarts: dict[str, _Restarts] = field(default_factory=dict)
     command: Callable[[str], list[str]] = lambda name: [sys.executable, "-m", "shared.serve", name]
+    # A replica's process name ("orders-2") -> what its environment has of its own (its ports).
+    overrides: dict[str, dict] = field(default_factory=dict)
+    gateways: list[str] = field(default_factory=list)  # every gateway replica's URL, self.gateway first
+
+    def env_of(self, name: str) -> dict:
+        """The environment process ``name`` runs with."""
+        return {**self.env, **self.overrides.get(name, {})}
 
     def start(self, name: str) -> None:
         out = open(self.logs / f"{name}.log", "ab") if self.logs else None
         self.procs[name] = subprocess.Popen(
-            self.command(name), cwd=ROOT, env=self.env,
+            self.command(name.split("-")[0]), cwd=ROOT, env=self.env_of(name),
             stdout=out or None, stderr=subprocess.STDOUT if out else None)
         self.started_at[name] = time.monotonic()
 
@@ -95,19 +104,27 @@ class System:
                 proc.wait()
 
     def wait_ready(self, timeout: float = 60.0) -> dict:
+        """Until every gateway replica reports ready; what the first one said."""
         deadline = time.monotonic() + timeout
         last = "gateway not listening"
+        ready: dict[str, dict] = {}
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {proc.returncode}")
-            try:
-                answer = requests.get(f"{self.gateway}/readyz", timeout=5)
-                if answer.status_code == 200:
-                    return answer.json()
-                last = answer.json().get("detail", answer.text)
-            except requests.RequestException as exc:
-                last = str(exc)
+            for gateway in self.gateways or [self.gateway]:
+                if gateway in ready:
+                    continue
+                try:
+                    answer = requests.get(f"{gateway}/readyz", timeout=5)
+                    if answer.status_code == 200:
+                        ready[gateway] = answer.json()
+                    else:
+                        last = answer.json().get("detail", answer.text)
+                except requests.RequestException as exc:
+                    last = str(exc)
+            if len(ready) == len(self.gateways or [self.gateway]):
+                return ready[self.gateway]
             time.sleep(0.2)
         raise RuntimeError(f"system not ready within {timeout:g}s: {last}")
 
@@ -120,13 +137,38 @@ def run_manage(env: dict, *args: str) -> str:
     return done.stdout
 
 
-def start_system(env: dict, logs: Path | None = None) -> System:
-    """Migrate, start every process, wait until ready. The caller stops it."""
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_system(env: dict, logs: Path | None = None, replicas: dict[str, int] | None = None) -> System:
+    """Migrate, start every process, wait until ready. The caller stops it.
+
+    ``replicas`` (e.g. ``{"orders": 2, "gateway": 2}``) runs that many processes of a service
+    or of the gateway, as a Deployment's ``replicas`` would: the first keeps the name and the
+    ports of ``env``; the others, ``orders-2`` and on, get a free port of their own (a
+    service's metrics port, a gateway's GATEWAY_PORT, listed in ``System.gateways``), the same
+    broker and the same database. Each is a process of ``procs``, supervised like any other."""
     port = env.get("GATEWAY_PORT", GATEWAY_PORT.default)
     system = System(env=env, gateway=f"http://127.0.0.1:{port}", logs=logs)
+    system.gateways.append(system.gateway)
+    names = list(PROCESSES)
+    for process, count in (replicas or {}).items():
+        if process not in PROCESSES:
+            raise ValueError(f"no process {process!r} to replicate (one of {', '.join(PROCESSES)})")
+        for n in range(2, count + 1):
+            name, free = f"{process}-{n}", str(_free_port())
+            names.append(name)
+            if process == "gateway":
+                system.overrides[name] = {"GATEWAY_PORT": free}
+                system.gateways.append(f"http://127.0.0.1:{free}")
+            else:
+                system.overrides[name] = {f"{process.upper()}_METRICS_PORT": free}
     run_manage(env, "migrate", "all")
     try:
-        for name in PROCESSES:
+        for name in names:
             system.start(name)
         system.wait_ready()
     except BaseException:

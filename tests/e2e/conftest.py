@@ -25,8 +25,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_system(request, vhost_pipeline, tmp):
-    """Every service and the gateway as processes, on a vhost and databases of their own."""
+def running_system(request, vhost_pipeline, tmp, replicas=None):
+    """Every service and the gateway as processes, on a vhost and databases of their own
+    (``replicas``: start_system's, e.g. two orders and two gateways)."""
     amqp = request.config.getoption("RABBIT_AMQP_URI").rstrip("/")
     with vhost_pipeline.get() as vhost, contextlib.ExitStack() as stack:
         env = {**os.environ, "AMQP_URI": f"{amqp}/{vhost}", "VAR_DIR": str(tmp),
@@ -38,10 +39,8 @@ def running_system(request, vhost_pipeline, tmp):
                "RATE_LIMIT_PUBLIC_WRITES": "100000"}
         for service in SERVICES:
             env[f"{service.upper()}_METRICS_PORT"] = str(free_port())
-            if POSTGRES:
-                env[f"{service.upper()}_DATABASE_URL"] = stack.enter_context(
-                    scratch_database(POSTGRES, tmp))
-        running = start_system(env, logs=tmp)
+            env[f"{service.upper()}_DATABASE_URL"] = stack.enter_context(scratch_database(POSTGRES, tmp))
+        running = start_system(env, logs=tmp, replicas=replicas)
         stack.callback(running.stop_all)
         yield running
 
