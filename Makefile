@@ -4,12 +4,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-postgres fuzz lint bench chaos chaos-postgres migrate seed clean
+IMAGE  ?= salon-platform:dev
 
-$(STAMP): requirements.txt
+.PHONY: run test test-postgres fuzz lint bench chaos chaos-postgres migrate seed clean k8s-validate images
+
+# Python packages from requirements.txt; the operators' CRD schemas (npm) for k8s-validate.
+$(STAMP): requirements.txt deploy/crds/package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	npm ci --prefix deploy/crds --silent --no-audit --no-fund
 	touch $(STAMP)
 
 # Consumers partition their events by stream through RabbitMQ's consistent hash exchange.
@@ -41,7 +45,17 @@ chaos-postgres: $(STAMP)
 	BENCH_POSTGRES_URL=$(PG_URL) $(PY) -m chaos --postgres $(CHAOS_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared services tests bench chaos
+	$(VENV)/bin/ruff check shared services tests bench chaos deploy
+	$(VENV)/bin/hadolint Dockerfile
+
+# Every overlay rendered by kubectl's kustomize and validated offline (schemas and rules).
+k8s-validate: $(STAMP)
+	$(PY) -m deploy.validate
+
+# The one image (Dockerfile); only where a Docker engine answers.
+images:
+	@docker info >/dev/null 2>&1 || { echo "make images: no Docker engine answers here; CI lints the Dockerfile (make lint) instead" >&2; exit 1; }
+	docker build --pull -t $(IMAGE) .
 
 bench: $(STAMP)
 	$(PY) -m bench
