@@ -26,7 +26,6 @@ The system is stopped at the end, on error too.
 """
 import os
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -47,6 +46,7 @@ from bench.common import (
     scratch_dir,
 )
 from bench.common import main as cli
+from shared.launcher import free_port
 
 ADMIN_PASSWORD = "bench-" + uuid.uuid4().hex
 USER_PASSWORD = "correct horse battery " + uuid.uuid4().hex[:8]
@@ -54,11 +54,6 @@ WRONG_PASSWORD = "wrong horse battery staple"
 HUGE = "1000000000"
 _addresses = count(1)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def address() -> str:

@@ -50,17 +50,12 @@ from chaos import checks
 from chaos.checks import Evidence
 from chaos.proxy import BrokerProxy
 from shared.config import SERVICES
-from shared.launcher import run_manage, start_system
+from shared.launcher import free_port, run_manage, start_system
 
 ADMIN_PASSWORD = "chaos-" + uuid.uuid4().hex
 RECOVERY_LIMIT = 60.0  # seconds: slower than this is a failure, not a figure
 SETTLE_LIMIT = 120.0  # seconds for every accepted booking to have its order
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -9,6 +9,7 @@ stop everything. ``start_system`` is also what the end-to-end tests use; they ma
 replicas of a service or of the gateway (``make run`` starts one of each).
 """
 import os
+import random
 import secrets
 import signal
 import socket
@@ -137,10 +138,27 @@ def run_manage(env: dict, *args: str) -> str:
     return done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+_handed_out: set[int] = set()
+
+
+def free_port() -> int:
+    """A port for a process about to start, that nothing listens on. Taken below the ephemeral
+    range: a port the kernel hands out for bind(0) can meanwhile become the local end of some
+    outgoing connection (the tests open hundreds), and the process meant to listen on it then
+    dies with EADDRINUSE. Never the same port twice in one process."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(1000):
+        port = random.randrange(20000, low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port between 20000 and {low}")
 
 
 def start_system(env: dict, logs: Path | None = None, replicas: dict[str, int] | None = None) -> System:
@@ -159,7 +177,7 @@ def start_system(env: dict, logs: Path | None = None, replicas: dict[str, int] |
         if process not in PROCESSES:
             raise ValueError(f"no process {process!r} to replicate (one of {', '.join(PROCESSES)})")
         for n in range(2, count + 1):
-            name, free = f"{process}-{n}", str(_free_port())
+            name, free = f"{process}-{n}", str(free_port())
             names.append(name)
             if process == "gateway":
                 system.overrides[name] = {"GATEWAY_PORT": free}

@@ -1,7 +1,6 @@
 """The whole system as separate processes, on its own vhost and databases, for e2e tests."""
 import contextlib
 import os
-import socket
 import uuid
 from itertools import count
 
@@ -9,7 +8,7 @@ import pytest
 import requests
 
 from shared.config import SERVICES
-from shared.launcher import run_manage, start_system
+from shared.launcher import free_port, run_manage, start_system
 from shared.testing import QueueTap, scratch_database
 from tests.conftest import POSTGRES
 
@@ -17,11 +16,6 @@ RPC_TIMEOUT = 3
 ADMIN_PASSWORD = "demo-" + uuid.uuid4().hex
 PROVIDER_SECRET = uuid.uuid4().hex
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

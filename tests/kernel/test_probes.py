@@ -1,18 +1,13 @@
 """A service's probe port: /healthz says the process answers, /readyz says it can serve (its
 database and the broker answer, and it is started), /metrics is Prometheus's."""
-import socket
 
 import requests
 
+from shared.launcher import free_port
 from tests.kernel import toy
 
 DOWN = "postgresql://postgres@127.0.0.1:1/toybank"  # nothing listens on port 1
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def probe(port: int, path: str) -> requests.Response:
