@@ -30,7 +30,10 @@ def running_system(request, vhost_pipeline, tmp, replicas=None):
                "DEMO_ADMIN_PASSWORD": ADMIN_PASSWORD, "TRUSTED_PROXIES": "1",
                "PROVIDER_SECRET": PROVIDER_SECRET, "PROVIDER_CALLBACK_DELAY": "0.3",
                "RATE_LIMIT_PER_USER": "100000", "RATE_LIMIT_PER_ADDRESS": "100000",
-               "RATE_LIMIT_PUBLIC_WRITES": "100000"}
+               "RATE_LIMIT_PUBLIC_WRITES": "100000",
+               # the session's tokens must outlive the e2e run (the fuzz run alone can take
+               # longer than the default 15 minutes on a loaded machine)
+               "ACCESS_TOKEN_TTL": "3600"}
         for service in SERVICES:
             env[f"{service.upper()}_METRICS_PORT"] = str(free_port())
             env[f"{service.upper()}_DATABASE_URL"] = stack.enter_context(scratch_database(POSTGRES, tmp))
