@@ -7,6 +7,7 @@ that moves a cursor after it never moves past an unconfirmed message.
 """
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
@@ -125,22 +126,30 @@ class ConfirmedPublisher:
             pass
 
 
-def broker_answers(uri: str, timeout: float, exchange_type: str | None = None) -> str | None:
-    """None if the broker accepts a connection within ``timeout`` (and, if given, can make an
-    exchange of ``exchange_type``: a plugin's), else why not."""
+@contextmanager
+def short_channel(uri: str, timeout: float = CONNECT_TIMEOUT):
+    """A channel on a connection of its own, opened within ``timeout`` and closed after: for
+    one check or one declaration, never for traffic."""
     conn = amqp.Connection(connect_timeout=timeout, heartbeat=0, **connection_params(uri))
     try:
         conn.connect()
-        if exchange_type is not None:
-            channel = conn.channel()
-            channel.exchange_declare(f"salon.check.{exchange_type}", exchange_type,
-                                     durable=False, auto_delete=True)
-            channel.exchange_delete(f"salon.check.{exchange_type}")
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+        yield conn.channel()
     finally:
         try:
             conn.collect()
         except Exception:  # the connection may never have opened
             pass
+
+
+def broker_answers(uri: str, timeout: float, exchange_type: str | None = None) -> str | None:
+    """None if the broker accepts a connection within ``timeout`` (and, if given, can make an
+    exchange of ``exchange_type``: a plugin's), else why not."""
+    try:
+        with short_channel(uri, timeout) as channel:
+            if exchange_type is not None:
+                channel.exchange_declare(f"salon.check.{exchange_type}", exchange_type,
+                                         durable=False, auto_delete=True)
+                channel.exchange_delete(f"salon.check.{exchange_type}")
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
     return None

@@ -23,7 +23,7 @@ import amqp
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from shared.amqp import CONNECT_TIMEOUT, ConfirmedPublisher, PublishError, connection_params
+from shared.amqp import ConfirmedPublisher, PublishError, short_channel
 from shared.config import SERVICES
 from shared.db import Database, events
 from shared.delivery import StreamEventHandler, exchange_name
@@ -86,21 +86,15 @@ def parse_since(text: str) -> float:
 def check_exchange(amqp_uri: str, exchange: str) -> None:
     """Refuse unless ``exchange`` exists: the consumer declares it when it first starts, and a
     replay must never create it (an exchange bound to no queue drops what it gets)."""
-    conn = amqp.Connection(connect_timeout=CONNECT_TIMEOUT, heartbeat=0, **connection_params(amqp_uri))
     try:
-        conn.connect()
-        conn.channel().exchange_declare(exchange, "x-consistent-hash", passive=True)
+        with short_channel(amqp_uri) as channel:
+            channel.exchange_declare(exchange, "x-consistent-hash", passive=True)
     except amqp.exceptions.NotFound:
         raise Refused(f"exchange {exchange!r} does not exist: start the consumer once, "
                       "so that it declares its queues") from None
     except (OSError, amqp.exceptions.AMQPError) as exc:
         raise Refused(f"cannot check exchange {exchange!r} on the broker: "
                       f"{type(exc).__name__}: {exc}") from None
-    finally:
-        try:
-            conn.collect()
-        except Exception:  # the connection may never have opened
-            pass
 
 
 def first_position_since(db: Database, since: float) -> int | None:
