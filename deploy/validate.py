@@ -242,6 +242,9 @@ def _rules(overlay: str, objects: list[dict]) -> list[Problem]:
                 )
     for workload in by_kind.get("Deployment", []) + by_kind.get("Job", []):
         problems += _workload(overlay, workload, objects)
+    for service in by_kind.get("Service", []):
+        problems += _service(overlay, service, by_kind.get("Deployment", []))
+    problems += _autoscaled_replicas(overlay, by_kind)
     for ingress in by_kind.get("Ingress", []):
         backends = {
             path["backend"]["service"]["name"]
@@ -325,6 +328,11 @@ def _container(overlay: str, owner: str, kind: str, container: dict, pod_securit
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             if probe not in container:
                 problem(probe, "missing")
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        for action in ("httpGet", "tcpSocket", "grpc"):
+            port = ((container.get(probe) or {}).get(action) or {}).get("port")
+            if port is not None and not _has_port(container, port):
+                problem(f"{probe}.{action}.port", f"{port!r} is not a port of this container")
     resources = container.get("resources") or {}
     for bound in ("requests", "limits"):
         for resource in ("cpu", "memory"):
@@ -405,13 +413,77 @@ def _prod_replicas(overlay: str, by_kind: dict) -> list[Problem]:
     ]
 
 
+def _service(overlay: str, service: dict, deployments: list[dict]) -> list[Problem]:
+    """A Service selects some workload's pods, and each of its target ports is a port of theirs."""
+    selector = service["spec"].get("selector")
+    if not selector:
+        return []
+    pods = [
+        deployment["spec"]["template"]
+        for deployment in deployments
+        if _selects({"matchLabels": selector}, deployment["spec"]["template"]["metadata"].get("labels") or {})
+    ]
+    if not pods:
+        return [
+            Problem(overlay, identity(service), "spec.selector", f"{selector} selects no workload's pods")
+        ]
+    found = []
+    for index, port in enumerate(service["spec"].get("ports", [])):
+        target = port.get("targetPort", port.get("port"))
+        if not all(
+            any(_has_port(container, target) for container in pod["spec"]["containers"]) for pod in pods
+        ):
+            found.append(
+                Problem(
+                    overlay,
+                    identity(service),
+                    f"spec.ports[{port.get('name', index)}].targetPort",
+                    f"{target!r} is not a port of the pods it selects",
+                )
+            )
+    return found
+
+
+def _has_port(container: dict, port: int | str) -> bool:
+    key = "name" if isinstance(port, str) else "containerPort"
+    return any(declared.get(key) == port for declared in container.get("ports", []))
+
+
+def _autoscaled_replicas(overlay: str, by_kind: dict) -> list[Problem]:
+    """An autoscaler owns its Deployment's replica count: a count in the manifest would reset
+    the scale on every apply."""
+    scaled = {obj["spec"]["scaleTargetRef"]["name"] for obj in by_kind.get("ScaledObject", [])} | {
+        obj["spec"]["scaleTargetRef"]["name"] for obj in by_kind.get("HorizontalPodAutoscaler", [])
+    }
+    return [
+        Problem(
+            overlay,
+            identity(deployment),
+            "spec.replicas",
+            "set on a Deployment an autoscaler scales: leave it out and set the autoscaler's minimum",
+        )
+        for deployment in by_kind.get("Deployment", [])
+        if deployment["metadata"]["name"] in scaled and "replicas" in deployment["spec"]
+    ]
+
+
 def _of(objects: list[dict], kind: str) -> list[dict]:
     return [obj for obj in objects if obj.get("kind") == kind]
 
 
 def _selects(selector: dict | None, labels: dict) -> bool:
+    """A label selector's meaning (matchLabels and matchExpressions) on one set of labels."""
     wanted = (selector or {}).get("matchLabels") or {}
-    return all(labels.get(key) == value for key, value in wanted.items())
+    expressions = {
+        "In": lambda key, values: labels.get(key) in values,
+        "NotIn": lambda key, values: labels.get(key) not in values,
+        "Exists": lambda key, values: key in labels,
+        "DoesNotExist": lambda key, values: key not in labels,
+    }
+    return all(labels.get(key) == value for key, value in wanted.items()) and all(
+        expressions[expression["operator"]](expression["key"], expression.get("values") or [])
+        for expression in (selector or {}).get("matchExpressions") or []
+    )
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -269,3 +269,71 @@ def test_a_required_secret_referenced_as_optional_counts_as_missing(tree):
     assert any(
         "Deployment/gateway: containers[gateway].env.AUTH_SECRET: missing" in p for p in problems(tree)
     )
+
+
+def test_a_probe_on_a_port_the_container_does_not_have_fails(tree):
+    def misname(document):
+        if document["kind"] == "Deployment":
+            container(document)["readinessProbe"]["httpGet"]["port"] = "metrcs"
+
+    edit(tree, "base/workload/deployment.yaml", misname)
+
+    assert any(
+        "Deployment/orders: containers[orders].readinessProbe.httpGet.port: 'metrcs' is not a port" in p
+        for p in problems(tree)
+    ), problems(tree)
+
+
+def test_a_service_on_a_port_or_pods_that_do_not_exist_fails(tree):
+    def misname(document):
+        if document["kind"] == "Service":
+            document["spec"]["ports"][0]["targetPort"] = "htp"
+
+    def mislabel(document):
+        if document["kind"] == "Service":
+            document["spec"]["selector"]["app.kubernetes.io/component"] = "servr"
+
+    edit(tree, "base/gateway/service.yaml", misname)
+    edit(tree, "base/workload/service.yaml", mislabel)
+
+    found = problems(tree)
+
+    assert (
+        "overlays/dev: Service/gateway: spec.ports[http].targetPort: 'htp' is not a port of the pods "
+        "it selects"
+    ) in found
+    assert any(
+        p.startswith("overlays/dev: Service/booking: spec.selector: ") and "selects no" in p for p in found
+    )
+
+
+def test_a_replica_count_on_an_autoscaled_deployment_fails(tree):
+    def pin(document):
+        if document["kind"] == "Deployment":
+            document["spec"]["replicas"] = 3
+
+    edit(tree, "base/gateway/deployment.yaml", pin)
+
+    assert any(
+        p.startswith("overlays/dev: Deployment/gateway: spec.replicas: set on a Deployment an autoscaler")
+        for p in problems(tree)
+    )
+
+
+def test_a_disruption_budget_whose_expressions_exclude_the_pods_does_not_count(tree):
+    def exclude(document):
+        selector = document["spec"]["selector"]
+        selector["matchExpressions"] = [
+            {
+                "key": "app.kubernetes.io/component",
+                "operator": "NotIn",
+                "values": [selector["matchLabels"].pop("app.kubernetes.io/component")],
+            }
+        ]
+
+    edit(tree, "base/workload/pdb.yaml", exclude)
+
+    assert (
+        "overlays/dev: Deployment/booking: spec.template.metadata.labels: no PodDisruptionBudget "
+        "selects these pods"
+    ) in problems(tree)
