@@ -5,7 +5,9 @@ The system starts as ``make run`` starts it (its own vhost, SQLite files or, wit
 ``--postgres``, a PostgreSQL database per service), with every service's broker connection
 through a TCP proxy, and supervised (a process that dies is restarted, as ``make run`` does).
 Several clients book distinct slots through the gateway, each booking with an
-Idempotency-Key that it retries on 503/504 or a dropped connection until it gets an answer.
+Idempotency-Key that it retries on 502-504 or a dropped connection until it gets an answer,
+then start and complete it (chaos/load.py), so orders has three events of each booking's
+stream to handle in order.
 While they run, one fault at a time:
   broker kill -9   RabbitMQ killed and started again (recovery counts from the moment it
                    accepts connections again); while it is down, /healthz must answer 200,
@@ -39,8 +41,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -48,6 +49,7 @@ import requests
 from bench.common import rabbit_vhost, scratch_db
 from chaos import checks
 from chaos.checks import Evidence
+from chaos.load import Load
 from chaos.proxy import BrokerProxy
 from shared.config import SERVICES
 from shared.launcher import free_port, run_manage, start_system
@@ -69,70 +71,6 @@ def say(message: str) -> None:
 
 
 @dataclass
-class Load:
-    """Clients booking distinct slots through the gateway, each retrying its key until answered."""
-    gateway: str
-    token: str
-    clients: int
-    accepted: dict = field(default_factory=dict)  # booking id -> time accepted
-    accepted_at: list = field(default_factory=list)
-    refused: Counter = field(default_factory=Counter)
-    gave_up: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self):
-        self._slots = checks.demo_slots()
-        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(self.clients)]
-
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=120)
-
-    def accepted_since(self, moment: float) -> float | None:
-        with self._lock:
-            later = [at for at in self.accepted_at if at >= moment]
-        return min(later) if later else None
-
-    def _client(self) -> None:
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        while not self._stop.is_set():
-            with self._lock:
-                staff, start = next(self._slots)
-            body = {"store_id": "paris-opera", "service_id": "cut-and-blow-dry", "staff_id": staff,
-                    "customer_id": f"chaos-{uuid.uuid4().hex[:8]}", "start": start}
-            key = uuid.uuid4().hex
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    answer = session.post(f"{self.gateway}/api/v1/bookings", json=body, timeout=10,
-                                          headers={**headers, "Idempotency-Key": f"chaos-{key}"})
-                except requests.RequestException:
-                    time.sleep(0.3)
-                    continue
-                if answer.status_code == 201:
-                    with self._lock:
-                        self.accepted[answer.json()["booking_id"]] = time.monotonic()
-                        self.accepted_at.append(time.monotonic())
-                    break
-                if answer.status_code in (502, 503, 504):
-                    time.sleep(0.3)
-                    continue
-                with self._lock:
-                    self.refused[answer.status_code] += 1
-                break
-            else:
-                with self._lock:
-                    self.gave_up += 1
-
-
-@dataclass
 class Row:
     fault: str
     accepted: int
@@ -145,17 +83,14 @@ class Row:
 
 def settle(load: Load, evidence: Evidence, before: float) -> tuple[int, int]:
     """Wait until every booking accepted before ``before`` has its order; (lost, duplicated)."""
-    def expected() -> set[str]:
-        with load._lock:
-            return {b for b, at in load.accepted.items() if at < before}
-
-    return checks.settle(evidence, expected, SETTLE_LIMIT)
+    return checks.settle(evidence, lambda: {b for b, at in load.accepted_copy().items() if at < before},
+                         SETTLE_LIMIT)
 
 
 def recovered(load: Load, healed_at: float) -> float | None:
     deadline = healed_at + RECOVERY_LIMIT
     while time.monotonic() < deadline:
-        first = load.accepted_since(healed_at)
+        first = min((at for at in load.accepted_copy().values() if at >= healed_at), default=None)
         if first is not None:
             return first - healed_at
         time.sleep(0.05)
@@ -264,7 +199,7 @@ def run(short: bool, on_postgres: bool) -> int:
         run_manage(env, "seed", "all")
         token = requests.post(f"{system.gateway}/api/v1/auth/token", timeout=10, json={
             "username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
-        load = Load(system.gateway, token, clients)
+        load = Load([system.gateway], token, clients, walk=True, prefix="chaos")
         evidence = Evidence(urls)
         load.start()
         time.sleep(hold)
@@ -344,7 +279,8 @@ def print_table(rows: list[Row], load: Load, lost: int, duplicated: int, restart
     print()
     for line in [header, tuple("-" * w for w in widths), *cells]:
         print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
-    print(f"\nin all: {len(load.accepted)} bookings accepted, {lost} lost, {duplicated} duplicated; "
+    print(f"\nin all: {len(load.accepted)} bookings accepted ({len(load.walked)} walked to completion), "
+          f"{lost} lost, {duplicated} duplicated; "
           f"{load.gave_up} requests gave up after 90 s of retries; refused {dict(load.refused)}; "
           f"{sum('restarted' in r for r in restarts)} process restarts by the supervisor, none by hand")
 

@@ -6,15 +6,14 @@ One system for the module, on its own vhost and databases: PostgreSQL databases 
 TEST_POSTGRES_URL, else SQLite files, the orders file shared by both orders replicas (the
 kernel's green write lock is per process, but every write transaction is BEGIN IMMEDIATE with
 a busy timeout, so SQLite's file lock serializes the two processes' writers; WAL lets readers
-on). Clients book distinct slots and walk each booking through start and completion, so every
-booking stream carries three events for orders to handle in order; each client retries a
-request that met a 502-504 or a dropped connection through the other gateway, a booking with
-its Idempotency-Key.
+on). The load is the chaos suite's (chaos/load.py): clients book distinct slots and walk each
+booking through start and completion, so every booking stream carries three events for orders
+to handle in order; each client retries a request that met a 502-504 or a dropped connection
+through the other gateway, a booking with its Idempotency-Key.
 """
 import contextlib
 import re
 import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +23,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from chaos.checks import Evidence, demo_slots, settle
+from chaos.checks import Evidence, settle
+from chaos.load import WALK, Load, booking_body
 from shared.config import SERVICES
 from shared.launcher import System, run_manage
 from shared.testing import poll_until
@@ -32,8 +32,6 @@ from tests.e2e.conftest import ADMIN_PASSWORD, Api, client_address, running_syst
 
 ORDERS = ("orders", "orders-2")  # the two orders replicas, as start_system names them
 PARTITION_QUEUE = re.compile(r"^orders\.from\.\w+\.\d+$")
-WALK = (("start", "in_service"), ("complete", "completed"))  # check-in waits for the day itself
-RETRIED = (502, 503, 504)
 SETTLE_LIMIT = 60.0
 
 
@@ -100,106 +98,15 @@ def shares_settled(replicated: Replicated) -> tuple[int, int] | None:
     return shares if all(shares) and sum(shares) == replicated.partitions() else None
 
 
-# --- clients ---------------------------------------------------------------------------------
+def bookers_of(replicated: Replicated, bookings_each: int | None = None) -> Load:
+    """Four clients through both gateways, each from an address of its own, walking bookings."""
+    return Load(replicated.system.gateways, replicated.token, clients=4, walk=True, patience=60,
+                bookings_each=bookings_each, prefix="replica",
+                headers=lambda: {"X-Forwarded-For": client_address()})
 
-_slots = demo_slots()
-_slots_lock = threading.Lock()
 
-
-class Bookers:
-    """Clients booking through every gateway in turn, each walking its bookings to completion.
-
-    ``accepted``: booking id -> when it was accepted (monotonic); ``walked``: the bookings
-    completed; ``failures``: any answer but the expected one (or giving up after a minute of
-    retries)."""
-
-    def __init__(self, gateways: list[str], token: str, clients: int, bookings_each: int | None = None):
-        self.gateways = gateways
-        self.token = token
-        self.bookings_each = bookings_each
-        self.accepted: dict[str, float] = {}
-        self.walked: set[str] = set()
-        self.failures: list[str] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._client, args=(n,), daemon=True)
-                         for n in range(clients)]
-
-    def start(self) -> "Bookers":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.join()
-
-    def join(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(timeout=max(0.1, deadline - time.monotonic()))
-        assert not any(thread.is_alive() for thread in self._threads), "clients still busy"
-
-    def accepted_after(self, moment: float) -> set[str]:
-        with self._lock:
-            return {b for b, at in self.accepted.items() if at > moment}
-
-    def _client(self, n: int) -> None:
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
-                   "X-Forwarded-For": client_address()}
-        turn = iter(range(n, 1_000_000))  # which gateway the next try goes to
-
-        def call(path: str, body: dict, extra: dict | None = None) -> requests.Response | None:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                gateway = self.gateways[next(turn) % len(self.gateways)]
-                try:
-                    answer = session.post(f"{gateway}{path}", json=body, timeout=10,
-                                          headers={**headers, **(extra or {})})
-                except requests.RequestException:
-                    time.sleep(0.2)
-                    continue
-                if answer.status_code not in RETRIED:
-                    return answer
-                time.sleep(0.2)
-            self._fail(f"POST {path}: no answer but 502-504 within 60 s")
-            return None
-
-        done = 0
-        while not self._stop.is_set() and (self.bookings_each is None or done < self.bookings_each):
-            done += 1
-            with _slots_lock:
-                staff, start = next(_slots)
-            booked = call("/api/v1/bookings", {
-                "store_id": "paris-opera", "service_id": "cut-and-blow-dry", "staff_id": staff,
-                "customer_id": f"replica-{uuid.uuid4().hex[:8]}", "start": start},
-                {"Idempotency-Key": f"replicas-{uuid.uuid4().hex}"})
-            if booked is None:
-                continue
-            if booked.status_code != 201:
-                self._fail(f"booking {staff} at {start}: {booked.status_code} {booked.text[:200]}")
-                continue
-            booking_id = booked.json()["booking_id"]
-            with self._lock:
-                self.accepted[booking_id] = time.monotonic()
-            for action, status in WALK:
-                answer = call(f"/api/v1/bookings/{booking_id}/{action}", {})
-                if answer is None:
-                    break
-                if answer.status_code == 409:  # a retry of a try that went through after all
-                    answer = session.get(f"{self.gateways[0]}/api/v1/bookings/{booking_id}",
-                                         headers=headers, timeout=10)
-                if answer.status_code != 200 or answer.json()["status"] != status:
-                    self._fail(f"{action} {booking_id}: {answer.status_code} {answer.text[:200]}")
-                    break
-            else:
-                with self._lock:
-                    self.walked.add(booking_id)
-
-    def _fail(self, what: str) -> None:
-        with self._lock:
-            self.failures.append(what)
+def accepted_after(bookers: Load, moment: float) -> set[str]:
+    return {b for b, at in bookers.accepted_copy().items() if at > moment}
 
 
 # --- what orders made of it ------------------------------------------------------------------
@@ -222,7 +129,7 @@ def fulfilments(evidence: Evidence, bookings: set[str]) -> dict[str, list[str]]:
     return found
 
 
-def check(replicated: Replicated, bookers: Bookers) -> None:
+def check(replicated: Replicated, bookers: Load) -> None:
     """Every accepted booking has exactly one order, every walked one has its progress once each
     and in order, no stream was handled out of order or parked: the chaos suite's verdict."""
     evidence = replicated.evidence
@@ -247,7 +154,7 @@ def test_two_consumer_replicas_handle_every_event_once_in_stream_order(replicate
     poll_until(lambda: shares_settled(replicated), timeout=30, interval=0.2,
                what="both orders replicas consuming a share of the partitions")
     before = {name: handled(system, name) for name in ORDERS}
-    bookers = Bookers(system.gateways, replicated.token, clients=4, bookings_each=8).start()
+    bookers = bookers_of(replicated, bookings_each=8).start()
     bookers.join()
     assert bookers.failures == []
     assert len(bookers.walked) == len(bookers.accepted) == 32
@@ -263,10 +170,7 @@ def test_two_gateways_answer_clients_alike(replicated):
     ready = [api.get("/readyz") for api in (one, other)]
     assert [r.status_code for r in ready] == [200, 200] and ready[0].json() == ready[1].json()
 
-    with _slots_lock:
-        staff, start = next(_slots)
-    slot = {"store_id": "paris-opera", "service_id": "cut-and-blow-dry", "staff_id": staff,
-            "customer_id": f"replica-{uuid.uuid4().hex[:8]}", "start": start}
+    slot = booking_body("replica")
     key = {"Idempotency-Key": f"replicas-{uuid.uuid4().hex}"}
     booked = one.post("/api/v1/bookings", json=slot, headers=key)
     assert booked.status_code == 201, booked.text
@@ -309,7 +213,7 @@ def test_killing_one_replica_mid_load_loses_nothing(replicated):
     victim, survivor = ORDERS[1], ORDERS[0]
     poll_until(lambda: shares_settled(replicated), timeout=30, interval=0.2,
                what="both orders replicas consuming a share of the partitions")
-    bookers = Bookers(system.gateways, replicated.token, clients=4).start()
+    bookers = bookers_of(replicated).start()
     try:
         try:
             poll_until(lambda: len(bookers.walked) >= 8, timeout=60, interval=0.1,
@@ -321,7 +225,7 @@ def test_killing_one_replica_mid_load_loses_nothing(replicated):
             poll_until(lambda: held(system, survivor) == replicated.partitions(), timeout=30,
                        interval=0.2, what="the survivor consuming every partition")
             # ... and the clients keep booking meanwhile and after.
-            poll_until(lambda: len(bookers.accepted_after(killed_at)) >= 24, timeout=60, interval=0.2,
+            poll_until(lambda: len(accepted_after(bookers, killed_at)) >= 24, timeout=60, interval=0.2,
                        what="bookings accepted after the kill")
         finally:
             bookers.stop()
@@ -329,7 +233,7 @@ def test_killing_one_replica_mid_load_loses_nothing(replicated):
         check(replicated, bookers)
         # Every booking accepted after the kill has its order (check), made by the survivor:
         # the one orders process left, which ran a handler for each of those bookings' events.
-        after = bookers.accepted_after(killed_at)
+        after = accepted_after(bookers, killed_at)
         assert len(after) >= 24
         assert handled(system, survivor) - handled_before >= len(after)
     finally:
