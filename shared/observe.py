@@ -16,7 +16,8 @@ CORRELATION_KEY = "correlation_id"
 
 
 class Correlation:
-    """The worker's correlation id; an HTTP entrypoint may adopt the client's own."""
+    """The worker's correlation id (an HTTP entrypoint may adopt the client's own), and the
+    outcome of an entrypoint that answers its own errors instead of raising them."""
 
     def __init__(self, worker_ctx):
         self._ctx = worker_ctx
@@ -28,6 +29,10 @@ class Correlation:
     def adopt(self, value: str) -> None:
         self._ctx.data[CORRELATION_KEY] = value
         correlation_id.set(value)
+
+    def failed(self, outcome: str) -> None:
+        """Count this call under ``outcome`` (an error's name, as a raised one would be), not ok."""
+        self._ctx.observe_outcome = outcome
 
 
 class Observability(DependencyProvider):
@@ -45,5 +50,6 @@ class Observability(DependencyProvider):
         name = worker_ctx.entrypoint.method_name
         started = getattr(worker_ctx, "observe_started", time.perf_counter())
         metrics.ENTRYPOINT_LATENCY.labels(service, name).observe(time.perf_counter() - started)
-        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+        outcome = getattr(worker_ctx, "observe_outcome", None) or (
+            "ok" if exc_info is None else type(exc_info[1]).__name__)
         metrics.ENTRYPOINT_CALLS.labels(service, name, outcome).inc()

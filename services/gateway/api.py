@@ -23,7 +23,7 @@ from shared.text import storable, text_problems
 
 from .auth import Caller, bearer_token
 from .guard import RateLimited
-from .problems import BadRequest, PayloadTooLarge, problem_for
+from .problems import BadRequest, PayloadTooLarge, outcome_of, problem_for
 
 CORRELATION_HEADER = "X-Correlation-Id"
 PUBLIC = ()
@@ -233,6 +233,7 @@ def endpoint(method: str, path: str, *, roles: tuple[str, ...], body: type[Schem
                 out = _serve(self, fn, operation, call, request, path_args)
             except Exception as exc:
                 out = problem_for(exc, cid)
+                self.correlation.failed(outcome_of(exc))
                 # Load shed by a rate limit changed nothing and costs no audit write (metric only).
                 shed = isinstance(exc, RateLimited)
             out.headers[CORRELATION_HEADER] = cid

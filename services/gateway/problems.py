@@ -42,6 +42,12 @@ def problem(status: int, code: str, detail: str, correlation_id: str | None = No
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
 
 
+def outcome_of(exc: Exception) -> str:
+    """The outcome the metrics count an answered error under: its name, as a service's raised
+    error is counted, a refused body being the InvalidInput the services raise for one."""
+    return "InvalidInput" if isinstance(exc, ValidationError) else type(exc).__name__
+
+
 def problem_for(exc: Exception, correlation_id: str | None) -> Response:
     if isinstance(exc, ValidationError):
         return problem(400, "invalid-input", "the request has invalid fields", correlation_id,

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.testing import poll_until
 from tests.e2e.conftest import RPC_TIMEOUT
@@ -65,6 +66,24 @@ def test_metrics_are_exposed_in_prometheus_format(api):
     api.get("/healthz")
     text = api.get("/metrics").text
     assert 'salon_entrypoint_calls_total{entrypoint="healthz",outcome="ok",service="gateway"}' in text
+
+
+def test_the_gateways_answered_errors_count_under_their_names_not_as_ok(api):
+    def calls(entrypoint: str) -> dict[str, float]:
+        return {sample.labels["outcome"]: sample.value
+                for family in text_string_to_metric_families(api.get("/metrics").text)
+                for sample in family.samples
+                if sample.name == "salon_entrypoint_calls_total"
+                and sample.labels == {**sample.labels, "service": "gateway", "entrypoint": entrypoint}}
+
+    before = calls("get_booking"), calls("create_booking")
+    assert api.get(f"/api/v1/bookings/{uuid.uuid4()}").status_code == 404
+    assert api.post("/api/v1/bookings", json={"store_id": 7}).status_code == 400
+    after = calls("get_booking"), calls("create_booking")
+
+    assert after[0].get("NotFound", 0) - before[0].get("NotFound", 0) == 1
+    assert after[1].get("InvalidInput", 0) - before[1].get("InvalidInput", 0) == 1
+    assert after[0].get("ok", 0) == before[0].get("ok", 0) and after[1].get("ok", 0) == before[1].get("ok", 0)
 
 
 def test_booking_is_created_with_a_price_snapshot_in_utc_and_store_time(api):
