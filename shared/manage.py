@@ -28,6 +28,8 @@ import json
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from shared.app import ServiceApp
 from shared.config import SERVICES, SETTINGS, database_url
 from shared.contracts import all_contracts, json_schema
@@ -38,7 +40,8 @@ from shared.projections import checksum, rebuild
 
 def load_app(service: str) -> ServiceApp:
     if service not in SERVICES:
-        raise SystemExit(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
+        print(f"unknown service {service!r}; known: {', '.join(SERVICES)}", file=sys.stderr)
+        raise SystemExit(2)
     return importlib.import_module(f"services.{service}.app").APP
 
 
@@ -128,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return (_parked_command if args.command in ("parked", "requeue", "discard")
                     else _timers_command)(args, db)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"{args.service}: cannot read its database ({type(exc).__name__}: {reason}); "
+                  f"is it reachable, and has `manage migrate {args.service}` run?", file=sys.stderr)
+            return 2
         finally:
             db.dispose()
     app = load_app(args.service)
