@@ -43,19 +43,20 @@ class Guard(DependencyProvider):
         return hops[-self.trusted_proxies] if len(hops) >= self.trusted_proxies else peer
 
     def limit_address(self, address: str) -> None:
-        self._limit(self.per_address, f"address:{address}", "address")
+        self._limit(self.per_address, f"address:{address}", "address", "too many requests per address")
 
     def limit_public_write(self, address: str) -> None:
         """Anonymous writes (log in, refresh, register) each cost a hash or a write in identity:
         they get a tighter budget than reads."""
-        self._limit(self.public_writes, f"public:{address}", "address")
+        self._limit(self.public_writes, f"public:{address}", "public_write",
+                    "too many anonymous writes (log in, refresh, register) per address")
 
     def limit_user(self, account_id: str) -> None:
-        self._limit(self.per_user, f"user:{account_id}", "user")
+        self._limit(self.per_user, f"user:{account_id}", "user", "too many requests per user")
 
     @staticmethod
-    def _limit(limiter: RateLimiter, key: str, kind: str) -> None:
+    def _limit(limiter: RateLimiter, key: str, limit: str, message: str) -> None:
         wait = limiter.hit(key)
         if wait is not None:
-            metrics.RATE_LIMITED.labels(kind).inc()
-            raise RateLimited(f"too many requests per {kind}; slow down", {"retry_after": wait})
+            metrics.RATE_LIMITED.labels(limit).inc()
+            raise RateLimited(f"{message}; slow down", {"retry_after": wait})

@@ -198,4 +198,8 @@ def test_anonymous_writes_have_a_tighter_budget_than_reads(tight_gateway):
     login = {"username": "nobody-here", "password": "wrong-password"}
     codes = [client.post("/api/v1/auth/token", json=login).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+    # Counted as the anonymous-write limit it is, not as the per-address one it is not.
+    text = Api(tight_gateway).get("/metrics").text
+    assert 'salon_rate_limited_total{limit="public_write"} 1.0' in text
+    assert 'salon_rate_limited_total{limit="address"}' not in text
     assert client.get("/healthz").status_code == 200  # reads from that address still go through
